@@ -1,0 +1,622 @@
+//! The permission engine: who may do what, and why (DOMAIN §1, §3, §4).
+//!
+//! Decisions are data, as in Cedar: a [`Decision`] says whether an action is
+//! allowed and carries structured [`Reason`]s — the grant paths when allowed, what
+//! is missing when denied. Reasons are ids and enum variants; they become sentences
+//! only when shown ([`Reason::render`]). The engine fails closed: anything unknown
+//! is a denial.
+//!
+//! Every lookup goes through an index of the [`World`], so the cost of a check
+//! depends on the number of shares of one document and the groups of one user,
+//! never on the number of documents or environments.
+
+mod render;
+
+use crate::ids::*;
+use crate::model::*;
+use crate::World;
+use serde::{Deserialize, Serialize};
+use smallvec::{smallvec, SmallVec};
+
+/// What a user may want to do to a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Action {
+    /// Read and download a document.
+    View,
+    /// Also start approval tasks on it and send it.
+    Edit,
+    /// Also share, unshare and delete it.
+    Manage,
+    ViewOrganisation,
+    ManageOrganisationSettings,
+    ManageMembers,
+    RetrieveConnectionKey,
+    ConfigureSoftwareConnection,
+    ActivateOrganisation,
+}
+
+impl Action {
+    /// The document actions, weakest first.
+    pub const DOCUMENT: [Action; 3] = [Action::View, Action::Edit, Action::Manage];
+    /// The organisation actions (DOMAIN §4).
+    pub const ORGANISATION: [Action; 6] = [
+        Action::ViewOrganisation,
+        Action::ManageOrganisationSettings,
+        Action::ManageMembers,
+        Action::RetrieveConnectionKey,
+        Action::ConfigureSoftwareConnection,
+        Action::ActivateOrganisation,
+    ];
+
+    /// The kind of resource the action applies to.
+    pub fn resource_kind(self) -> ResourceKind {
+        match self {
+            Action::View | Action::Edit | Action::Manage => ResourceKind::Document,
+            _ => ResourceKind::Organisation,
+        }
+    }
+
+    /// The document level the action needs.
+    pub fn level(self) -> Option<Level> {
+        match self {
+            Action::View => Some(Level::View),
+            Action::Edit => Some(Level::Edit),
+            Action::Manage => Some(Level::Manage),
+            _ => None,
+        }
+    }
+
+    fn bit(self) -> u8 {
+        match self {
+            Action::View | Action::ViewOrganisation => 1,
+            Action::Edit | Action::ManageOrganisationSettings => 2,
+            Action::Manage | Action::ManageMembers => 4,
+            Action::RetrieveConnectionKey => 8,
+            Action::ConfigureSoftwareConnection => 16,
+            Action::ActivateOrganisation => 32,
+        }
+    }
+}
+
+/// Something access is decided on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id")]
+pub enum Resource {
+    Document(DocumentId),
+    Organisation(OrganisationId),
+}
+
+/// The kinds of [`Resource`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ResourceKind {
+    Document,
+    Organisation,
+}
+
+/// One explanation: a grant path, or something missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "reason")]
+pub enum Reason {
+    // --- grant paths
+    /// Administrator of the resource's environment.
+    Administrator {
+        environment: EnvironmentId,
+    },
+    /// Member or Manager of the organisation; `through` is the user's home when it
+    /// is a partner environment.
+    Membership {
+        organisation: OrganisationId,
+        role: OrgRole,
+        through: Option<EnvironmentId>,
+    },
+    SharedWithUser {
+        level: Level,
+        through: Option<EnvironmentId>,
+    },
+    SharedWithGroup {
+        group: GroupId,
+        level: Level,
+        through: Option<EnvironmentId>,
+    },
+    SharedWithOrganisation {
+        organisation: OrganisationId,
+        level: Level,
+        through: Option<EnvironmentId>,
+    },
+    // --- what is missing
+    UnknownUser,
+    UnknownResource,
+    UserDisabled {
+        user: UserId,
+    },
+    OrganisationRemoved {
+        organisation: OrganisationId,
+    },
+    /// The user's home is neither the resource's environment nor actively
+    /// partnered with it; `ended` is when the latest partnership of the pair ended.
+    NoPartnership {
+        home: EnvironmentId,
+        environment: EnvironmentId,
+        ended: Option<Timestamp>,
+    },
+    NotMember {
+        organisation: OrganisationId,
+    },
+    LevelTooLow {
+        has: Level,
+        needs: Level,
+    },
+    EnvironmentRoleTooLow {
+        has: EnvRole,
+        needs: EnvRole,
+    },
+    NotAdministrator {
+        environment: EnvironmentId,
+    },
+    NotManager {
+        organisation: OrganisationId,
+    },
+    ManagerOfAnotherEnvironment {
+        organisation: OrganisationId,
+    },
+}
+
+/// The explanations of one decision; two fit without allocating.
+pub type Reasons = SmallVec<[Reason; 2]>;
+
+/// The answer to a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub allowed: bool,
+    pub reasons: Reasons,
+}
+
+impl Decision {
+    fn deny(reason: Reason) -> Self {
+        Decision {
+            allowed: false,
+            reasons: smallvec![reason],
+        }
+    }
+}
+
+/// What a user may do to one resource: a document level, or a set of
+/// organisation actions.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+pub struct Access(u8);
+
+impl Access {
+    pub const NONE: Access = Access(0);
+
+    /// Whether `action` is in the set.
+    pub fn allows(self, action: Action) -> bool {
+        self.0 & action.bit() != 0
+    }
+
+    /// Whether nothing is allowed.
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The allowed actions, for a resource of `kind`.
+    pub fn actions(self, kind: ResourceKind) -> Vec<Action> {
+        let all: &[Action] = match kind {
+            ResourceKind::Document => &Action::DOCUMENT,
+            ResourceKind::Organisation => &Action::ORGANISATION,
+        };
+        all.iter().copied().filter(|a| self.allows(*a)).collect()
+    }
+
+    /// The document level, if this is a document's access.
+    pub fn level(self) -> Option<Level> {
+        [Level::Manage, Level::Edit, Level::View]
+            .into_iter()
+            .find(|l| self.0 & level_bits(*l) == level_bits(*l))
+    }
+
+    /// The access a document level gives.
+    pub fn of_level(level: Option<Level>) -> Access {
+        Access(level.map_or(0, level_bits))
+    }
+}
+
+fn level_bits(level: Level) -> u8 {
+    match level {
+        Level::View => 1,
+        Level::Edit => 3,
+        Level::Manage => 7,
+    }
+}
+
+/// A grant path with the level it gives.
+type Grants = SmallVec<[(Level, Reason); 4]>;
+
+/// Whether `user` may do `action` to `resource`, and why.
+pub fn check(world: &World, user: UserId, action: Action, resource: Resource) -> Decision {
+    match (resource, action.level()) {
+        (Resource::Document(document), Some(needed)) => {
+            check_document(world, user, document, needed)
+        }
+        (Resource::Organisation(organisation), None) => {
+            check_organisation(world, user, organisation, action)
+        }
+        // An action of the wrong kind for the resource: fail closed.
+        _ => Decision::deny(Reason::UnknownResource),
+    }
+}
+
+/// The user, active and reaching `environment`; or the reason why not.
+fn reach(
+    world: &World,
+    user: UserId,
+    environment: EnvironmentId,
+) -> Result<(&User, Option<EnvironmentId>), Reason> {
+    let Some(u) = world.user(user) else {
+        return Err(Reason::UnknownUser);
+    };
+    if !u.is_active() {
+        return Err(Reason::UserDisabled { user });
+    }
+    if u.environment == environment {
+        return Ok((u, None));
+    }
+    if world
+        .active_partnership(u.environment, environment)
+        .is_some()
+    {
+        return Ok((u, Some(u.environment)));
+    }
+    Err(Reason::NoPartnership {
+        home: u.environment,
+        environment,
+        ended: world
+            .latest_ended_partnership(u.environment, environment)
+            .and_then(|p| p.ended.map(|e| e.at)),
+    })
+}
+
+/// Every grant path of `user` to `document` (the user already reaches its environment).
+fn document_grants(
+    world: &World,
+    user: &User,
+    document: &Document,
+    through: Option<EnvironmentId>,
+) -> Grants {
+    let mut grants = Grants::new();
+    if through.is_none() && user.role == EnvRole::Administrator {
+        grants.push((
+            Level::Manage,
+            Reason::Administrator {
+                environment: document.environment,
+            },
+        ));
+    }
+    if let Some(m) = world.membership(user.id, document.organisation) {
+        let level = match m.role {
+            OrgRole::Manager => Level::Manage,
+            OrgRole::Member => Level::Edit,
+        };
+        grants.push((
+            level,
+            Reason::Membership {
+                organisation: document.organisation,
+                role: m.role,
+                through,
+            },
+        ));
+    }
+    for share in world.shares_of(document.id) {
+        match share.grantee {
+            Grantee::User(id) if id == user.id => {
+                grants.push((
+                    share.level,
+                    Reason::SharedWithUser {
+                        level: share.level,
+                        through,
+                    },
+                ));
+            }
+            Grantee::Group(group) if world.is_group_member(group, user.id) => {
+                grants.push((
+                    share.level,
+                    Reason::SharedWithGroup {
+                        group,
+                        level: share.level,
+                        through,
+                    },
+                ));
+            }
+            Grantee::Organisation(organisation)
+                if world.membership(user.id, organisation).is_some() =>
+            {
+                grants.push((
+                    share.level,
+                    Reason::SharedWithOrganisation {
+                        organisation,
+                        level: share.level,
+                        through,
+                    },
+                ));
+            }
+            _ => {}
+        }
+    }
+    grants
+}
+
+fn check_document(world: &World, user: UserId, document: DocumentId, needed: Level) -> Decision {
+    let Some(doc) = world.document(document) else {
+        return Decision::deny(Reason::UnknownResource);
+    };
+    let (u, through) = match reach(world, user, doc.environment) {
+        Ok(found) => found,
+        Err(reason) => return Decision::deny(reason),
+    };
+    let grants = document_grants(world, u, doc, through);
+    let reasons: Reasons = grants
+        .iter()
+        .filter(|(l, _)| *l >= needed)
+        .map(|(_, r)| *r)
+        .collect();
+    if !reasons.is_empty() {
+        return Decision {
+            allowed: true,
+            reasons,
+        };
+    }
+    match grants.iter().max_by_key(|(l, _)| *l) {
+        None => Decision::deny(Reason::NotMember {
+            organisation: doc.organisation,
+        }),
+        Some((has, best)) => Decision {
+            allowed: false,
+            reasons: smallvec![
+                Reason::LevelTooLow {
+                    has: *has,
+                    needs: needed
+                },
+                *best
+            ],
+        },
+    }
+}
+
+/// The level `user` has on `document`, with every grant path (empty when none).
+pub fn document_level(
+    world: &World,
+    user: UserId,
+    document: DocumentId,
+) -> (Option<Level>, Reasons) {
+    let Some(doc) = world.document(document) else {
+        return (None, Reasons::new());
+    };
+    let Ok((u, through)) = reach(world, user, doc.environment) else {
+        return (None, Reasons::new());
+    };
+    let grants = document_grants(world, u, doc, through);
+    let level = grants.iter().map(|(l, _)| *l).max();
+    (level, grants.into_iter().map(|(_, r)| r).collect())
+}
+
+fn check_organisation(
+    world: &World,
+    user: UserId,
+    organisation: OrganisationId,
+    action: Action,
+) -> Decision {
+    let Some(org) = world.organisation(organisation) else {
+        return Decision::deny(Reason::UnknownResource);
+    };
+    if org.status == OrgStatus::Removed {
+        return Decision::deny(Reason::OrganisationRemoved { organisation });
+    }
+    let (u, through) = match reach(world, user, org.environment) {
+        Ok(found) => found,
+        Err(reason) => return Decision::deny(reason),
+    };
+    let admin =
+        (through.is_none() && u.role == EnvRole::Administrator).then_some(Reason::Administrator {
+            environment: org.environment,
+        });
+    let membership = world.membership(user, organisation).map(|m| {
+        (
+            m.role,
+            Reason::Membership {
+                organisation,
+                role: m.role,
+                through,
+            },
+        )
+    });
+    let mut reasons = Reasons::new();
+    reasons.extend(admin);
+    let missing = match action {
+        Action::ViewOrganisation => {
+            reasons.extend(membership.map(|(_, r)| r));
+            Reason::NotMember { organisation }
+        }
+        Action::ManageOrganisationSettings => match membership {
+            Some((OrgRole::Manager, r)) if through.is_none() => {
+                reasons.push(r);
+                Reason::NotManager { organisation }
+            }
+            Some((OrgRole::Manager, _)) => Reason::ManagerOfAnotherEnvironment { organisation },
+            _ => Reason::NotManager { organisation },
+        },
+        Action::RetrieveConnectionKey | Action::ConfigureSoftwareConnection => match membership {
+            Some((_, r)) if u.is_advanced() => {
+                reasons.push(r);
+                Reason::NotMember { organisation }
+            }
+            Some(_) => Reason::EnvironmentRoleTooLow {
+                has: u.role,
+                needs: EnvRole::AdvancedUser,
+            },
+            None => Reason::NotMember { organisation },
+        },
+        Action::ManageMembers | Action::ActivateOrganisation => Reason::NotAdministrator {
+            environment: org.environment,
+        },
+        Action::View | Action::Edit | Action::Manage => Reason::UnknownResource,
+    };
+    if reasons.is_empty() {
+        Decision::deny(missing)
+    } else {
+        Decision {
+            allowed: true,
+            reasons,
+        }
+    }
+}
+
+/// Everything `user` may do to `resource`.
+pub fn access(world: &World, user: UserId, resource: Resource) -> Access {
+    match resource {
+        Resource::Document(document) => Access::of_level(document_level(world, user, document).0),
+        Resource::Organisation(organisation) => {
+            let mut bits = 0;
+            for action in Action::ORGANISATION {
+                if check_organisation(world, user, organisation, action).allowed {
+                    bits |= action.bit();
+                }
+            }
+            Access(bits)
+        }
+    }
+}
+
+/// One answer of a reverse query.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAccess {
+    pub user: UserId,
+    pub reasons: Reasons,
+}
+
+/// One answer of a reverse query.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceAccess {
+    pub resource: Resource,
+    pub reasons: Reasons,
+}
+
+/// The users who could possibly have access to `resource`: a superset, from the
+/// indexes, to be checked one by one.
+fn candidates(world: &World, resource: Resource) -> Vec<UserId> {
+    let mut out = Vec::new();
+    let (organisation, environment) = match resource {
+        Resource::Document(d) => match world.document(d) {
+            Some(doc) => (doc.organisation, doc.environment),
+            None => return out,
+        },
+        Resource::Organisation(o) => match world.organisation(o) {
+            Some(org) => (o, org.environment),
+            None => return out,
+        },
+    };
+    out.extend(world.users_of(environment).iter().filter(|u| {
+        world
+            .user(**u)
+            .is_some_and(|u| u.role == EnvRole::Administrator)
+    }));
+    out.extend_from_slice(world.members_of(organisation));
+    if let Resource::Document(d) = resource {
+        for share in world.shares_of(d) {
+            match share.grantee {
+                Grantee::User(u) => out.push(u),
+                Grantee::Group(g) => out.extend_from_slice(world.group_members(g)),
+                Grantee::Organisation(o) => out.extend_from_slice(world.members_of(o)),
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Every user who may do `action` to `resource`, with the grant paths.
+pub fn who_can(world: &World, action: Action, resource: Resource) -> Vec<UserAccess> {
+    candidates(world, resource)
+        .into_iter()
+        .filter_map(|user| {
+            let decision = check(world, user, action, resource);
+            decision.allowed.then_some(UserAccess {
+                user,
+                reasons: decision.reasons,
+            })
+        })
+        .collect()
+}
+
+/// The resources of `kind` that `user` could possibly reach: a superset.
+fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<Resource> {
+    let Some(u) = world.user(user) else {
+        return Vec::new();
+    };
+    let mut organisations: Vec<OrganisationId> = world.organisations_of_user(user).to_vec();
+    if u.role == EnvRole::Administrator {
+        organisations.extend_from_slice(world.organisations_of(u.environment));
+        organisations.sort_unstable();
+        organisations.dedup();
+    }
+    match kind {
+        ResourceKind::Organisation => organisations
+            .into_iter()
+            .map(Resource::Organisation)
+            .collect(),
+        ResourceKind::Document => {
+            let mut documents: Vec<DocumentId> = Vec::new();
+            for o in &organisations {
+                documents.extend(world.documents_of(*o));
+            }
+            let mut shared: Vec<DocumentId> =
+                world.documents_shared_with(Grantee::User(user)).to_vec();
+            for g in world.groups_of_user(user) {
+                shared.extend_from_slice(world.documents_shared_with(Grantee::Group(*g)));
+            }
+            for o in world.organisations_of_user(user) {
+                shared.extend_from_slice(world.documents_shared_with(Grantee::Organisation(*o)));
+            }
+            // Documents of organisations already listed need no second look.
+            shared.retain(|d| {
+                world
+                    .document(*d)
+                    .is_some_and(|doc| organisations.binary_search(&doc.organisation).is_err())
+            });
+            documents.extend(shared);
+            documents.sort_unstable();
+            documents.dedup();
+            documents.into_iter().map(Resource::Document).collect()
+        }
+    }
+}
+
+/// Every resource of `kind` on which `user` may do `action`, with the grant paths.
+pub fn what_can(
+    world: &World,
+    user: UserId,
+    action: Action,
+    kind: ResourceKind,
+) -> Vec<ResourceAccess> {
+    if action.resource_kind() != kind {
+        return Vec::new();
+    }
+    resource_candidates(world, user, kind)
+        .into_iter()
+        .filter_map(|resource| {
+            let decision = check(world, user, action, resource);
+            decision.allowed.then_some(ResourceAccess {
+                resource,
+                reasons: decision.reasons,
+            })
+        })
+        .collect()
+}
+
+/// Every resource `user` has any access to (used by previews and projections).
+pub fn reachable_resources(world: &World, user: UserId) -> Vec<Resource> {
+    let mut out = resource_candidates(world, user, ResourceKind::Organisation);
+    out.extend(resource_candidates(world, user, ResourceKind::Document));
+    out
+}

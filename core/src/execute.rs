@@ -1,0 +1,1874 @@
+//! Deciding commands: the rules of DOMAIN §1–6.
+//!
+//! [`execute`] takes the world as it is, the actor and a command, and returns the
+//! events that the command causes, or why it is refused. It changes nothing; the
+//! caller applies the events. Cascades (ending a partnership, disabling a user)
+//! are spelled out as events, so that a preview and the audit log show each
+//! consequence.
+//!
+//! On a projection (a user's slice of the world, see [`crate::project`]) some facts
+//! are missing: whether an identifier is registered elsewhere, another
+//! environment's plan. Where a decision rests on such a fact, the decider assumes
+//! the favourable answer and records an [`Unconfirmed`] item, which the preview
+//! shows as "only the server can confirm".
+
+use crate::access::{check, document_level, Action, Resource};
+use crate::command::{Actor, Command, Context, Event};
+use crate::error::CommandError;
+use crate::ids::*;
+use crate::model::*;
+use crate::world::World;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use uuid::Uuid;
+
+/// A fact a projection does not hold, on which a decision rested.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum Unconfirmed {
+    /// Whether another organisation already registered the identifier.
+    ParticipantAvailable { participant_id: String },
+    /// Whether an active organisation is registered under the identifier.
+    RecipientRegistered { participant_id: String },
+    /// Whether an account already uses the email address.
+    EmailAvailable { email: String },
+    /// Whether the other environment exists and its plan allows partnerships.
+    PartnerEnvironment { environment: EnvironmentId },
+    /// Whether the environment bearing the costs has enough credit.
+    CostBearerCredit { environment: EnvironmentId },
+    /// Consequences inside a partner environment that the user cannot see.
+    EffectsInPartnerEnvironment { environment: EnvironmentId },
+    /// Whether the organisation exists in a partner environment.
+    PartnerOrganisation { organisation: OrganisationId },
+    /// Whether the assignee can view the document.
+    AssigneeCanView { user: UserId },
+    /// Something named by the command that this world does not hold.
+    Hidden { what: String },
+}
+
+impl Unconfirmed {
+    /// The sentence shown to a person.
+    pub fn render(&self, world: &World) -> String {
+        let env = |id: &EnvironmentId| {
+            world
+                .environment(*id)
+                .map_or_else(|| "the other environment".to_string(), |e| e.name.clone())
+        };
+        match self {
+            Unconfirmed::ParticipantAvailable { participant_id } => {
+                format!("whether `{participant_id}` is already registered by another organisation")
+            }
+            Unconfirmed::RecipientRegistered { participant_id } => {
+                format!("whether an active organisation is registered as `{participant_id}`")
+            }
+            Unconfirmed::EmailAvailable { email } => {
+                format!("whether `{email}` already has an account")
+            }
+            Unconfirmed::PartnerEnvironment { environment } => {
+                format!(
+                    "whether {} exists and its plan allows partnerships",
+                    env(environment)
+                )
+            }
+            Unconfirmed::CostBearerCredit { environment } => {
+                format!("whether {} has enough credit", env(environment))
+            }
+            Unconfirmed::EffectsInPartnerEnvironment { environment } => {
+                format!(
+                    "the consequences inside {} that you cannot see",
+                    env(environment)
+                )
+            }
+            Unconfirmed::PartnerOrganisation { .. } => {
+                "whether that organisation exists".to_string()
+            }
+            Unconfirmed::Hidden { what } => {
+                format!("whether that {what} exists and may be used here")
+            }
+            Unconfirmed::AssigneeCanView { user } => format!(
+                "whether {} can view the document",
+                world
+                    .user(*user)
+                    .map_or("the assignee", |u| u.name.as_str())
+            ),
+        }
+    }
+}
+
+/// A decided command: its events or why not, and the facts the decision assumed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    pub result: Result<Vec<Event>, CommandError>,
+    pub unconfirmed: Vec<Unconfirmed>,
+}
+
+/// Decides `command` for `actor` on `world`: the events it causes, or why not.
+pub fn execute(
+    world: &World,
+    actor: &Actor,
+    command: Command,
+    ctx: &Context,
+) -> Result<Vec<Event>, CommandError> {
+    decide(world, actor, command, ctx).result
+}
+
+/// Like [`execute`], also returning the facts a projection could not confirm.
+pub fn decide(world: &World, actor: &Actor, command: Command, ctx: &Context) -> Decided {
+    let mut decider = Decider {
+        world,
+        actor,
+        ctx,
+        next_id: 0,
+        unconfirmed: RefCell::new(Vec::new()),
+    };
+    let result = decider.decide(command).map(|mut events| {
+        let consequences = consequences(world, &events, ctx.now);
+        events.extend(consequences);
+        events
+    });
+    let mut unconfirmed = decider.unconfirmed.into_inner();
+    unconfirmed.dedup();
+    Decided {
+        result,
+        unconfirmed,
+    }
+}
+
+struct Decider<'a> {
+    world: &'a World,
+    actor: &'a Actor,
+    ctx: &'a Context,
+    next_id: usize,
+    unconfirmed: RefCell<Vec<Unconfirmed>>,
+}
+
+const MAX_NAME: usize = 200;
+
+fn clean_name(field: &str, value: &str) -> Result<String, CommandError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(CommandError::invalid(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > MAX_NAME {
+        return Err(CommandError::invalid(
+            field,
+            format!("must be at most {MAX_NAME} characters"),
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(CommandError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn clean_email(value: &str) -> Result<String, CommandError> {
+    let email = crate::world::normalise_email(value);
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(CommandError::invalid(
+            "email",
+            format!("`{}` is not an email address", value.trim()),
+        ))
+    }
+}
+
+/// Checks that an identifier is well-formed (`scheme:value` with a known ICD
+/// scheme) and returns it in its canonical form; full format and check-digit
+/// validation happens on activation.
+fn well_formed_participant(value: &str) -> Result<String, CommandError> {
+    crate::peppol::ParticipantId::parse(value)
+        .map(|id| id.to_string())
+        .map_err(|e| CommandError::InvalidParticipantId(e.to_string()))
+}
+
+/// Validates an identifier fully: format and check digits of its scheme.
+fn valid_participant(value: &str) -> Result<String, CommandError> {
+    crate::peppol::ParticipantId::parse_valid(value)
+        .map(|id| id.to_string())
+        .map_err(|e| CommandError::InvalidParticipantId(e.to_string()))
+}
+
+fn not_permitted(message: impl Into<String>) -> CommandError {
+    CommandError::NotPermitted(message.into())
+}
+
+impl<'a> Decider<'a> {
+    fn id<T: From<Uuid>>(&mut self) -> Result<T, CommandError> {
+        let id = self
+            .ctx
+            .new_ids
+            .get(self.next_id)
+            .copied()
+            .ok_or(CommandError::MissingIds)?;
+        self.next_id += 1;
+        Ok(T::from(id))
+    }
+
+    fn now(&self) -> Timestamp {
+        self.ctx.now
+    }
+
+    /// The acting user, who must exist and be active.
+    fn me(&self) -> Result<&'a User, CommandError> {
+        let Actor::User { id } = self.actor else {
+            return Err(not_permitted(
+                "sign in as a user of an environment to do this",
+            ));
+        };
+        let user = self
+            .world
+            .user(*id)
+            .ok_or_else(|| CommandError::not_found("user"))?;
+        if !user.is_active() {
+            return Err(not_permitted("your account is disabled"));
+        }
+        Ok(user)
+    }
+
+    fn support(&self) -> Result<(), CommandError> {
+        match self.actor {
+            Actor::Support { .. } => Ok(()),
+            _ => Err(not_permitted("only platform Support may do this")),
+        }
+    }
+
+    fn env_name(&self, id: EnvironmentId) -> String {
+        self.world
+            .environment(id)
+            .map_or_else(|| "the other environment".to_string(), |e| e.name.clone())
+    }
+
+    /// Whether facts about `environment` are hidden from this (projected) world.
+    fn hidden(&self, environment: EnvironmentId) -> bool {
+        match self.world.viewer.and_then(|v| self.world.user(v)) {
+            Some(viewer) => viewer.environment != environment,
+            None => false,
+        }
+    }
+
+    fn administrator(&self, environment: EnvironmentId) -> Result<&'a User, CommandError> {
+        let me = self.me()?;
+        if me.environment == environment && me.role == EnvRole::Administrator {
+            Ok(me)
+        } else {
+            Err(not_permitted(format!(
+                "only an Administrator of environment {} may do this",
+                self.env_name(environment)
+            )))
+        }
+    }
+
+    fn advanced(&self) -> Result<&'a User, CommandError> {
+        let me = self.me()?;
+        if me.is_advanced() {
+            Ok(me)
+        } else {
+            Err(not_permitted(
+                "only Administrators and Advanced users may do this",
+            ))
+        }
+    }
+
+    fn environment(&self, id: EnvironmentId) -> Result<&'a Environment, CommandError> {
+        self.world
+            .environment(id)
+            .ok_or_else(|| CommandError::not_found("environment"))
+    }
+
+    fn user(&self, id: UserId) -> Result<&'a User, CommandError> {
+        self.world.user(id).ok_or_else(|| self.missing("user"))
+    }
+
+    fn organisation(&self, id: OrganisationId) -> Result<&'a Organisation, CommandError> {
+        match self.world.organisation(id) {
+            Some(org) if org.status != OrgStatus::Removed => Ok(org),
+            _ => Err(self.missing("organisation")),
+        }
+    }
+
+    /// Records a fact the decision assumed, for the preview.
+    fn note(&self, fact: Unconfirmed) {
+        self.unconfirmed.borrow_mut().push(fact);
+    }
+
+    /// Something absent: on a projection it may only be hidden, which the server
+    /// then decides.
+    fn missing(&self, what: &str) -> CommandError {
+        if self.world.viewer.is_some() {
+            self.note(Unconfirmed::Hidden {
+                what: what.to_string(),
+            });
+        }
+        CommandError::not_found(what)
+    }
+
+    fn document(&self, id: DocumentId) -> Result<&'a Document, CommandError> {
+        self.world
+            .document(id)
+            .ok_or_else(|| self.missing("document"))
+    }
+
+    fn group(&self, id: GroupId) -> Result<&'a Group, CommandError> {
+        self.world.group(id).ok_or_else(|| self.missing("group"))
+    }
+
+    fn partnership(&self, id: PartnershipId) -> Result<&'a Partnership, CommandError> {
+        self.world
+            .partnership(id)
+            .ok_or_else(|| self.missing("partnership"))
+    }
+
+    fn task(&self, id: TaskId) -> Result<&'a Task, CommandError> {
+        self.world.task(id).ok_or_else(|| self.missing("task"))
+    }
+
+    /// Requires the acting user to be allowed `action` on `resource`; a resource the
+    /// user cannot even see answers as absent.
+    fn require(&self, action: Action, resource: Resource) -> Result<&'a User, CommandError> {
+        let me = self.me()?;
+        let decision = check(self.world, me.id, action, resource);
+        if decision.allowed {
+            return Ok(me);
+        }
+        let visible = match resource {
+            Resource::Document(d) => document_level(self.world, me.id, d).0.is_some(),
+            Resource::Organisation(o) => {
+                check(self.world, me.id, Action::ViewOrganisation, resource).allowed
+                    || self.world.organisation(o).is_some_and(|org| {
+                        org.environment == me.environment && me.role == EnvRole::Administrator
+                    })
+            }
+        };
+        if !visible {
+            return Err(CommandError::not_found(match resource {
+                Resource::Document(_) => "document",
+                Resource::Organisation(_) => "organisation",
+            }));
+        }
+        Err(not_permitted(format!(
+            "you may not {} {}: {}",
+            action.verb(),
+            resource.name(self.world),
+            decision.explain(self.world).join("; ")
+        )))
+    }
+
+    /// The email must not be used by any account (or pending invitation).
+    fn email_free(&mut self, email: &str) -> Result<(), CommandError> {
+        if self.world.user_by_email(email).is_some() {
+            return Err(CommandError::Conflict(format!(
+                "an account with the email `{email}` already exists"
+            )));
+        }
+        if self.world.viewer.is_some() {
+            self.note(Unconfirmed::EmailAvailable {
+                email: email.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn last_administrator(&self, target: &User) -> bool {
+        target.role == EnvRole::Administrator
+            && target.is_active()
+            && self
+                .world
+                .users_of(target.environment)
+                .iter()
+                .filter_map(|u| self.world.user(*u))
+                .filter(|u| u.role == EnvRole::Administrator && u.is_active())
+                .count()
+                == 1
+    }
+
+    fn decide(&mut self, command: Command) -> Result<Vec<Event>, CommandError> {
+        let now = self.now();
+        match command {
+            // ----- environments and users ---------------------------------------
+            Command::SignUp {
+                environment_name,
+                name,
+                email,
+            } => {
+                let environment_name = clean_name("environment_name", &environment_name)?;
+                let name = clean_name("name", &name)?;
+                let email = clean_email(&email)?;
+                self.email_free(&email)?;
+                let environment = self.id()?;
+                let user = self.id()?;
+                Ok(vec![
+                    Event::EnvironmentCreated {
+                        environment,
+                        name: environment_name,
+                        plan: Plan::Free,
+                        at: now,
+                    },
+                    Event::UserCreated {
+                        user,
+                        environment,
+                        name,
+                        email,
+                        role: EnvRole::Administrator,
+                    },
+                    Event::CreditChanged {
+                        environment,
+                        organisation: None,
+                        amount: Plan::Free.included_credit(),
+                        reason: LedgerReason::Included,
+                        at: now,
+                    },
+                ])
+            }
+            Command::InviteUser { email, name, role } => {
+                let me = self.me()?;
+                let me = self.administrator(me.environment)?;
+                let email = clean_email(&email)?;
+                let name = clean_name("name", &name)?;
+                if self.world.invitations().any(|i| {
+                    i.environment == me.environment
+                        && i.status == InvitationStatus::Pending
+                        && i.email == email
+                }) {
+                    return Err(CommandError::Conflict(format!(
+                        "`{email}` has already been invited"
+                    )));
+                }
+                self.email_free(&email)?;
+                let invitation = self.id()?;
+                Ok(vec![Event::InvitationCreated {
+                    invitation: Invitation {
+                        id: invitation,
+                        environment: me.environment,
+                        email,
+                        name,
+                        role,
+                        invited_by: me.id,
+                        at: now,
+                        status: InvitationStatus::Pending,
+                    },
+                }])
+            }
+            Command::AcceptInvitation { invitation } => {
+                let inv = self
+                    .world
+                    .invitation(invitation)
+                    .ok_or_else(|| CommandError::not_found("invitation"))?;
+                if inv.status != InvitationStatus::Pending {
+                    return Err(CommandError::Conflict(
+                        "this invitation is no longer valid".into(),
+                    ));
+                }
+                let email = inv.email.clone();
+                self.email_free(&email)?;
+                let user = self.id()?;
+                Ok(vec![
+                    Event::UserCreated {
+                        user,
+                        environment: inv.environment,
+                        name: inv.name.clone(),
+                        email,
+                        role: inv.role,
+                    },
+                    Event::InvitationAccepted { invitation, user },
+                ])
+            }
+            Command::RevokeInvitation { invitation } => {
+                let inv = self
+                    .world
+                    .invitation(invitation)
+                    .ok_or_else(|| CommandError::not_found("invitation"))?;
+                self.administrator(inv.environment)?;
+                if inv.status != InvitationStatus::Pending {
+                    return Err(CommandError::Conflict(
+                        "this invitation is no longer pending".into(),
+                    ));
+                }
+                Ok(vec![Event::InvitationRevoked { invitation }])
+            }
+            Command::AssignRole { user, role } => {
+                let target = self.user(user)?;
+                self.administrator(target.environment)?;
+                if target.role == role {
+                    return Err(CommandError::Conflict(format!(
+                        "{} already is {role}",
+                        target.name
+                    )));
+                }
+                if role != EnvRole::Administrator && self.last_administrator(target) {
+                    return Err(CommandError::LastAdministrator(format!(
+                        "{} is the last active Administrator of {}: make someone else Administrator first",
+                        target.name,
+                        self.env_name(target.environment)
+                    )));
+                }
+                Ok(vec![Event::RoleAssigned { user, role }])
+            }
+            Command::SetRelationshipManager { user, enabled } => {
+                let target = self.user(user)?;
+                self.administrator(target.environment)?;
+                if target.relationship_manager == enabled {
+                    return Err(CommandError::Conflict(format!(
+                        "{} {} the RelationshipManager role",
+                        target.name,
+                        if enabled {
+                            "already has"
+                        } else {
+                            "does not have"
+                        }
+                    )));
+                }
+                let mut events = vec![Event::RelationshipManagerRoleSet { user, enabled }];
+                if !enabled {
+                    // The link needs the role: losing the role ends every link.
+                    for p in self.world.partnerships_of(target.environment) {
+                        if let Some(p) = self.world.partnership(*p) {
+                            if p.relationship_managers.contains(&user) {
+                                events.push(Event::RelationshipManagerDisconnected {
+                                    partnership: p.id,
+                                    user,
+                                });
+                            }
+                        }
+                    }
+                }
+                Ok(events)
+            }
+            Command::DisableUser { user } => {
+                let target = self.user(user)?;
+                self.administrator(target.environment)?;
+                if !target.is_active() {
+                    return Err(CommandError::Conflict(format!(
+                        "{} is already disabled",
+                        target.name
+                    )));
+                }
+                if self.last_administrator(target) {
+                    return Err(CommandError::LastAdministrator(format!(
+                        "{} is the last active Administrator of {} and cannot be disabled",
+                        target.name,
+                        self.env_name(target.environment)
+                    )));
+                }
+                Ok(vec![Event::UserDisabled { user }])
+            }
+            Command::EnableUser { user } => {
+                let target = self.user(user)?;
+                self.administrator(target.environment)?;
+                if target.is_active() {
+                    return Err(CommandError::Conflict(format!(
+                        "{} is already active",
+                        target.name
+                    )));
+                }
+                Ok(vec![Event::UserEnabled { user }])
+            }
+
+            // ----- Support ------------------------------------------------------
+            Command::SetPlan { environment, plan } => {
+                self.support()?;
+                let env = self.environment(environment)?;
+                if env.plan == plan {
+                    return Err(CommandError::Conflict(format!(
+                        "{} already is on {plan}",
+                        env.name
+                    )));
+                }
+                Ok(vec![Event::PlanSet { environment, plan }])
+            }
+            Command::SetAddOn {
+                environment,
+                add_on,
+                enabled,
+            } => {
+                self.support()?;
+                let env = self.environment(environment)?;
+                if env.has_add_on(add_on) == enabled {
+                    return Err(CommandError::Conflict(format!(
+                        "{} {} the {add_on} add-on",
+                        env.name,
+                        if enabled {
+                            "already has"
+                        } else {
+                            "does not have"
+                        }
+                    )));
+                }
+                Ok(vec![Event::AddOnSet {
+                    environment,
+                    add_on,
+                    enabled,
+                }])
+            }
+            Command::TopUpCredit {
+                environment,
+                amount,
+            } => {
+                self.support()?;
+                self.environment(environment)?;
+                if !(1..=10_000_000).contains(&amount) {
+                    return Err(CommandError::invalid(
+                        "amount",
+                        "must be between 1 and 10000000",
+                    ));
+                }
+                Ok(vec![Event::CreditChanged {
+                    environment,
+                    organisation: None,
+                    amount,
+                    reason: LedgerReason::TopUp,
+                    at: now,
+                }])
+            }
+
+            // ----- organisations ------------------------------------------------
+            Command::AddOrganisation {
+                name,
+                participant_id,
+            } => {
+                let me = self.me()?;
+                self.administrator(me.environment)?;
+                let name = clean_name("name", &name)?;
+                let participant_id = well_formed_participant(&participant_id)?;
+                let organisation = self.id()?;
+                Ok(vec![Event::OrganisationAdded {
+                    organisation,
+                    environment: me.environment,
+                    name,
+                    participant_id,
+                }])
+            }
+            Command::RenameOrganisation { organisation, name } => {
+                self.require(
+                    Action::ManageOrganisationSettings,
+                    Resource::Organisation(organisation),
+                )?;
+                let name = clean_name("name", &name)?;
+                Ok(vec![Event::OrganisationRenamed { organisation, name }])
+            }
+            Command::ActivateOrganisation { organisation } => {
+                self.require(
+                    Action::ActivateOrganisation,
+                    Resource::Organisation(organisation),
+                )?;
+                let org = self.organisation(organisation)?;
+                if org.status == OrgStatus::Active {
+                    return Err(CommandError::Conflict(format!(
+                        "{} is already active on Peppol",
+                        org.name
+                    )));
+                }
+                let participant_id = valid_participant(&org.participant_id)?;
+                match self.world.registered(&participant_id) {
+                    Some(other) if other.id != organisation => {
+                        return Err(CommandError::Conflict(format!(
+                            "`{participant_id}` is already registered by another organisation"
+                        )));
+                    }
+                    _ if self.world.viewer.is_some() => {
+                        self.note(Unconfirmed::ParticipantAvailable { participant_id });
+                    }
+                    _ => {}
+                }
+                Ok(vec![Event::OrganisationActivated { organisation }])
+            }
+            Command::RetrieveConnectionKey { organisation } => {
+                let me = self.require(
+                    Action::RetrieveConnectionKey,
+                    Resource::Organisation(organisation),
+                )?;
+                let key = self.id()?;
+                Ok(vec![Event::ConnectionKeyIssued {
+                    key,
+                    organisation,
+                    holder: me.id,
+                    at: now,
+                }])
+            }
+            Command::RevokeConnectionKey { key } => {
+                let me = self.me()?;
+                let k = self
+                    .world
+                    .key(key)
+                    .ok_or_else(|| CommandError::not_found("connection key"))?;
+                let org = self.organisation(k.organisation)?;
+                let allowed = k.holder == me.id
+                    || (me.environment == org.environment && me.role == EnvRole::Administrator);
+                if !allowed {
+                    if check(
+                        self.world,
+                        me.id,
+                        Action::ViewOrganisation,
+                        Resource::Organisation(org.id),
+                    )
+                    .allowed
+                    {
+                        return Err(not_permitted(format!(
+                            "only the key's holder or an Administrator of environment {} may revoke it",
+                            self.env_name(org.environment)
+                        )));
+                    }
+                    return Err(CommandError::not_found("connection key"));
+                }
+                if !k.is_valid() {
+                    return Err(CommandError::Conflict("this key is already revoked".into()));
+                }
+                Ok(vec![Event::ConnectionKeyRevoked {
+                    key,
+                    reason: RevokeReason::Revoked { by: me.id },
+                    at: now,
+                }])
+            }
+            Command::ConfigureSoftwareConnection {
+                organisation,
+                software,
+            } => {
+                self.require(
+                    Action::ConfigureSoftwareConnection,
+                    Resource::Organisation(organisation),
+                )?;
+                let software = clean_name("software", &software)?;
+                Ok(vec![Event::SoftwareConnectionConfigured {
+                    organisation,
+                    software,
+                }])
+            }
+
+            // ----- memberships --------------------------------------------------
+            Command::AddMember {
+                organisation,
+                user,
+                role,
+            } => {
+                self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
+                let org = self.organisation(organisation)?;
+                let target = self.user(user)?;
+                if self.world.membership(user, organisation).is_some() {
+                    return Err(CommandError::Conflict(format!(
+                        "{} already is a member of {}",
+                        target.name, org.name
+                    )));
+                }
+                self.eligible_member(target, org)?;
+                Ok(vec![Event::MembershipGranted {
+                    user,
+                    organisation,
+                    role,
+                    at: now,
+                }])
+            }
+            Command::ChangeMemberRole {
+                organisation,
+                user,
+                role,
+            } => {
+                self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
+                let org = self.organisation(organisation)?;
+                let target = self.user(user)?;
+                let Some(m) = self.world.membership(user, organisation) else {
+                    return Err(CommandError::Conflict(format!(
+                        "{} is not a member of {}",
+                        target.name, org.name
+                    )));
+                };
+                if m.role == role {
+                    return Err(CommandError::Conflict(format!(
+                        "{} already is {role} of {}",
+                        target.name, org.name
+                    )));
+                }
+                self.eligible_member(target, org)?;
+                Ok(vec![Event::MembershipGranted {
+                    user,
+                    organisation,
+                    role,
+                    at: now,
+                }])
+            }
+            Command::RemoveMember { organisation, user } => {
+                self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
+                let org = self.organisation(organisation)?;
+                let target = self.user(user)?;
+                if self.world.membership(user, organisation).is_none() {
+                    return Err(CommandError::Conflict(format!(
+                        "{} is not a member of {}",
+                        target.name, org.name
+                    )));
+                }
+                Ok(vec![Event::MembershipRemoved { user, organisation }])
+            }
+
+            // ----- partnerships -------------------------------------------------
+            Command::SendAuthorisationRequest { email } => {
+                let me = self.advanced()?;
+                let env = self.environment(me.environment)?;
+                if env.plan < Plan::Basic {
+                    return Err(CommandError::PlanTooLow {
+                        who: env.name.clone(),
+                        has: env.plan,
+                        needs: Plan::Basic,
+                    });
+                }
+                let email = clean_email(&email)?;
+                // The answer must not reveal whether the address has an account:
+                // only the sender's own pending requests are looked at.
+                if self.world.requests().any(|r| {
+                    r.from_environment == me.environment
+                        && r.status == RequestStatus::Pending
+                        && r.target
+                            == RequestTarget::Email {
+                                email: email.clone(),
+                            }
+                }) {
+                    return Err(CommandError::Conflict(format!(
+                        "a request to `{email}` is already pending"
+                    )));
+                }
+                let request = self.id()?;
+                Ok(vec![Event::PartnershipRequested {
+                    request: PartnershipRequest {
+                        id: request,
+                        from_environment: me.environment,
+                        from_user: me.id,
+                        target: RequestTarget::Email { email },
+                        at: now,
+                        status: RequestStatus::Pending,
+                    },
+                }])
+            }
+            Command::ProposePartnership { environment } => {
+                let me = self.advanced()?;
+                let own = self.environment(me.environment)?;
+                if own.plan < Plan::Basic {
+                    return Err(CommandError::PlanTooLow {
+                        who: own.name.clone(),
+                        has: own.plan,
+                        needs: Plan::Basic,
+                    });
+                }
+                if environment == me.environment {
+                    return Err(CommandError::invalid(
+                        "environment",
+                        "a partnership links two different environments",
+                    ));
+                }
+                if self.hidden(environment) {
+                    self.note(Unconfirmed::PartnerEnvironment { environment });
+                } else {
+                    let other = self.environment(environment)?;
+                    if other.plan < Plan::Basic {
+                        return Err(CommandError::PlanTooLow {
+                            who: "the other environment".into(),
+                            has: other.plan,
+                            needs: Plan::Basic,
+                        });
+                    }
+                }
+                if self
+                    .world
+                    .active_partnership(me.environment, environment)
+                    .is_some()
+                {
+                    return Err(CommandError::Conflict(
+                        "the two environments already are partners".into(),
+                    ));
+                }
+                let request = self.id()?;
+                Ok(vec![Event::PartnershipRequested {
+                    request: PartnershipRequest {
+                        id: request,
+                        from_environment: me.environment,
+                        from_user: me.id,
+                        target: RequestTarget::Environment { environment },
+                        at: now,
+                        status: RequestStatus::Pending,
+                    },
+                }])
+            }
+            Command::AcceptPartnershipRequest { request } => {
+                let (me, r) = self.addressee(request)?;
+                if me.environment == r.from_environment {
+                    return Err(CommandError::invalid(
+                        "request",
+                        "a partnership links two different environments",
+                    ));
+                }
+                if self
+                    .world
+                    .active_partnership(me.environment, r.from_environment)
+                    .is_some()
+                {
+                    return Err(CommandError::Conflict(
+                        "the two environments already are partners".into(),
+                    ));
+                }
+                // Plans are checked when the partnership is created.
+                if self.hidden(r.from_environment) {
+                    self.note(Unconfirmed::PartnerEnvironment {
+                        environment: r.from_environment,
+                    });
+                } else {
+                    let from = self.environment(r.from_environment)?;
+                    if from.plan < Plan::Basic {
+                        return Err(CommandError::PlanTooLow {
+                            who: from.name.clone(),
+                            has: from.plan,
+                            needs: Plan::Basic,
+                        });
+                    }
+                }
+                let origin = match r.target {
+                    RequestTarget::Email { .. } => PartnershipOrigin::AuthorisationRequest(request),
+                    RequestTarget::Environment { .. } => {
+                        let own = self.environment(me.environment)?;
+                        if own.plan < Plan::Basic {
+                            return Err(CommandError::PlanTooLow {
+                                who: own.name.clone(),
+                                has: own.plan,
+                                needs: Plan::Basic,
+                            });
+                        }
+                        PartnershipOrigin::Manual(request)
+                    }
+                };
+                let partnership = self.id()?;
+                Ok(vec![Event::PartnershipCreated {
+                    partnership,
+                    requester: r.from_environment,
+                    accepter: me.environment,
+                    origin,
+                    accepted_by: me.id,
+                    at: now,
+                }])
+            }
+            Command::DeclinePartnershipRequest { request } => {
+                let (me, _) = self.addressee(request)?;
+                Ok(vec![Event::PartnershipRequestDeclined {
+                    request,
+                    by: me.id,
+                }])
+            }
+            Command::WithdrawPartnershipRequest { request } => {
+                let me = self.me()?;
+                let r = self
+                    .world
+                    .request(request)
+                    .ok_or_else(|| CommandError::not_found("request"))?;
+                if r.from_environment != me.environment || !me.is_advanced() {
+                    return Err(CommandError::not_found("request"));
+                }
+                if r.status != RequestStatus::Pending {
+                    return Err(CommandError::Conflict(
+                        "this request is no longer pending".into(),
+                    ));
+                }
+                Ok(vec![Event::PartnershipRequestWithdrawn { request }])
+            }
+            Command::EndPartnership { partnership } => self.end_partnership(partnership),
+            Command::ConnectRelationshipManager { partnership, user } => {
+                let p = self.partnership(partnership)?;
+                let target = self.user(user)?;
+                if !p.links(target.environment) {
+                    return Err(not_permitted(format!(
+                        "{} belongs to neither side of this partnership",
+                        target.name
+                    )));
+                }
+                self.administrator(target.environment)?;
+                if !p.is_active() {
+                    return Err(CommandError::PartnershipRequired(
+                        "this partnership has ended".into(),
+                    ));
+                }
+                if !target.relationship_manager {
+                    return Err(not_permitted(format!(
+                        "{} does not hold the RelationshipManager role; an Administrator assigns it in user management",
+                        target.name
+                    )));
+                }
+                if !target.is_active() {
+                    return Err(not_permitted(format!("{} is disabled", target.name)));
+                }
+                if p.relationship_managers.contains(&user) {
+                    return Err(CommandError::Conflict(format!(
+                        "{} already is connected",
+                        target.name
+                    )));
+                }
+                Ok(vec![Event::RelationshipManagerConnected {
+                    partnership,
+                    user,
+                }])
+            }
+            Command::DisconnectRelationshipManager { partnership, user } => {
+                let p = self.partnership(partnership)?;
+                let target = self.user(user)?;
+                self.administrator(target.environment)?;
+                if !p.relationship_managers.contains(&user) {
+                    return Err(CommandError::Conflict(format!(
+                        "{} is not connected",
+                        target.name
+                    )));
+                }
+                Ok(vec![Event::RelationshipManagerDisconnected {
+                    partnership,
+                    user,
+                }])
+            }
+            Command::TakeOnCosts { organisation } => {
+                let me = self.me()?;
+                let me = self.administrator(me.environment)?;
+                let Some(org) = self
+                    .world
+                    .organisation(organisation)
+                    .filter(|o| o.status != OrgStatus::Removed)
+                else {
+                    if self.world.viewer.is_some() {
+                        self.note(Unconfirmed::PartnerOrganisation { organisation });
+                        return Ok(Vec::new());
+                    }
+                    return Err(CommandError::not_found("organisation"));
+                };
+                if org.environment == me.environment {
+                    return Err(CommandError::invalid(
+                        "organisation",
+                        "cost bearing is for an organisation of a partner environment",
+                    ));
+                }
+                if self
+                    .world
+                    .active_partnership(me.environment, org.environment)
+                    .is_none()
+                {
+                    return Err(CommandError::PartnershipRequired(format!(
+                        "{} has no active partnership with {}",
+                        self.env_name(me.environment),
+                        self.env_name(org.environment)
+                    )));
+                }
+                if org.cost_bearer == me.environment {
+                    return Err(CommandError::Conflict(format!(
+                        "you already bear the costs of {}",
+                        org.name
+                    )));
+                }
+                Ok(vec![Event::CostBearerChanged {
+                    organisation,
+                    bearer: me.environment,
+                }])
+            }
+            Command::ReleaseCosts { organisation } => {
+                let me = self.me()?;
+                let org = self.organisation(organisation)?;
+                if org.cost_bearer == org.environment {
+                    return Err(CommandError::Conflict(format!(
+                        "{} bears its own costs",
+                        org.name
+                    )));
+                }
+                if !(me.role == EnvRole::Administrator
+                    && (me.environment == org.cost_bearer || me.environment == org.environment))
+                {
+                    return Err(not_permitted(
+                        "only an Administrator of the bearing or the borne environment may release cost bearing",
+                    ));
+                }
+                Ok(vec![Event::CostBearerChanged {
+                    organisation,
+                    bearer: org.environment,
+                }])
+            }
+
+            // ----- documents ----------------------------------------------------
+            Command::UploadDocument {
+                organisation,
+                doc_box,
+                name,
+                sha256,
+                size,
+                summary,
+            } => {
+                let me = self.me()?;
+                let org = self.organisation(organisation)?;
+                self.may_upload(me, org)?;
+                let name = clean_name("name", &name)?;
+                let document = self.id()?;
+                Ok(vec![Event::DocumentAdded {
+                    document: Document {
+                        id: document,
+                        organisation,
+                        environment: org.environment,
+                        doc_box,
+                        name,
+                        sha256,
+                        size,
+                        uploaded_by: Some(me.id),
+                        at: now,
+                        summary: summary.map(Box::new),
+                    },
+                }])
+            }
+            Command::DeleteDocument { document } => {
+                self.require(Action::Manage, Resource::Document(document))?;
+                Ok(vec![Event::DocumentDeleted { document }])
+            }
+            Command::ShareDocument {
+                document,
+                grantee,
+                level,
+            } => {
+                let me = self.require(Action::Manage, Resource::Document(document))?;
+                let doc = self.document(document)?;
+                self.grantee_allowed(doc, grantee)?;
+                if let Some(existing) = self
+                    .world
+                    .shares_of(document)
+                    .iter()
+                    .find(|s| s.grantee == grantee)
+                {
+                    if existing.level == level {
+                        return Err(CommandError::Conflict(format!(
+                            "already shared with them ({level})"
+                        )));
+                    }
+                }
+                Ok(vec![Event::ShareGranted {
+                    share: Share {
+                        document,
+                        grantee,
+                        level,
+                        by: me.id,
+                        at: now,
+                    },
+                }])
+            }
+            Command::UnshareDocument { document, grantee } => {
+                self.require(Action::Manage, Resource::Document(document))?;
+                if !self
+                    .world
+                    .shares_of(document)
+                    .iter()
+                    .any(|s| s.grantee == grantee)
+                {
+                    return Err(CommandError::Conflict(
+                        "the document is not shared with them".into(),
+                    ));
+                }
+                Ok(vec![Event::ShareRevoked { document, grantee }])
+            }
+            Command::SendDocument { document, to } => {
+                self.require(Action::Edit, Resource::Document(document))?;
+                let doc = self.document(document)?;
+                if doc.doc_box != DocBox::InboxOut {
+                    return Err(CommandError::invalid(
+                        "document",
+                        "only documents in Inbox OUT can be sent",
+                    ));
+                }
+                let org = self.organisation(doc.organisation)?;
+                if org.status != OrgStatus::Active {
+                    return Err(not_permitted(format!(
+                        "{} is not active on Peppol: activate it before sending",
+                        org.name
+                    )));
+                }
+                let to = well_formed_participant(&to)?;
+                // The sender pays first: nothing happens without enough credit.
+                let mut events = Vec::new();
+                if self.hidden(org.cost_bearer) {
+                    self.note(Unconfirmed::CostBearerCredit {
+                        environment: org.cost_bearer,
+                    });
+                } else {
+                    let bearer = self.environment(org.cost_bearer)?;
+                    if bearer.credit < 1 {
+                        return Err(CommandError::InsufficientCredit(format!(
+                            "{} has {} transaction credit; sending needs 1",
+                            bearer.name, bearer.credit
+                        )));
+                    }
+                }
+                let delivered_as: DocumentId = self.id()?;
+                let recipient = self
+                    .world
+                    .registered(&to)
+                    .filter(|o| o.status == OrgStatus::Active);
+                let Some(recipient) = recipient else {
+                    if self.world.viewer.is_some() {
+                        self.note(Unconfirmed::RecipientRegistered {
+                            participant_id: to.clone(),
+                        });
+                        events.push(Event::DocumentSent {
+                            document,
+                            to,
+                            delivered_as,
+                            at: now,
+                        });
+                        events.push(self.charge(org, -1, LedgerReason::Sent { document }));
+                        return Ok(events);
+                    }
+                    return Err(CommandError::UnknownRecipient(format!(
+                        "no active organisation is registered on Peppol as `{to}`; nothing was sent or charged"
+                    )));
+                };
+                events.push(Event::DocumentSent {
+                    document,
+                    to: to.clone(),
+                    delivered_as,
+                    at: now,
+                });
+                events.push(self.charge(org, -1, LedgerReason::Sent { document }));
+                events.extend(self.deliver(
+                    recipient,
+                    delivered_as,
+                    doc.name.clone(),
+                    doc.sha256,
+                    doc.size,
+                    doc.summary.clone(),
+                ));
+                Ok(events)
+            }
+            Command::ReceiveDocument {
+                to,
+                name,
+                sha256,
+                size,
+                summary,
+            } => {
+                if !matches!(self.actor, Actor::Network | Actor::Support { .. }) {
+                    return Err(not_permitted("only the Peppol network delivers documents"));
+                }
+                let to = well_formed_participant(&to)?;
+                let name = clean_name("name", &name)?;
+                let recipient = self
+                    .world
+                    .registered(&to)
+                    .filter(|o| o.status == OrgStatus::Active)
+                    .ok_or_else(|| {
+                        CommandError::UnknownRecipient(format!(
+                            "no active organisation is registered on Peppol as `{to}`"
+                        ))
+                    })?;
+                let document = self.id()?;
+                Ok(self.deliver(
+                    recipient,
+                    document,
+                    name,
+                    sha256,
+                    size,
+                    summary.map(Box::new),
+                ))
+            }
+
+            // ----- groups -------------------------------------------------------
+            Command::CreateGroup { name } => {
+                let me = self.advanced()?;
+                let name = clean_name("name", &name)?;
+                if self
+                    .world
+                    .groups_of(me.environment)
+                    .iter()
+                    .filter_map(|g| self.world.group(*g))
+                    .any(|g| g.name == name)
+                {
+                    return Err(CommandError::Conflict(format!(
+                        "a group named `{name}` already exists"
+                    )));
+                }
+                let group = self.id()?;
+                Ok(vec![Event::GroupCreated {
+                    group,
+                    environment: me.environment,
+                    name,
+                }])
+            }
+            Command::RenameGroup { group, name } => {
+                self.group_editor(group)?;
+                let name = clean_name("name", &name)?;
+                Ok(vec![Event::GroupRenamed { group, name }])
+            }
+            Command::DeleteGroup { group } => {
+                self.group_editor(group)?;
+                Ok(vec![Event::GroupDeleted { group }])
+            }
+            Command::AddGroupMember { group, user } => {
+                let g = self.group_editor(group)?;
+                let target = self.user(user)?;
+                if !self.world.reaches(target.environment, g.environment) {
+                    return Err(CommandError::PartnershipRequired(format!(
+                        "{} belongs to {}, which has no active partnership with {}",
+                        target.name,
+                        self.env_name(target.environment),
+                        self.env_name(g.environment)
+                    )));
+                }
+                if !target.is_active() {
+                    return Err(not_permitted(format!("{} is disabled", target.name)));
+                }
+                if self.world.is_group_member(group, user) {
+                    return Err(CommandError::Conflict(format!(
+                        "{} already is in {}",
+                        target.name, g.name
+                    )));
+                }
+                Ok(vec![Event::GroupMemberAdded { group, user }])
+            }
+            Command::RemoveGroupMember { group, user } => {
+                let g = self.group_editor(group)?;
+                if !self.world.is_group_member(group, user) {
+                    return Err(CommandError::Conflict(format!(
+                        "they are not in {}",
+                        g.name
+                    )));
+                }
+                Ok(vec![Event::GroupMemberRemoved { group, user }])
+            }
+
+            // ----- workflow -----------------------------------------------------
+            Command::StartApprovalTask {
+                document,
+                assignee,
+                note,
+            } => {
+                let me = self.require(Action::Edit, Resource::Document(document))?;
+                self.workflow_engine(me)?;
+                let doc = self.document(document)?;
+                if doc.doc_box != DocBox::InboxIn {
+                    return Err(CommandError::invalid(
+                        "document",
+                        "approval tasks are for received documents (Inbox IN)",
+                    ));
+                }
+                self.can_take_task(assignee, document)?;
+                let note = note.map(|n| clean_name("note", &n)).transpose()?;
+                let task = self.id()?;
+                Ok(vec![Event::TaskStarted {
+                    task,
+                    document,
+                    by: me.id,
+                    assignee,
+                    note,
+                    at: now,
+                }])
+            }
+            Command::ApproveTask { task, comment } => {
+                let me = self.assignee(task)?;
+                let comment = comment
+                    .filter(|c| !c.trim().is_empty())
+                    .map(|c| clean_name("comment", &c))
+                    .transpose()?;
+                Ok(vec![Event::TaskApproved {
+                    task,
+                    by: me.id,
+                    comment,
+                    at: now,
+                }])
+            }
+            Command::RejectTask { task, reason } => {
+                let me = self.assignee(task)?;
+                let reason = clean_name("reason", &reason)
+                    .map_err(|_| CommandError::invalid("reason", "a rejection needs a reason"))?;
+                Ok(vec![Event::TaskRejected {
+                    task,
+                    by: me.id,
+                    reason,
+                    at: now,
+                }])
+            }
+            Command::DelegateTask { task, to } => {
+                let me = self.me()?;
+                let t = self.task(task)?;
+                if !t.is_open() {
+                    return Err(CommandError::Conflict("this task is closed".into()));
+                }
+                if t.assignee != me.id {
+                    // Someone other than the assignee reassigns: they need Edit and
+                    // the add-on, as for starting a task.
+                    self.require(Action::Edit, Resource::Document(t.document))?;
+                    self.workflow_engine(me)?;
+                }
+                if t.assignee == to {
+                    return Err(CommandError::Conflict(
+                        "the task already is assigned to them".into(),
+                    ));
+                }
+                self.can_take_task(to, t.document)?;
+                Ok(vec![Event::TaskDelegated {
+                    task,
+                    by: me.id,
+                    to,
+                    at: now,
+                }])
+            }
+        }
+    }
+
+    fn charge(&self, org: &Organisation, amount: i64, reason: LedgerReason) -> Event {
+        Event::CreditChanged {
+            environment: org.cost_bearer,
+            organisation: Some(org.id),
+            amount,
+            reason,
+            at: self.now(),
+        }
+    }
+
+    /// A copy lands in the recipient's Inbox IN; receiving costs its bearer 1 credit
+    /// and is never refused.
+    fn deliver(
+        &self,
+        recipient: &Organisation,
+        document: DocumentId,
+        name: String,
+        sha256: Sha256,
+        size: u64,
+        summary: Option<Box<DocSummary>>,
+    ) -> Vec<Event> {
+        vec![
+            Event::DocumentAdded {
+                document: Document {
+                    id: document,
+                    organisation: recipient.id,
+                    environment: recipient.environment,
+                    doc_box: DocBox::InboxIn,
+                    name,
+                    sha256,
+                    size,
+                    uploaded_by: None,
+                    at: self.now(),
+                    summary,
+                },
+            },
+            self.charge(recipient, -1, LedgerReason::Received { document }),
+        ]
+    }
+
+    /// Membership eligibility across environments (DOMAIN §1).
+    fn eligible_member(&self, target: &User, org: &Organisation) -> Result<(), CommandError> {
+        if !target.is_active() {
+            return Err(not_permitted(format!("{} is disabled", target.name)));
+        }
+        if target.environment == org.environment {
+            return Ok(());
+        }
+        if self
+            .world
+            .active_partnership(target.environment, org.environment)
+            .is_none()
+        {
+            return Err(CommandError::PartnershipRequired(format!(
+                "{} belongs to {}, which has no active partnership with {}",
+                target.name,
+                self.env_name(target.environment),
+                self.env_name(org.environment)
+            )));
+        }
+        if !target.is_advanced() {
+            return Err(not_permitted(format!(
+                "{} is a User of {}: only Administrators and Advanced users of a partner environment can be made members",
+                target.name,
+                self.env_name(target.environment)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Uploading into an organisation's boxes needs Edit on the organisation's
+    /// documents: membership, or Administrator of its environment.
+    fn may_upload(&self, me: &User, org: &Organisation) -> Result<(), CommandError> {
+        let admin = me.environment == org.environment && me.role == EnvRole::Administrator;
+        let member = self.world.membership(me.id, org.id).is_some()
+            && self.world.reaches(me.environment, org.environment);
+        if admin || member {
+            Ok(())
+        } else if check(
+            self.world,
+            me.id,
+            Action::ViewOrganisation,
+            Resource::Organisation(org.id),
+        )
+        .allowed
+        {
+            Err(not_permitted(format!(
+                "you may not upload into {}",
+                org.name
+            )))
+        } else {
+            Err(CommandError::not_found("organisation"))
+        }
+    }
+
+    /// A document can be shared only with users, groups and organisations of its
+    /// own environment or of an actively partnered one.
+    fn grantee_allowed(&mut self, doc: &Document, grantee: Grantee) -> Result<(), CommandError> {
+        let (environment, name) = match grantee {
+            Grantee::User(u) => {
+                let u = self.user(u)?;
+                (u.environment, u.name.clone())
+            }
+            Grantee::Group(g) => {
+                let g = self.group(g)?;
+                (g.environment, g.name.clone())
+            }
+            Grantee::Organisation(o) => {
+                let o = self.organisation(o)?;
+                (o.environment, o.name.clone())
+            }
+        };
+        if self.world.reaches(environment, doc.environment) {
+            Ok(())
+        } else {
+            Err(CommandError::PartnershipRequired(format!(
+                "{name} belongs to {}, which has no active partnership with {}",
+                self.env_name(environment),
+                self.env_name(doc.environment)
+            )))
+        }
+    }
+
+    fn group_editor(&self, group: GroupId) -> Result<&'a Group, CommandError> {
+        let me = self.me()?;
+        let g = self.group(group)?;
+        if g.environment != me.environment {
+            return Err(CommandError::not_found("group"));
+        }
+        if !me.is_advanced() {
+            return Err(not_permitted(
+                "only Administrators and Advanced users edit groups",
+            ));
+        }
+        Ok(g)
+    }
+
+    fn workflow_engine(&self, me: &User) -> Result<(), CommandError> {
+        let env = self.environment(me.environment)?;
+        if env.has_add_on(AddOn::WorkflowEngine) {
+            Ok(())
+        } else {
+            Err(CommandError::AddOnMissing(format!(
+                "{} does not have the Workflow Engine add-on, which starting and delegating approval tasks needs",
+                env.name
+            )))
+        }
+    }
+
+    fn can_take_task(&self, user: UserId, document: DocumentId) -> Result<(), CommandError> {
+        let target = self.user(user)?;
+        let decision = check(self.world, user, Action::View, Resource::Document(document));
+        if decision.allowed {
+            return Ok(());
+        }
+        // On a projection, another user's access is known only to an Administrator
+        // of the document's environment (DOMAIN §1): otherwise the server decides.
+        if let Some(viewer) = self.world.viewer.and_then(|v| self.world.user(v)) {
+            let knows = viewer.id == user
+                || (viewer.role == EnvRole::Administrator
+                    && self
+                        .world
+                        .document(document)
+                        .is_some_and(|d| d.environment == viewer.environment));
+            if !knows {
+                self.note(Unconfirmed::AssigneeCanView { user });
+                return Ok(());
+            }
+        }
+        Err(not_permitted(format!(
+            "{} cannot view this document: {}",
+            target.name,
+            decision.explain(self.world).join("; ")
+        )))
+    }
+
+    fn assignee(&self, task: TaskId) -> Result<&'a User, CommandError> {
+        let me = self.me()?;
+        let t = self.task(task)?;
+        if t.assignee != me.id {
+            if document_level(self.world, me.id, t.document).0.is_none() {
+                return Err(CommandError::not_found("task"));
+            }
+            return Err(not_permitted(
+                "only the task's assignee may approve or reject it",
+            ));
+        }
+        if !t.is_open() {
+            return Err(CommandError::Conflict("this task is closed".into()));
+        }
+        Ok(me)
+    }
+
+    /// The acting user, to whom a pending request is addressed.
+    fn addressee(
+        &self,
+        request: RequestId,
+    ) -> Result<(&'a User, &'a PartnershipRequest), CommandError> {
+        let me = self.me()?;
+        let r = self
+            .world
+            .request(request)
+            .ok_or_else(|| CommandError::not_found("request"))?;
+        let addressed = match &r.target {
+            RequestTarget::Email { email } => *email == me.email,
+            RequestTarget::Environment { environment } => *environment == me.environment,
+        };
+        if !addressed || !me.is_advanced() {
+            return Err(CommandError::not_found("request"));
+        }
+        if r.status != RequestStatus::Pending {
+            return Err(CommandError::Conflict(
+                "this request is no longer pending".into(),
+            ));
+        }
+        Ok((me, r))
+    }
+
+    /// Ending a partnership, with its whole cascade (DOMAIN §2).
+    fn end_partnership(&mut self, partnership: PartnershipId) -> Result<Vec<Event>, CommandError> {
+        let me = self.me()?;
+        let p = self.partnership(partnership)?;
+        if !p.links(me.environment) {
+            return Err(CommandError::not_found("partnership"));
+        }
+        self.administrator(me.environment)?;
+        if !p.is_active() {
+            return Err(CommandError::Conflict(
+                "this partnership has already ended".into(),
+            ));
+        }
+        let world = self.world;
+        let mut events = vec![Event::PartnershipEnded {
+            partnership,
+            by: me.id,
+            at: self.now(),
+        }];
+        for (own, other) in [(p.requester, p.accepter), (p.accepter, p.requester)] {
+            if self.hidden(own) {
+                self.note(Unconfirmed::EffectsInPartnerEnvironment { environment: own });
+            }
+            // Memberships of the other side's users in this side's organisations.
+            for org in world.organisations_of(own) {
+                for user in world.members_of(*org) {
+                    if world.user(*user).is_some_and(|u| u.environment == other) {
+                        events.push(Event::MembershipRemoved {
+                            user: *user,
+                            organisation: *org,
+                        });
+                    }
+                }
+            }
+            // The other side's users in this side's groups.
+            for group in world.groups_of(own) {
+                for user in world.group_members(*group) {
+                    if world.user(*user).is_some_and(|u| u.environment == other) {
+                        events.push(Event::GroupMemberRemoved {
+                            group: *group,
+                            user: *user,
+                        });
+                    }
+                }
+            }
+            // Shares of this side's documents with the other side's users, groups
+            // and organisations.
+            let grantees = world
+                .users_of(other)
+                .iter()
+                .map(|u| Grantee::User(*u))
+                .chain(world.groups_of(other).iter().map(|g| Grantee::Group(*g)))
+                .chain(
+                    world
+                        .organisations_of(other)
+                        .iter()
+                        .map(|o| Grantee::Organisation(*o)),
+                );
+            for grantee in grantees {
+                for document in world.documents_shared_with(grantee) {
+                    if world
+                        .document(*document)
+                        .is_some_and(|d| d.environment == own)
+                    {
+                        events.push(Event::ShareRevoked {
+                            document: *document,
+                            grantee,
+                        });
+                    }
+                }
+            }
+            // Cost bearing reverts.
+            for org in world.organisations_of(own) {
+                if world
+                    .organisation(*org)
+                    .is_some_and(|o| o.cost_bearer == other)
+                {
+                    events.push(Event::CostBearerChanged {
+                        organisation: *org,
+                        bearer: own,
+                    });
+                }
+            }
+        }
+        for user in &p.relationship_managers {
+            events.push(Event::RelationshipManagerDisconnected {
+                partnership,
+                user: *user,
+            });
+        }
+        Ok(events)
+    }
+}
+
+/// What follows from `events` without being asked: connection keys whose holder
+/// lost the right to retrieve them are revoked (DOMAIN §4), and open tasks whose
+/// assignee can no longer view the document go back to someone who can (DOMAIN §2,
+/// §5). Computed on the world after `events`, for the users and documents the
+/// events touch.
+fn consequences(world: &World, events: &[Event], now: Timestamp) -> Vec<Event> {
+    let mut users: Vec<UserId> = Vec::new();
+    let mut documents: Vec<DocumentId> = Vec::new();
+    let mut key_reason = RevokeReason::HolderLostAccess;
+    let mut task_reason = ReassignReason::AssigneeLostAccess;
+    for event in events {
+        match event {
+            Event::MembershipRemoved { user, .. }
+            | Event::RoleAssigned { user, .. }
+            | Event::GroupMemberRemoved { user, .. } => users.push(*user),
+            Event::UserDisabled { user } => {
+                users.push(*user);
+                key_reason = RevokeReason::HolderDisabled;
+                task_reason = ReassignReason::AssigneeDisabled;
+            }
+            Event::ShareRevoked { document, .. } => documents.push(*document),
+            Event::GroupDeleted { group } => {
+                documents.extend_from_slice(world.documents_shared_with(Grantee::Group(*group)));
+            }
+            Event::PartnershipEnded { partnership, .. } => {
+                if let Some(p) = world.partnership(*partnership) {
+                    users.extend_from_slice(world.users_of(p.requester));
+                    users.extend_from_slice(world.users_of(p.accepter));
+                }
+                key_reason = RevokeReason::PartnershipEnded;
+                task_reason = ReassignReason::PartnershipEnded;
+            }
+            _ => {}
+        }
+    }
+    if users.is_empty() && documents.is_empty() {
+        return Vec::new();
+    }
+    users.sort_unstable();
+    users.dedup();
+    let mut after = world.clone();
+    for event in events {
+        after.apply(event);
+    }
+    let mut out = Vec::new();
+
+    let mut keys: Vec<KeyId> = users
+        .iter()
+        .flat_map(|u| world.keys_held_by(*u).iter().copied())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        let Some(k) = after.key(key).filter(|k| k.is_valid()) else {
+            continue;
+        };
+        if !check(
+            &after,
+            k.holder,
+            Action::RetrieveConnectionKey,
+            Resource::Organisation(k.organisation),
+        )
+        .allowed
+        {
+            out.push(Event::ConnectionKeyRevoked {
+                key,
+                reason: key_reason,
+                at: now,
+            });
+        }
+    }
+
+    let mut tasks: Vec<TaskId> = users
+        .iter()
+        .flat_map(|u| world.open_tasks_of(*u).iter().copied())
+        .collect();
+    for d in &documents {
+        tasks.extend(world.tasks_of(*d).iter().copied());
+    }
+    tasks.sort_unstable();
+    tasks.dedup();
+    for task in tasks {
+        let Some(t) = after.task(task).filter(|t| t.is_open()) else {
+            continue;
+        };
+        if check(
+            &after,
+            t.assignee,
+            Action::View,
+            Resource::Document(t.document),
+        )
+        .allowed
+        {
+            continue;
+        }
+        if let Some(to) = fallback_assignee(&after, t) {
+            out.push(Event::TaskReassigned {
+                task,
+                to,
+                why: task_reason,
+                at: now,
+            });
+        }
+    }
+    out
+}
+
+/// Where a task goes when its assignee loses access: the latest person in its trail
+/// who can still view the document, else the organisation's Managers, else its
+/// environment's Administrators (the first by id, so every run agrees).
+pub(crate) fn fallback_assignee(world: &World, task: &Task) -> Option<UserId> {
+    let can_view = |u: UserId| {
+        u != task.assignee
+            && check(world, u, Action::View, Resource::Document(task.document)).allowed
+    };
+    for entry in task.trail.iter().rev() {
+        // The latest actor first, then whoever the step moved the task to or from.
+        let people: [Option<UserId>; 3] = match &entry.step {
+            TrailStep::Started { by, assignee } => [Some(*assignee), Some(*by), None],
+            TrailStep::Delegated { by, from, to } => [Some(*to), Some(*by), Some(*from)],
+            TrailStep::Approved { by, .. } | TrailStep::Rejected { by, .. } => {
+                [Some(*by), None, None]
+            }
+            TrailStep::Reassigned { from, to, .. } => [Some(*to), Some(*from), None],
+        };
+        if let Some(found) = people.into_iter().flatten().find(|u| can_view(*u)) {
+            return Some(found);
+        }
+    }
+    let doc = world.document(task.document)?;
+    let managers = world
+        .members_of(doc.organisation)
+        .iter()
+        .copied()
+        .filter(|u| {
+            world
+                .membership(*u, doc.organisation)
+                .is_some_and(|m| m.role == OrgRole::Manager)
+        });
+    let administrators = world.users_of(doc.environment).iter().copied().filter(|u| {
+        world
+            .user(*u)
+            .is_some_and(|u| u.role == EnvRole::Administrator)
+    });
+    managers.chain(administrators).find(|u| can_view(*u))
+}

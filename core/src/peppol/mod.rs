@@ -1,0 +1,65 @@
+//! Peppol: the network the platform exchanges e-invoices over.
+//!
+//! Everything here is pure computation on bytes and strings, with no I/O,
+//! clock or randomness, so that the same code runs on the server, in the
+//! browser (WebAssembly) and under a fuzzer, and gives the same answer in
+//! all three.
+
+pub mod participant;
+pub mod ubl;
+
+use std::fmt::Write;
+
+use sha2::{Digest, Sha256};
+
+pub use participant::{ParticipantId, ParticipantIdError, Scheme};
+pub use ubl::{
+    read_document, AllowanceCharge, Date, DateError, DocumentKind, DocumentSummary, Endpoint,
+    Finding, Line, Party, Totals, UblDocument, UblError, MAX_DEPTH, MAX_DOCUMENT_BYTES,
+};
+
+/// The SHA-256 digest of `bytes` as 64 lowercase hexadecimal digits, the
+/// form in which documents are identified and deduplicated.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(2 * digest.len());
+    for byte in digest {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+/// At most `max_chars` characters of untrusted text, marked with `…` when
+/// cut, so that error messages repeating input stay short.
+fn excerpt(input: &str, max_chars: usize) -> String {
+    match input.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", input.get(..cut).unwrap_or_default()),
+        None => input.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_hex_matches_known_digests() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn excerpt_cuts_on_character_boundaries() {
+        assert_eq!(excerpt("abc", 3), "abc");
+        assert_eq!(excerpt("abcd", 3), "abc…");
+        assert_eq!(excerpt("ééééé", 2), "éé…");
+        assert_eq!(excerpt("", 0), "");
+    }
+}

@@ -1,0 +1,339 @@
+//! What a command would do, computed without doing it (DOMAIN §8).
+//!
+//! A preview decides the command exactly as [`crate::execute`] does, applies the
+//! events to a copy of the world (cheap: the world's maps share their storage and
+//! copy only what the events touch) and compares access before and after — but only
+//! for the (user, resource) pairs the events can affect, never every user against
+//! every resource.
+
+use crate::access::{self, check, Access, Action, Reasons, Resource, ResourceKind};
+use crate::command::{Actor, Command, Context, Event};
+use crate::error::CommandError;
+pub use crate::execute::Unconfirmed;
+use crate::ids::*;
+use crate::model::*;
+use crate::world::World;
+use serde::{Deserialize, Serialize};
+
+/// One user's access to one resource, before and after a command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessChange {
+    pub user: UserId,
+    pub resource: Resource,
+    pub before: Access,
+    pub after: Access,
+    /// The grant paths before (what is lost) and after (what is gained).
+    pub reasons_before: Reasons,
+    pub reasons_after: Reasons,
+}
+
+impl AccessChange {
+    /// Whether the user ends with less than they had.
+    pub fn is_loss(&self) -> bool {
+        let kind = match self.resource {
+            Resource::Document(_) => ResourceKind::Document,
+            Resource::Organisation(_) => ResourceKind::Organisation,
+        };
+        self.before
+            .actions(kind)
+            .iter()
+            .any(|a| !self.after.allows(*a))
+    }
+}
+
+/// See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    pub allowed: bool,
+    pub error: Option<CommandError>,
+    pub events: Vec<Event>,
+    pub access_changes: Vec<AccessChange>,
+    /// Facts the decision rested on that this world does not hold: only the
+    /// server can confirm them.
+    pub unconfirmed: Vec<Unconfirmed>,
+}
+
+/// The part of a preview that must not differ between what a user was shown and
+/// what executing does: the decision and the access changes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Outcome {
+    pub allowed: bool,
+    pub error_code: Option<String>,
+    /// Sorted (user, resource, before, after).
+    pub changes: Vec<(UserId, Resource, Access, Access)>,
+}
+
+impl Preview {
+    /// The outcome, restricted to the pairs `visible` keeps.
+    pub fn outcome(&self, visible: impl Fn(UserId, Resource) -> bool) -> Outcome {
+        let mut changes: Vec<_> = self
+            .access_changes
+            .iter()
+            .filter(|c| visible(c.user, c.resource))
+            .map(|c| (c.user, c.resource, c.before, c.after))
+            .collect();
+        changes.sort();
+        Outcome {
+            allowed: self.allowed,
+            error_code: self.error.as_ref().map(|e| e.code().to_string()),
+            changes,
+        }
+    }
+}
+
+/// Previews `command` for `actor` on `world`.
+pub fn preview(world: &World, actor: &Actor, command: Command, ctx: &Context) -> Preview {
+    let decided = crate::execute::decide(world, actor, command, ctx);
+    match decided.result {
+        Err(error) => Preview {
+            allowed: false,
+            error: Some(error),
+            events: Vec::new(),
+            access_changes: Vec::new(),
+            unconfirmed: decided.unconfirmed,
+        },
+        Ok(events) => {
+            let mut after = world.clone();
+            for event in &events {
+                after.apply(event);
+            }
+            let access_changes = access_changes(world, &after, &events);
+            Preview {
+                allowed: true,
+                error: None,
+                events,
+                access_changes,
+                unconfirmed: decided.unconfirmed,
+            }
+        }
+    }
+}
+
+/// The access a user has to a resource, with the grant paths.
+pub fn access_with_reasons(world: &World, user: UserId, resource: Resource) -> (Access, Reasons) {
+    match resource {
+        Resource::Document(d) => {
+            let (level, reasons) = access::document_level(world, user, d);
+            (Access::of_level(level), reasons)
+        }
+        Resource::Organisation(_) => {
+            let bits = access::access(world, user, resource);
+            let decision = check(world, user, Action::ViewOrganisation, resource);
+            let reasons = if decision.allowed {
+                decision.reasons
+            } else {
+                Reasons::new()
+            };
+            (bits, reasons)
+        }
+    }
+}
+
+/// The access changes between `before` and `after`, over the pairs `events` can
+/// affect.
+pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<AccessChange> {
+    let mut pairs = affected_pairs(before, after, events);
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut out = Vec::new();
+    for (user, resource) in pairs {
+        let (was, reasons_before) = access_with_reasons(before, user, resource);
+        let (now, reasons_after) = access_with_reasons(after, user, resource);
+        if was != now {
+            out.push(AccessChange {
+                user,
+                resource,
+                before: was,
+                after: now,
+                reasons_before,
+                reasons_after,
+            });
+        }
+    }
+    out
+}
+
+/// The resources `user` may reach inside `environment` (a superset, from indexes).
+fn reachable_in(
+    world: &World,
+    user: UserId,
+    environment: EnvironmentId,
+    out: &mut Vec<(UserId, Resource)>,
+) {
+    let Some(u) = world.user(user) else {
+        return;
+    };
+    let mut organisations: Vec<OrganisationId> = world
+        .organisations_of_user(user)
+        .iter()
+        .copied()
+        .filter(|o| {
+            world
+                .organisation(*o)
+                .is_some_and(|o| o.environment == environment)
+        })
+        .collect();
+    if u.environment == environment && u.role == EnvRole::Administrator {
+        organisations.extend_from_slice(world.organisations_of(environment));
+    }
+    for o in &organisations {
+        out.push((user, Resource::Organisation(*o)));
+        out.extend(
+            world
+                .documents_of(*o)
+                .map(|d| (user, Resource::Document(d))),
+        );
+    }
+    let mut grantees = vec![Grantee::User(user)];
+    grantees.extend(
+        world
+            .groups_of_user(user)
+            .iter()
+            .map(|g| Grantee::Group(*g)),
+    );
+    grantees.extend(
+        world
+            .organisations_of_user(user)
+            .iter()
+            .map(|o| Grantee::Organisation(*o)),
+    );
+    for grantee in grantees {
+        for d in world.documents_shared_with(grantee) {
+            if world
+                .document(*d)
+                .is_some_and(|doc| doc.environment == environment)
+            {
+                out.push((user, Resource::Document(*d)));
+            }
+        }
+    }
+}
+
+fn members_of_grantee(world: &World, grantee: Grantee) -> Vec<UserId> {
+    match grantee {
+        Grantee::User(u) => vec![u],
+        Grantee::Group(g) => world.group_members(g).to_vec(),
+        Grantee::Organisation(o) => world.members_of(o).to_vec(),
+    }
+}
+
+fn affected_pairs(before: &World, after: &World, events: &[Event]) -> Vec<(UserId, Resource)> {
+    let mut pairs = Vec::new();
+    let both = [before, after];
+    for event in events {
+        match event {
+            Event::UserDisabled { user }
+            | Event::UserEnabled { user }
+            | Event::RoleAssigned { user, .. } => {
+                for world in both {
+                    pairs.extend(
+                        access::reachable_resources(world, *user)
+                            .into_iter()
+                            .map(|r| (*user, r)),
+                    );
+                }
+            }
+            Event::MembershipGranted {
+                user, organisation, ..
+            }
+            | Event::MembershipRemoved { user, organisation } => {
+                for world in both {
+                    pairs.push((*user, Resource::Organisation(*organisation)));
+                    pairs.extend(
+                        world
+                            .documents_of(*organisation)
+                            .map(|d| (*user, Resource::Document(d))),
+                    );
+                    pairs.extend(
+                        world
+                            .documents_shared_with(Grantee::Organisation(*organisation))
+                            .iter()
+                            .map(|d| (*user, Resource::Document(*d))),
+                    );
+                }
+            }
+            Event::ShareGranted { share } => {
+                for world in both {
+                    for u in members_of_grantee(world, share.grantee) {
+                        pairs.push((u, Resource::Document(share.document)));
+                    }
+                }
+            }
+            Event::ShareRevoked { document, grantee } => {
+                for world in both {
+                    for u in members_of_grantee(world, *grantee) {
+                        pairs.push((u, Resource::Document(*document)));
+                    }
+                }
+            }
+            Event::GroupMemberAdded { group, user } | Event::GroupMemberRemoved { group, user } => {
+                for world in both {
+                    pairs.extend(
+                        world
+                            .documents_shared_with(Grantee::Group(*group))
+                            .iter()
+                            .map(|d| (*user, Resource::Document(*d))),
+                    );
+                }
+            }
+            Event::GroupDeleted { group } => {
+                for u in before.group_members(*group) {
+                    pairs.extend(
+                        before
+                            .documents_shared_with(Grantee::Group(*group))
+                            .iter()
+                            .map(|d| (*u, Resource::Document(*d))),
+                    );
+                }
+            }
+            Event::PartnershipCreated {
+                requester,
+                accepter,
+                ..
+            } => {
+                partnership_pairs(both, *requester, *accepter, &mut pairs);
+            }
+            Event::PartnershipEnded { partnership, .. } => {
+                if let Some(p) = before.partnership(*partnership) {
+                    partnership_pairs(both, p.requester, p.accepter, &mut pairs);
+                }
+            }
+            Event::DocumentAdded { document } => {
+                for u in access::who_can(after, Action::View, Resource::Document(document.id)) {
+                    pairs.push((u.user, Resource::Document(document.id)));
+                }
+            }
+            Event::DocumentDeleted { document } => {
+                for u in access::who_can(before, Action::View, Resource::Document(*document)) {
+                    pairs.push((u.user, Resource::Document(*document)));
+                }
+            }
+            Event::OrganisationAdded {
+                organisation,
+                environment,
+                ..
+            } => {
+                for u in after.users_of(*environment) {
+                    pairs.push((*u, Resource::Organisation(*organisation)));
+                }
+            }
+            _ => {}
+        }
+    }
+    pairs
+}
+
+fn partnership_pairs(
+    worlds: [&World; 2],
+    a: EnvironmentId,
+    b: EnvironmentId,
+    pairs: &mut Vec<(UserId, Resource)>,
+) {
+    for world in worlds {
+        for (own, other) in [(a, b), (b, a)] {
+            for user in world.users_of(own) {
+                reachable_in(world, *user, other, pairs);
+            }
+        }
+    }
+}

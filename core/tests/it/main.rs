@@ -1,0 +1,6 @@
+//! The core's integration tests: one binary (see STYLE.md).
+
+mod demo;
+mod model;
+mod props;
+mod rules;
