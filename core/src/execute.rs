@@ -96,10 +96,13 @@ impl Unconfirmed {
 }
 
 /// A decided command: its events or why not, and the facts the decision assumed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Decided {
     pub result: Result<Vec<Event>, CommandError>,
     pub unconfirmed: Vec<Unconfirmed>,
+    /// The world after the command's own events (before their consequences),
+    /// when working out the consequences needed it; previews reuse it.
+    pub(crate) after: Option<World>,
 }
 
 /// Decides `command` for `actor` on `world`: the events it causes, or why not.
@@ -121,8 +124,10 @@ pub fn decide(world: &World, actor: &Actor, command: Command, ctx: &Context) -> 
         next_id: 0,
         unconfirmed: RefCell::new(Vec::new()),
     };
+    let mut after = None;
     let result = decider.decide(command).map(|mut events| {
-        let consequences = consequences(world, &events, ctx.now);
+        let (consequences, world_after) = consequences(world, &events, ctx.now);
+        after = world_after;
         events.extend(consequences);
         events
     });
@@ -131,6 +136,7 @@ pub fn decide(world: &World, actor: &Actor, command: Command, ctx: &Context) -> 
     Decided {
         result,
         unconfirmed,
+        after,
     }
 }
 
@@ -1731,7 +1737,7 @@ impl<'a> Decider<'a> {
 /// assignee can no longer view the document go back to someone who can (DOMAIN §2,
 /// §5). Computed on the world after `events`, for the users and documents the
 /// events touch.
-fn consequences(world: &World, events: &[Event], now: Timestamp) -> Vec<Event> {
+fn consequences(world: &World, events: &[Event], now: Timestamp) -> (Vec<Event>, Option<World>) {
     let mut users: Vec<UserId> = Vec::new();
     let mut documents: Vec<DocumentId> = Vec::new();
     let mut key_reason = RevokeReason::HolderLostAccess;
@@ -1762,7 +1768,7 @@ fn consequences(world: &World, events: &[Event], now: Timestamp) -> Vec<Event> {
         }
     }
     if users.is_empty() && documents.is_empty() {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     users.sort_unstable();
     users.dedup();
@@ -1830,7 +1836,7 @@ fn consequences(world: &World, events: &[Event], now: Timestamp) -> Vec<Event> {
             });
         }
     }
-    out
+    (out, Some(after))
 }
 
 /// Where a task goes when its assignee loses access: the latest person in its trail

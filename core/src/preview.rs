@@ -6,7 +6,9 @@
 //! for the (user, resource) pairs the events can affect, never every user against
 //! every resource.
 
-use crate::access::{self, check, Access, Action, Reasons, Resource, ResourceKind};
+use crate::access::{
+    self, check, Access, Action, DocumentAccessor, Reasons, Resource, ResourceKind,
+};
 use crate::command::{Actor, Command, Context, Event};
 use crate::error::CommandError;
 pub use crate::execute::Unconfirmed;
@@ -93,8 +95,16 @@ pub fn preview(world: &World, actor: &Actor, command: Command, ctx: &Context) ->
             unconfirmed: decided.unconfirmed,
         },
         Ok(events) => {
-            let mut after = world.clone();
-            for event in &events {
+            // The decider may have applied the command's own events already; apply
+            // the rest (the consequences) on top.
+            let (mut after, applied) = match decided.after {
+                Some(after) => {
+                    let applied = (after.version() - world.version()) as usize;
+                    (after, applied)
+                }
+                None => (world.clone(), 0),
+            };
+            for event in events.iter().skip(applied) {
                 after.apply(event);
             }
             let access_changes = access_changes(world, &after, &events);
@@ -136,9 +146,30 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
     pairs.sort_unstable();
     pairs.dedup();
     let mut out = Vec::new();
+    // Pairs come sorted by user: resolve each user once per world.
+    let mut current: Option<(UserId, DocumentAccessor, DocumentAccessor)> = None;
     for (user, resource) in pairs {
-        let (was, reasons_before) = access_with_reasons(before, user, resource);
-        let (now, reasons_after) = access_with_reasons(after, user, resource);
+        if current.as_ref().is_none_or(|(u, _, _)| *u != user) {
+            current = Some((
+                user,
+                DocumentAccessor::new(before, user),
+                DocumentAccessor::new(after, user),
+            ));
+        }
+        let Some((_, was_accessor, now_accessor)) = current.as_mut() else {
+            continue;
+        };
+        let ((was, reasons_before), (now, reasons_after)) = match resource {
+            Resource::Document(d) => {
+                let (a, ra) = was_accessor.level(d);
+                let (b, rb) = now_accessor.level(d);
+                ((Access::of_level(a), ra), (Access::of_level(b), rb))
+            }
+            Resource::Organisation(_) => (
+                access_with_reasons(before, user, resource),
+                access_with_reasons(after, user, resource),
+            ),
+        };
         if was != now {
             out.push(AccessChange {
                 user,

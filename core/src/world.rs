@@ -113,6 +113,8 @@ pub(crate) struct Indexes {
     pub active_partnership: CowMap<EnvPair, PartnershipId>,
     /// Every partnership of an environment, ended ones too.
     pub partnerships_by_env: CowMap<EnvironmentId, Vec<PartnershipId>>,
+    /// The latest ended partnership of a pair, for explaining denials.
+    pub latest_ended: CowMap<EnvPair, PartnershipId>,
     pub keys_by_org: CowMap<OrganisationId, Vec<KeyId>>,
     pub keys_by_holder: CowMap<UserId, Vec<KeyId>>,
     pub tasks_by_document: CowMap<DocumentId, Vec<TaskId>>,
@@ -340,11 +342,8 @@ impl World {
         a: EnvironmentId,
         b: EnvironmentId,
     ) -> Option<&Partnership> {
-        self.partnerships_of(a)
-            .iter()
-            .filter_map(|id| self.t.partnerships.get(id))
-            .filter(|p| p.links(b) && !p.is_active())
-            .max_by_key(|p| p.ended.map(|e| e.at))
+        let id = self.index.latest_ended.get(&env_pair(a, b))?;
+        self.t.partnerships.get(id)
     }
     /// Whether two environments are the same or actively partnered.
     pub fn reaches(&self, home: EnvironmentId, environment: EnvironmentId) -> bool {
@@ -651,6 +650,7 @@ impl World {
                     if self.index.active_partnership.get(&pair) == Some(partnership) {
                         self.index.active_partnership.remove(&pair);
                     }
+                    self.index.latest_ended.insert(pair, *partnership);
                 }
             }
             Event::RelationshipManagerConnected { partnership, user } => {
@@ -935,11 +935,20 @@ impl World {
                 sorted_insert(list, partnership.id);
             }
         }
-        if partnership.is_active() {
-            self.index.active_partnership.insert(
-                env_pair(partnership.requester, partnership.accepter),
-                partnership.id,
-            );
+        let pair = env_pair(partnership.requester, partnership.accepter);
+        match partnership.ended {
+            None => {
+                self.index.active_partnership.insert(pair, partnership.id);
+            }
+            Some(ended) => {
+                let later = self
+                    .latest_ended_partnership(pair.0, pair.1)
+                    .and_then(|p| p.ended)
+                    .is_none_or(|previous| previous.at <= ended.at);
+                if later {
+                    self.index.latest_ended.insert(pair, partnership.id);
+                }
+            }
         }
         self.t.partnerships.insert(partnership.id, partnership);
     }

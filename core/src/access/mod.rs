@@ -551,7 +551,8 @@ pub fn who_can(world: &World, action: Action, resource: Resource) -> Vec<UserAcc
 
 /// The resources of `kind` that `user` could possibly reach: a superset.
 fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<Resource> {
-    let Some(u) = world.user(user) else {
+    // A disabled user reaches nothing.
+    let Some(u) = world.user(user).filter(|u| u.is_active()) else {
         return Vec::new();
     };
     let mut organisations: Vec<OrganisationId> = world.organisations_of_user(user).to_vec();
@@ -566,9 +567,10 @@ fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<R
             .map(Resource::Organisation)
             .collect(),
         ResourceKind::Document => {
-            let mut documents: Vec<DocumentId> = Vec::new();
+            // The organisations' documents are distinct and sorted per organisation.
+            let mut documents: Vec<Resource> = Vec::new();
             for o in &organisations {
-                documents.extend(world.documents_of(*o));
+                documents.extend(world.documents_of(*o).map(Resource::Document));
             }
             let mut shared: Vec<DocumentId> =
                 world.documents_shared_with(Grantee::User(user)).to_vec();
@@ -579,16 +581,83 @@ fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<R
                 shared.extend_from_slice(world.documents_shared_with(Grantee::Organisation(*o)));
             }
             // Documents of organisations already listed need no second look.
+            shared.sort_unstable();
+            shared.dedup();
             shared.retain(|d| {
                 world
                     .document(*d)
                     .is_some_and(|doc| organisations.binary_search(&doc.organisation).is_err())
             });
-            documents.extend(shared);
-            documents.sort_unstable();
-            documents.dedup();
-            documents.into_iter().map(Resource::Document).collect()
+            documents.extend(shared.into_iter().map(Resource::Document));
+            documents
         }
+    }
+}
+
+/// Whether a user reaches an environment, and through which partner.
+type Reach = Result<Option<EnvironmentId>, Reason>;
+
+/// Decides many documents for one user, resolving the user and their reach to
+/// each environment once (what_can and previews ask thousands of these).
+pub struct DocumentAccessor<'a> {
+    world: &'a World,
+    user: Result<&'a User, Reason>,
+    reach: SmallVec<[(EnvironmentId, Reach); 4]>,
+}
+
+impl<'a> DocumentAccessor<'a> {
+    /// An accessor for `user`'s documents in `world`.
+    pub fn new(world: &'a World, user: UserId) -> Self {
+        let user = match world.user(user) {
+            None => Err(Reason::UnknownUser),
+            Some(u) if !u.is_active() => Err(Reason::UserDisabled { user }),
+            Some(u) => Ok(u),
+        };
+        DocumentAccessor {
+            world,
+            user,
+            reach: SmallVec::new(),
+        }
+    }
+
+    fn reach(
+        &mut self,
+        u: &User,
+        environment: EnvironmentId,
+    ) -> Result<Option<EnvironmentId>, Reason> {
+        if let Some((_, cached)) = self.reach.iter().find(|(e, _)| *e == environment) {
+            return *cached;
+        }
+        let answer = reach(self.world, u.id, environment).map(|(_, through)| through);
+        self.reach.push((environment, answer));
+        answer
+    }
+
+    /// The user's level on `document` with every grant path, as [`document_level`].
+    pub fn level(&mut self, document: DocumentId) -> (Option<Level>, Reasons) {
+        let (Ok(u), Some(doc)) = (self.user, self.world.document(document)) else {
+            return (None, Reasons::new());
+        };
+        let Ok(through) = self.reach(u, doc.environment) else {
+            return (None, Reasons::new());
+        };
+        let grants = document_grants(self.world, u, doc, through);
+        let level = grants.iter().map(|(l, _)| *l).max();
+        (level, grants.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The grant paths of at least `needed`, if the user has that level.
+    pub fn allowed(&mut self, document: DocumentId, needed: Level) -> Option<Reasons> {
+        let (Ok(u), Some(doc)) = (self.user, self.world.document(document)) else {
+            return None;
+        };
+        let through = self.reach(u, doc.environment).ok()?;
+        let reasons: Reasons = document_grants(self.world, u, doc, through)
+            .into_iter()
+            .filter(|(l, _)| *l >= needed)
+            .map(|(_, r)| r)
+            .collect();
+        (!reasons.is_empty()).then_some(reasons)
     }
 }
 
@@ -602,16 +671,31 @@ pub fn what_can(
     if action.resource_kind() != kind {
         return Vec::new();
     }
-    resource_candidates(world, user, kind)
-        .into_iter()
-        .filter_map(|resource| {
-            let decision = check(world, user, action, resource);
-            decision.allowed.then_some(ResourceAccess {
-                resource,
-                reasons: decision.reasons,
+    let candidates = resource_candidates(world, user, kind);
+    match action.level() {
+        Some(needed) => {
+            let mut accessor = DocumentAccessor::new(world, user);
+            candidates
+                .into_iter()
+                .filter_map(|resource| match resource {
+                    Resource::Document(d) => accessor
+                        .allowed(d, needed)
+                        .map(|reasons| ResourceAccess { resource, reasons }),
+                    Resource::Organisation(_) => None,
+                })
+                .collect()
+        }
+        None => candidates
+            .into_iter()
+            .filter_map(|resource| {
+                let decision = check(world, user, action, resource);
+                decision.allowed.then_some(ResourceAccess {
+                    resource,
+                    reasons: decision.reasons,
+                })
             })
-        })
-        .collect()
+            .collect(),
+    }
 }
 
 /// Every resource `user` has any access to (used by previews and projections).

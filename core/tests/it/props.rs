@@ -411,8 +411,17 @@ fn full_diff(before: &World, after: &World) -> Vec<(UserId, Resource, Access, Ac
     out
 }
 
+/// More cases in the slow suite (`PREFLIGHT_SLOW=1`, which CI sets).
+fn cases() -> u32 {
+    if std::env::var_os("PREFLIGHT_SLOW").is_some() {
+        128
+    } else {
+        32
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), .. ProptestConfig::default() })]
 
     #[test]
     fn engine_check_equals_the_simple_model(seed in any::<u64>()) {
