@@ -1,0 +1,809 @@
+//! The JSON API: sessions, the user's slice of the world, commands and previews,
+//! access questions, the audit log and the live event stream.
+//!
+//! Handlers are thin: they resolve who is calling, hand the question to
+//! `preflight_core` (or the command to the [`crate::engine`]) and answer with only
+//! what the caller may see. Something the caller may not see answers exactly like
+//! something that does not exist.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::stream::Stream;
+use preflight_core::access::{self, Decision};
+use preflight_core::preview::{Outcome, Preview};
+use preflight_core::project::Visibility;
+use preflight_core::{
+    check, project, what_can, who_can, Action, Actor, Command, Event, Resource, ResourceKind, User,
+    UserId, World,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{self, Subject};
+use crate::engine::Committed;
+use crate::error::{ApiJson, AppError};
+use crate::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "preflight_session";
+
+/// The API routes, nested under `/api` by [`crate::app`].
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/session",
+            get(session_get).post(session_post).delete(session_delete),
+        )
+        .route("/signup", post(signup_post))
+        .route("/invitations/accept", post(invitation_accept))
+        .route("/me", get(me_get))
+        .route("/projection", get(projection_get))
+        .route("/commands", post(commands_post))
+        .route("/preview", post(preview_post))
+        .route("/check", get(check_get))
+        .route("/who-can", get(who_can_get))
+        .route("/what-can", get(what_can_get))
+        .route("/audit", get(audit_get))
+        .route("/events", get(events_get))
+}
+
+/// The signed-in caller.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub subject: Subject,
+    pub token: String,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        match &self.subject {
+            Subject::User(id) => Actor::user(*id),
+            Subject::Support { email } => Actor::Support {
+                name: email.clone(),
+            },
+        }
+    }
+
+    /// The calling user, who must still be active in `world`.
+    pub fn user<'w>(&self, world: &'w World) -> Result<&'w User, AppError> {
+        match &self.subject {
+            Subject::User(id) => world
+                .user(*id)
+                .filter(|u| u.is_active())
+                .ok_or(AppError::Unauthenticated),
+            Subject::Support { .. } => Err(AppError::NotPermitted(
+                "Support operators have no user projection".into(),
+            )),
+        }
+    }
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = session_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
+        let accounts = Arc::clone(&state.accounts);
+        let lookup = token.clone();
+        let subject = tokio::task::spawn_blocking(move || accounts.session(&lookup)).await??;
+        let subject = subject.ok_or(AppError::Unauthenticated)?;
+        // A disabled user is refused at once, whatever their session says.
+        if let Subject::User(id) = &subject {
+            let world = state.engine.world();
+            if !world.user(*id).is_some_and(|u| u.is_active()) {
+                return Err(AppError::Unauthenticated);
+            }
+        }
+        Ok(Caller { subject, token })
+    }
+}
+
+fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let max_age = accounts::SESSION_TTL.as_secs();
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("preflight_session=; Path=/"))
+}
+
+fn cleared_cookie() -> HeaderValue {
+    HeaderValue::from_static("preflight_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// Who the caller is, as the browser needs it.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    User {
+        user: User,
+        environment_name: String,
+    },
+    Support {
+        email: String,
+    },
+}
+
+fn me_of(state: &AppState, subject: &Subject) -> Result<Me, AppError> {
+    match subject {
+        Subject::User(id) => {
+            let world = state.engine.world();
+            let user = world
+                .user(*id)
+                .filter(|u| u.is_active())
+                .ok_or(AppError::Unauthenticated)?
+                .clone();
+            let environment_name = world
+                .environment(user.environment)
+                .map(|e| e.name.clone())
+                .unwrap_or_default();
+            Ok(Me::User {
+                user,
+                environment_name,
+            })
+        }
+        Subject::Support { email } => Ok(Me::Support {
+            email: email.clone(),
+        }),
+    }
+}
+
+async fn session_get(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
+    Ok(Json(me_of(&state, &caller.subject)?))
+}
+
+async fn me_get(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
+    Ok(Json(me_of(&state, &caller.subject)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+fn client_address(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| "direct".to_string())
+}
+
+async fn start_session(state: &AppState, subject: Subject) -> Result<Response, AppError> {
+    let accounts = Arc::clone(&state.accounts);
+    let for_session = subject.clone();
+    let token =
+        tokio::task::spawn_blocking(move || accounts.create_session(&for_session)).await??;
+    let me = me_of(state, &subject)?;
+    let mut response = Json(me).into_response();
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, session_cookie(&token, state.secure_cookies));
+    Ok(response)
+}
+
+async fn session_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(login): ApiJson<LoginRequest>,
+) -> Result<Response, AppError> {
+    let accounts = Arc::clone(&state.accounts);
+    let address = client_address(&headers);
+    let subject = tokio::task::spawn_blocking(move || {
+        accounts.verify(&login.email, &login.password, &address)
+    })
+    .await??;
+    if let Subject::User(id) = &subject {
+        if !state
+            .engine
+            .world()
+            .user(*id)
+            .is_some_and(|u| u.is_active())
+        {
+            return Err(AppError::NotPermitted("this account is disabled".into()));
+        }
+    }
+    start_session(&state, subject).await
+}
+
+async fn session_delete(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, AppError> {
+    let accounts = Arc::clone(&state.accounts);
+    tokio::task::spawn_blocking(move || accounts.end_session(&caller.token)).await??;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(SET_COOKIE, cleared_cookie());
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    pub environment_name: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+fn check_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < 10 {
+        return Err(AppError::Invalid {
+            field: "password".into(),
+            message: "must have at least 10 characters".into(),
+        });
+    }
+    Ok(())
+}
+
+async fn signup_post(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SignupRequest>,
+) -> Result<Response, AppError> {
+    check_password(&request.password)?;
+    let command = Command::SignUp {
+        environment_name: request.environment_name,
+        name: request.name,
+        email: request.email.clone(),
+    };
+    let committed = state.engine.submit(Actor::Anonymous, command, None).await?;
+    let user = committed
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::UserCreated { user, email, .. } => Some((*user, email.clone())),
+            _ => None,
+        })
+        .ok_or_else(|| AppError::Internal("sign-up created no user".into()))?;
+    let accounts = Arc::clone(&state.accounts);
+    let password = request.password;
+    tokio::task::spawn_blocking(move || {
+        let hash = accounts::hash_password(&password)?;
+        accounts.set_password_hash(&Subject::User(user.0), &user.1, &hash)
+    })
+    .await??;
+    start_session(&state, Subject::User(user.0)).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitationRequest {
+    pub secret: String,
+    pub password: String,
+}
+
+async fn invitation_accept(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<AcceptInvitationRequest>,
+) -> Result<Response, AppError> {
+    check_password(&request.password)?;
+    let accounts = Arc::clone(&state.accounts);
+    let secret = request.secret.clone();
+    let invitation = tokio::task::spawn_blocking(move || accounts.invitation_for_secret(&secret))
+        .await??
+        .ok_or_else(|| AppError::NotFound("invitation".into()))?;
+    let committed = state
+        .engine
+        .submit(
+            Actor::Anonymous,
+            Command::AcceptInvitation { invitation },
+            None,
+        )
+        .await?;
+    let user = committed
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::UserCreated { user, email, .. } => Some((*user, email.clone())),
+            _ => None,
+        })
+        .ok_or_else(|| AppError::Internal("accepting created no user".into()))?;
+    let accounts = Arc::clone(&state.accounts);
+    let password = request.password;
+    tokio::task::spawn_blocking(move || {
+        let hash = accounts::hash_password(&password)?;
+        accounts.set_password_hash(&Subject::User(user.0), &user.1, &hash)
+    })
+    .await??;
+    start_session(&state, Subject::User(user.0)).await
+}
+
+/// The caller's slice of the world.
+#[derive(Debug, Serialize)]
+pub struct ProjectionResponse {
+    pub version: u64,
+    pub world: World,
+}
+
+async fn projection_get(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ProjectionResponse>, AppError> {
+    let world = state.engine.world();
+    let user = caller.user(&world)?.id;
+    let slice = tokio::task::spawn_blocking(move || project(&world, user)).await?;
+    Ok(Json(ProjectionResponse {
+        version: slice.version(),
+        world: slice,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRequest {
+    pub command: Command,
+    /// The outcome the user was shown; if executing now would differ, the
+    /// command is refused with `preview_outdated`.
+    #[serde(default)]
+    pub expected: Option<Outcome>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommandResponse {
+    pub version: u64,
+    /// The command's events that the caller may see.
+    pub events: Vec<Event>,
+    /// A secret shown once: a connection key, or an invitation's secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// Whether the viewer may see anything an event is about.
+pub fn event_visible(world: &World, vis: &Visibility<'_>, event: &Event) -> bool {
+    let viewer = vis.viewer();
+    match event {
+        Event::DocumentAdded { document } => vis.document(document.id),
+        Event::DocumentDeleted { document } | Event::DocumentSent { document, .. } => {
+            vis.document(*document)
+        }
+        Event::ShareGranted { share } => vis.document(share.document),
+        Event::ShareRevoked { document, .. } => vis.document(*document),
+        Event::MembershipGranted {
+            user, organisation, ..
+        }
+        | Event::MembershipRemoved { user, organisation } => {
+            *user == viewer.id || vis.organisation(*organisation)
+        }
+        Event::OrganisationAdded { organisation, .. }
+        | Event::OrganisationRenamed { organisation, .. }
+        | Event::OrganisationActivated { organisation }
+        | Event::SoftwareConnectionConfigured { organisation, .. }
+        | Event::CostBearerChanged { organisation, .. } => vis.organisation_name(*organisation),
+        Event::UserCreated { user, .. }
+        | Event::RoleAssigned { user, .. }
+        | Event::RelationshipManagerRoleSet { user, .. }
+        | Event::UserDisabled { user }
+        | Event::UserEnabled { user } => vis.user(*user),
+        Event::GroupCreated { group, .. }
+        | Event::GroupRenamed { group, .. }
+        | Event::GroupDeleted { group }
+        | Event::GroupMemberAdded { group, .. }
+        | Event::GroupMemberRemoved { group, .. } => vis.group(*group),
+        Event::EnvironmentCreated { environment, .. }
+        | Event::PlanSet { environment, .. }
+        | Event::AddOnSet { environment, .. }
+        | Event::CreditChanged { environment, .. } => *environment == viewer.environment,
+        Event::PartnershipCreated {
+            requester,
+            accepter,
+            ..
+        } => *requester == viewer.environment || *accepter == viewer.environment,
+        Event::PartnershipEnded { partnership, .. }
+        | Event::RelationshipManagerConnected { partnership, .. }
+        | Event::RelationshipManagerDisconnected { partnership, .. } => world
+            .partnership(*partnership)
+            .is_some_and(|p| p.links(viewer.environment)),
+        Event::PartnershipRequested { request } => {
+            request.from_environment == viewer.environment
+                || world.request(request.id).is_some_and(|r| match &r.target {
+                    preflight_core::RequestTarget::Email { email } => *email == viewer.email,
+                    preflight_core::RequestTarget::Environment { environment } => {
+                        *environment == viewer.environment
+                    }
+                })
+        }
+        Event::PartnershipRequestDeclined { request, .. }
+        | Event::PartnershipRequestWithdrawn { request } => world
+            .request(*request)
+            .is_some_and(|r| r.from_environment == viewer.environment),
+        Event::ConnectionKeyIssued { key, .. } | Event::ConnectionKeyRevoked { key, .. } => world
+            .key(*key)
+            .is_some_and(|k| k.holder == viewer.id || vis.organisation(k.organisation)),
+        Event::InvitationCreated { invitation } => {
+            invitation.environment == viewer.environment
+                && viewer.role == preflight_core::EnvRole::Administrator
+        }
+        Event::InvitationAccepted { invitation, .. } | Event::InvitationRevoked { invitation } => {
+            world.invitation(*invitation).is_some_and(|i| {
+                i.environment == viewer.environment
+                    && viewer.role == preflight_core::EnvRole::Administrator
+            })
+        }
+        Event::TaskStarted { document, .. } => vis.document(*document),
+        Event::TaskDelegated { task, .. }
+        | Event::TaskApproved { task, .. }
+        | Event::TaskRejected { task, .. }
+        | Event::TaskReassigned { task, .. } => {
+            world.task(*task).is_some_and(|t| vis.document(t.document))
+        }
+    }
+}
+
+/// The events of `committed` that `user` may see on `world` (the world after them).
+pub fn visible_events(world: &World, user: UserId, events: &[Event]) -> Vec<Event> {
+    match Visibility::of(world, user) {
+        Some(vis) => events
+            .iter()
+            .filter(|e| event_visible(world, &vis, e))
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+async fn commands_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<CommandRequest>,
+) -> Result<Json<CommandResponse>, AppError> {
+    if let Subject::User(_) = caller.subject {
+        caller.user(&state.engine.world())?;
+    }
+    let committed = state
+        .engine
+        .submit(caller.actor(), request.command, request.expected)
+        .await?;
+    let secret = after_commit(&state, &committed).await?;
+    let world = state.engine.world();
+    let events = match &caller.subject {
+        Subject::User(id) => visible_events(&world, *id, &committed.events),
+        Subject::Support { .. } => committed.events.clone(),
+    };
+    Ok(Json(CommandResponse {
+        version: committed.version,
+        events,
+        secret,
+    }))
+}
+
+/// What the server does beyond the world once a command is durable: secrets for
+/// new keys and invitations, ending a disabled user's sessions.
+async fn after_commit(state: &AppState, committed: &Committed) -> Result<Option<String>, AppError> {
+    let mut secret = None;
+    for event in &committed.events {
+        match event {
+            Event::ConnectionKeyIssued { key, .. } => {
+                let value = accounts::new_secret()?;
+                let accounts = Arc::clone(&state.accounts);
+                let (key, stored) = (*key, value.clone());
+                tokio::task::spawn_blocking(move || accounts.store_key_secret(key, &stored))
+                    .await??;
+                secret = Some(value);
+            }
+            Event::InvitationCreated { invitation } => {
+                let value = accounts::new_secret()?;
+                let accounts = Arc::clone(&state.accounts);
+                let (id, stored) = (invitation.id, value.clone());
+                tokio::task::spawn_blocking(move || accounts.store_invitation_secret(id, &stored))
+                    .await??;
+                secret = Some(value);
+            }
+            Event::UserDisabled { user } => {
+                let accounts = Arc::clone(&state.accounts);
+                let subject = Subject::User(*user);
+                tokio::task::spawn_blocking(move || accounts.end_sessions_of(&subject)).await??;
+            }
+            _ => {}
+        }
+    }
+    Ok(secret)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    pub command: Command,
+}
+
+/// A preview as the caller may see it.
+#[derive(Debug, Serialize)]
+pub struct PreviewResponse {
+    pub version: u64,
+    pub preview: Preview,
+    pub outcome: Outcome,
+}
+
+async fn preview_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<PreviewRequest>,
+) -> Result<Json<PreviewResponse>, AppError> {
+    let world = state.engine.world();
+    let user = caller.user(&world)?.id;
+    let actor = caller.actor();
+    let response = tokio::task::spawn_blocking(move || {
+        let ctx = preflight_core::Context::deterministic(preflight_core::Timestamp(0), 0);
+        let shown = preflight_core::preview(&world, &actor, request.command, &ctx);
+        let vis = Visibility::of(&world, user);
+        let outcome = crate::engine::visible_outcome(&world, &actor, &shown);
+        let mut preview = shown;
+        if let Some(vis) = vis {
+            preview
+                .access_changes
+                .retain(|c| vis.pair(c.user, c.resource));
+            preview.events.retain(|e| event_visible(&world, &vis, e));
+        }
+        PreviewResponse {
+            version: world.version(),
+            preview,
+            outcome,
+        }
+    })
+    .await?;
+    Ok(Json(response))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckQuery {
+    /// Whose access; the caller's own when absent.
+    pub user: Option<UserId>,
+    pub action: Action,
+    /// `document:<id>` or `organisation:<id>`.
+    pub resource: String,
+}
+
+fn parse_resource(text: &str) -> Result<Resource, AppError> {
+    let invalid = || AppError::Invalid {
+        field: "resource".into(),
+        message: format!("`{text}` is not `document:<id>` or `organisation:<id>`"),
+    };
+    let (kind, id) = text.split_once(':').ok_or_else(invalid)?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| invalid())?;
+    match kind {
+        "document" => Ok(Resource::Document(preflight_core::DocumentId(id))),
+        "organisation" => Ok(Resource::Organisation(preflight_core::OrganisationId(id))),
+        _ => Err(invalid()),
+    }
+}
+
+/// A decision with its reasons as sentences.
+#[derive(Debug, Serialize)]
+pub struct ExplainedDecision {
+    pub allowed: bool,
+    pub decision: Decision,
+    pub explanation: Vec<String>,
+}
+
+/// May the caller ask about (`user`, `resource`)? Everyone about themselves; an
+/// Administrator about users they see, for their own environment's resources.
+fn may_ask(vis: &Visibility<'_>, user: UserId, resource: Resource) -> bool {
+    let viewer = vis.viewer();
+    if user == viewer.id {
+        return true;
+    }
+    vis.pair(user, resource)
+}
+
+async fn check_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<CheckQuery>,
+) -> Result<Json<ExplainedDecision>, AppError> {
+    let world = state.engine.world();
+    let me = caller.user(&world)?.id;
+    let resource = parse_resource(&query.resource)?;
+    let user = query.user.unwrap_or(me);
+    let vis = Visibility::of(&world, me).ok_or(AppError::Unauthenticated)?;
+    if user != me && !may_ask(&vis, user, resource) {
+        return Err(AppError::NotFound("user or resource".into()));
+    }
+    let decision = check(&world, user, query.action, resource);
+    // Answers about resources the caller cannot see never say more than "no".
+    let visible = match resource {
+        Resource::Document(d) => vis.document(d),
+        Resource::Organisation(o) => vis.organisation(o),
+    };
+    if !visible {
+        return Err(AppError::NotFound("resource".into()));
+    }
+    let explanation = decision.explain(&world);
+    Ok(Json(ExplainedDecision {
+        allowed: decision.allowed,
+        decision,
+        explanation,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhoCanQuery {
+    pub action: Action,
+    pub resource: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WhoCanEntry {
+    pub user: UserId,
+    pub name: String,
+    pub explanation: Vec<String>,
+    pub access: access::UserAccess,
+}
+
+async fn who_can_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<WhoCanQuery>,
+) -> Result<Json<Vec<WhoCanEntry>>, AppError> {
+    let world = state.engine.world();
+    let me = caller.user(&world)?.id;
+    let resource = parse_resource(&query.resource)?;
+    let vis = Visibility::of(&world, me).ok_or(AppError::Unauthenticated)?;
+    let visible = match resource {
+        Resource::Document(d) => vis.document(d),
+        Resource::Organisation(o) => vis.organisation(o),
+    };
+    if !visible {
+        return Err(AppError::NotFound("resource".into()));
+    }
+    let entries = who_can(&world, query.action, resource)
+        .into_iter()
+        .filter(|a| may_ask(&vis, a.user, resource))
+        .map(|a| WhoCanEntry {
+            user: a.user,
+            name: world
+                .user(a.user)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            explanation: a.reasons.iter().map(|r| r.render(&world)).collect(),
+            access: a,
+        })
+        .collect();
+    Ok(Json(entries))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatCanQuery {
+    pub user: Option<UserId>,
+    pub action: Action,
+    pub kind: ResourceKind,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WhatCanEntry {
+    pub resource: Resource,
+    pub name: String,
+    pub explanation: Vec<String>,
+}
+
+async fn what_can_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<WhatCanQuery>,
+) -> Result<Json<Vec<WhatCanEntry>>, AppError> {
+    let world = state.engine.world();
+    let me = caller.user(&world)?.id;
+    let user = query.user.unwrap_or(me);
+    let vis = Visibility::of(&world, me).ok_or(AppError::Unauthenticated)?;
+    if !vis.user(user) {
+        return Err(AppError::NotFound("user".into()));
+    }
+    let entries = what_can(&world, user, query.action, query.kind)
+        .into_iter()
+        .filter(|a| may_ask(&vis, user, a.resource))
+        .map(|a| WhatCanEntry {
+            name: a.resource.name(&world),
+            explanation: a.reasons.iter().map(|r| r.render(&world)).collect(),
+            resource: a.resource,
+        })
+        .collect();
+    Ok(Json(entries))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub before: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+async fn audit_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<crate::store::AuditEntry>>, AppError> {
+    let world = state.engine.world();
+    let me = caller.user(&world)?.clone();
+    if me.role != preflight_core::EnvRole::Administrator {
+        return Err(AppError::NotPermitted(
+            "only Administrators read their environment's log".into(),
+        ));
+    }
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let store = Arc::clone(&state.store);
+    let environment = me.environment;
+    let outcome = query.outcome;
+    let entries = tokio::task::spawn_blocking(move || {
+        store.audit(environment, query.before, limit, outcome.as_deref())
+    })
+    .await??;
+    Ok(Json(entries))
+}
+
+/// What the stream sends: a version, and the events of it the user may see.
+#[derive(Debug, Serialize)]
+pub struct StreamMessage {
+    pub version: u64,
+    pub events: Vec<Event>,
+}
+
+async fn events_get(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, AppError> {
+    let user = caller.user(&state.engine.world())?.id;
+    let mut receiver = state.engine.subscribe();
+    let engine = state.engine.clone();
+    let stream = async_stream::stream! {
+        let hello = StreamMessage { version: engine.world().version(), events: Vec::new() };
+        if let Ok(data) = serde_json::to_string(&hello) {
+            yield Ok(SseEvent::default().event("hello").data(data));
+        }
+        loop {
+            match receiver.recv().await {
+                Ok(committed) => {
+                    let world = engine.world();
+                    // A user disabled meanwhile gets nothing more.
+                    if !world.user(user).is_some_and(|u| u.is_active()) {
+                        yield Ok(SseEvent::default().event("ended").data("{}"));
+                        break;
+                    }
+                    let events = visible_events(&world, user, &committed.events);
+                    if events.is_empty() {
+                        continue;
+                    }
+                    let message = StreamMessage { version: committed.version, events };
+                    if let Ok(data) = serde_json::to_string(&message) {
+                        yield Ok(SseEvent::default().event("events").data(data));
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    // Too far behind: tell the browser to reload its projection.
+                    yield Ok(SseEvent::default().event("resync").data("{}"));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    };
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

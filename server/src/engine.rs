@@ -1,0 +1,372 @@
+//! The single writer: decides commands in order, makes them durable in groups,
+//! and publishes the new world.
+//!
+//! Every command goes through one thread that owns the live [`World`]. It takes
+//! whatever commands are waiting (up to [`MAX_BATCH`]), decides each with
+//! `preflight_core` on the world as the previous ones left it, writes all their
+//! events in one transaction (one fsync: group commit), and only then answers
+//! them and publishes the new world to readers. A command is therefore always
+//! decided on the latest version: optimistic concurrency without retries, and
+//! conflicting commands see each other's effects. If the write fails, the world
+//! is put back as it was and every command of the group is answered with the
+//! error: nothing acknowledged is ever lost, nothing unacknowledged is applied.
+
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use preflight_core::preview::Outcome;
+use preflight_core::project::Visibility;
+use preflight_core::{
+    preview, Actor, Command, CommandError, Context, DocumentId, EnvironmentId, Event,
+    OrganisationId, Timestamp, UserId, World,
+};
+use tokio::sync::{broadcast, oneshot};
+use uuid::Uuid;
+
+use crate::store::{Recorded, RecordedOutcome, Store, StoreError};
+
+/// The most commands decided and written together.
+pub const MAX_BATCH: usize = 512;
+
+/// What a command became.
+#[derive(Clone, Debug)]
+pub struct Committed {
+    /// The world's version after the command's events.
+    pub version: u64,
+    pub actor: Actor,
+    pub at: Timestamp,
+    pub events: Vec<Event>,
+}
+
+/// Why the writer did not accept a command.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Refused(#[from] CommandError),
+    /// The outcome the user was shown is no longer what executing would do.
+    #[error("the state changed since the preview was computed")]
+    PreviewOutdated { now: Box<Outcome> },
+    #[error("the event log could not be written: {0}")]
+    Store(#[from] StoreError),
+    #[error("the server is shutting down")]
+    Stopped,
+    #[error("the server is overloaded; try again")]
+    Busy,
+}
+
+/// Where a command's answer goes.
+type Reply = oneshot::Sender<Result<Committed, EngineError>>;
+
+struct Job {
+    actor: Actor,
+    command: Command,
+    /// The outcome the user saw (restricted to what they may see), if any.
+    expected: Option<Outcome>,
+    reply: Reply,
+}
+
+/// The handle through which requests submit commands and read the world.
+#[derive(Clone)]
+pub struct Engine {
+    jobs: SyncSender<Job>,
+    world: Arc<RwLock<Arc<World>>>,
+    committed: broadcast::Sender<Arc<Committed>>,
+}
+
+impl Engine {
+    /// Starts the writer thread over `world`, writing to `store`.
+    pub fn start(world: World, store: Arc<dyn Store>) -> Engine {
+        let (jobs, receiver) = sync_channel::<Job>(16 * MAX_BATCH);
+        let published = Arc::new(RwLock::new(Arc::new(world.clone())));
+        let (committed, _) = broadcast::channel(1024);
+        let writer = Writer {
+            world,
+            store,
+            published: Arc::clone(&published),
+            committed: committed.clone(),
+        };
+        std::thread::Builder::new()
+            .name("preflight-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map(|_| ())
+            .unwrap_or_else(|error| tracing::error!(%error, "cannot start the writer thread"));
+        Engine {
+            jobs,
+            world: published,
+            committed,
+        }
+    }
+
+    /// The latest published world (cheap: a shared pointer).
+    pub fn world(&self) -> Arc<World> {
+        match self.world.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Every committed command from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Committed>> {
+        self.committed.subscribe()
+    }
+
+    /// Decides and durably records `command`; answers once it is on disk.
+    pub async fn submit(
+        &self,
+        actor: Actor,
+        command: Command,
+        expected: Option<Outcome>,
+    ) -> Result<Committed, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        match self.jobs.try_send(Job {
+            actor,
+            command,
+            expected,
+            reply,
+        }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(EngineError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(EngineError::Stopped),
+        }
+        answer.await.unwrap_or(Err(EngineError::Stopped))
+    }
+}
+
+struct Writer {
+    world: World,
+    store: Arc<dyn Store>,
+    published: Arc<RwLock<Arc<World>>>,
+    committed: broadcast::Sender<Arc<Committed>>,
+}
+
+fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+fn fresh_context() -> Context {
+    Context {
+        now: now(),
+        new_ids: (0..Context::IDS_NEEDED).map(|_| Uuid::new_v4()).collect(),
+    }
+}
+
+/// The outcome of a preview as the acting user may see it.
+pub fn visible_outcome(world: &World, actor: &Actor, shown: &preflight_core::Preview) -> Outcome {
+    match actor.user_id().and_then(|user| Visibility::of(world, user)) {
+        Some(vis) => shown.outcome(|u, r| vis.pair(u, r)),
+        None => shown.outcome(|_, _| true),
+    }
+}
+
+impl Writer {
+    fn run(mut self, receiver: Receiver<Job>) {
+        while let Ok(first) = receiver.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.decide_batch(batch);
+        }
+        tracing::info!("the writer stopped: every acknowledged command is on disk");
+    }
+
+    fn decide_batch(&mut self, batch: Vec<Job>) {
+        let before = self.world.clone();
+        let mut answers: Vec<(Reply, Result<Committed, EngineError>)> =
+            Vec::with_capacity(batch.len());
+        let mut records = Vec::with_capacity(batch.len());
+        for job in batch {
+            let ctx = fresh_context();
+            let decided = match &job.expected {
+                None => preflight_core::execute(&self.world, &job.actor, job.command.clone(), &ctx)
+                    .map_err(EngineError::from),
+                Some(expected) => {
+                    let shown = preview(&self.world, &job.actor, job.command.clone(), &ctx);
+                    let now = visible_outcome(&self.world, &job.actor, &shown);
+                    if now != *expected {
+                        Err(EngineError::PreviewOutdated { now: Box::new(now) })
+                    } else {
+                        match shown.error {
+                            Some(error) => Err(EngineError::Refused(error)),
+                            None => Ok(shown.events),
+                        }
+                    }
+                }
+            };
+            let outcome = match &decided {
+                Ok(events) => {
+                    for event in events {
+                        self.world.apply(event);
+                    }
+                    RecordedOutcome::Accepted {
+                        events: events.clone(),
+                        version: self.world.version(),
+                    }
+                }
+                Err(EngineError::Refused(error)) => RecordedOutcome::Refused {
+                    code: error.code().to_string(),
+                    message: error.to_string(),
+                },
+                Err(other) => RecordedOutcome::Refused {
+                    code: error_code(other).to_string(),
+                    message: other.to_string(),
+                },
+            };
+            let environments = match &decided {
+                Ok(events) => environments_of(&self.world, &job.actor, events),
+                Err(_) => environments_of(&self.world, &job.actor, &[]),
+            };
+            records.push(Recorded {
+                at: ctx.now,
+                actor: job.actor.clone(),
+                command: job.command,
+                outcome,
+                environments,
+            });
+            let answer = decided.map(|events| Committed {
+                version: self.world.version(),
+                actor: job.actor,
+                at: ctx.now,
+                events,
+            });
+            answers.push((job.reply, answer));
+        }
+        match self.store.record(&records) {
+            Ok(_) => {
+                let snapshot = Arc::new(self.world.clone());
+                match self.published.write() {
+                    Ok(mut guard) => *guard = snapshot,
+                    Err(poisoned) => *poisoned.into_inner() = snapshot,
+                }
+                for (reply, answer) in answers {
+                    if let Ok(committed) = &answer {
+                        if !committed.events.is_empty() {
+                            let _ = self.committed.send(Arc::new(committed.clone()));
+                        }
+                    }
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "writing a group of commands failed; none of them was applied");
+                self.world = before;
+                let message = error.to_string();
+                for (reply, _) in answers {
+                    let _ =
+                        reply.send(Err(EngineError::Store(StoreError::Failed(message.clone()))));
+                }
+            }
+        }
+    }
+}
+
+/// The environments a command concerns: the actor's, and every environment its
+/// events touch. Their Administrators read it in the audit log.
+pub fn environments_of(world: &World, actor: &Actor, events: &[Event]) -> Vec<EnvironmentId> {
+    let mut out = Vec::new();
+    if let Some(user) = actor.user_id().and_then(|u| world.user(u)) {
+        out.push(user.environment);
+    }
+    let org_env = |o: &OrganisationId| world.organisation(*o).map(|o| o.environment);
+    let doc_env = |d: &DocumentId| world.document(*d).map(|d| d.environment);
+    let user_env = |u: &UserId| world.user(*u).map(|u| u.environment);
+    for event in events {
+        match event {
+            Event::EnvironmentCreated { environment, .. }
+            | Event::PlanSet { environment, .. }
+            | Event::AddOnSet { environment, .. }
+            | Event::CreditChanged { environment, .. }
+            | Event::OrganisationAdded { environment, .. }
+            | Event::UserCreated { environment, .. }
+            | Event::GroupCreated { environment, .. } => out.push(*environment),
+            Event::InvitationCreated { invitation } => out.push(invitation.environment),
+            Event::RoleAssigned { user, .. }
+            | Event::RelationshipManagerRoleSet { user, .. }
+            | Event::UserDisabled { user }
+            | Event::UserEnabled { user } => out.extend(user_env(user)),
+            Event::OrganisationRenamed { organisation, .. }
+            | Event::OrganisationActivated { organisation }
+            | Event::SoftwareConnectionConfigured { organisation, .. }
+            | Event::ConnectionKeyIssued { organisation, .. } => out.extend(org_env(organisation)),
+            Event::CostBearerChanged {
+                organisation,
+                bearer,
+            } => {
+                out.extend(org_env(organisation));
+                out.push(*bearer);
+            }
+            Event::MembershipGranted {
+                user, organisation, ..
+            }
+            | Event::MembershipRemoved { user, organisation } => {
+                out.extend(org_env(organisation));
+                out.extend(user_env(user));
+            }
+            Event::DocumentAdded { document } => out.push(document.environment),
+            Event::DocumentDeleted { document } | Event::DocumentSent { document, .. } => {
+                out.extend(doc_env(document))
+            }
+            Event::ShareGranted { share } => out.extend(doc_env(&share.document)),
+            Event::ShareRevoked { document, .. } => out.extend(doc_env(document)),
+            Event::PartnershipRequested { request } => {
+                out.push(request.from_environment);
+                if let preflight_core::RequestTarget::Environment { environment } = request.target {
+                    out.push(environment);
+                }
+            }
+            Event::PartnershipCreated {
+                requester,
+                accepter,
+                ..
+            } => out.extend([*requester, *accepter]),
+            Event::PartnershipEnded { partnership, .. }
+            | Event::RelationshipManagerConnected { partnership, .. }
+            | Event::RelationshipManagerDisconnected { partnership, .. } => {
+                if let Some(p) = world.partnership(*partnership) {
+                    out.extend([p.requester, p.accepter]);
+                }
+            }
+            Event::GroupRenamed { group, .. }
+            | Event::GroupDeleted { group }
+            | Event::GroupMemberAdded { group, .. }
+            | Event::GroupMemberRemoved { group, .. } => {
+                out.extend(world.group(*group).map(|g| g.environment))
+            }
+            Event::TaskStarted { document, .. } => out.extend(doc_env(document)),
+            Event::TaskDelegated { task, .. }
+            | Event::TaskApproved { task, .. }
+            | Event::TaskRejected { task, .. }
+            | Event::TaskReassigned { task, .. } => {
+                out.extend(world.task(*task).and_then(|t| doc_env(&t.document)));
+            }
+            Event::ConnectionKeyRevoked { key, .. } => {
+                out.extend(world.key(*key).and_then(|k| org_env(&k.organisation)));
+            }
+            Event::InvitationAccepted { .. }
+            | Event::InvitationRevoked { .. }
+            | Event::PartnershipRequestDeclined { .. }
+            | Event::PartnershipRequestWithdrawn { .. } => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The stable code of an engine error.
+pub fn error_code(error: &EngineError) -> &'static str {
+    match error {
+        EngineError::Refused(e) => e.code(),
+        EngineError::PreviewOutdated { .. } => "preview_outdated",
+        EngineError::Store(_) => "internal",
+        EngineError::Stopped => "unavailable",
+        EngineError::Busy => "busy",
+    }
+}

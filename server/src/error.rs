@@ -1,0 +1,178 @@
+//! One error type for every handler, answered as `{ "code", "message" }`.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use preflight_core::preview::Outcome;
+use preflight_core::CommandError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::accounts::AccountError;
+use crate::engine::EngineError;
+use crate::store::StoreError;
+
+/// Everything a request can fail with.
+///
+/// Client-facing variants say what went wrong; internal ones are logged (inside the
+/// request's span, which carries the request id) and answered with a generic message,
+/// so no internals reach the client.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("no such {0}")]
+    NotFound(String),
+    #[error("sign in first: no valid session")]
+    Unauthenticated,
+    #[error("{0}")]
+    NotPermitted(String),
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    BadJson(String),
+    #[error("the body is larger than the server accepts")]
+    TooLarge,
+    #[error(transparent)]
+    Refused(#[from] CommandError),
+    #[error("the state changed since your preview; look at the new preview and confirm again")]
+    PreviewOutdated(Box<Outcome>),
+    #[error("too many failed attempts; try again in {0} seconds")]
+    Throttled(u64),
+    #[error("the email or the password is wrong")]
+    WrongCredentials,
+    #[error("the server is busy; try again")]
+    Busy,
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<EngineError> for AppError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Refused(e) => AppError::Refused(e),
+            EngineError::PreviewOutdated { now } => AppError::PreviewOutdated(now),
+            EngineError::Store(e) => AppError::Store(e),
+            EngineError::Busy => AppError::Busy,
+            EngineError::Stopped => AppError::Internal("the writer stopped".into()),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::WrongCredentials => AppError::WrongCredentials,
+            AccountError::Throttled(seconds) => AppError::Throttled(seconds),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// The stable, machine-readable code sent to clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound(_) => "not_found",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::NotPermitted(_) => "not_permitted",
+            AppError::Invalid { .. } => "invalid_input",
+            AppError::BadJson(_) => "invalid_json",
+            AppError::TooLarge => "too_large",
+            AppError::Refused(e) => e.code(),
+            AppError::PreviewOutdated(_) => "preview_outdated",
+            AppError::Throttled(_) => "too_many_attempts",
+            AppError::WrongCredentials => "wrong_credentials",
+            AppError::Busy => "busy",
+            AppError::Store(_) | AppError::Internal(_) | AppError::Task(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
+            AppError::NotPermitted(_) => StatusCode::FORBIDDEN,
+            AppError::Invalid { .. } | AppError::BadJson(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PreviewOutdated(_) => StatusCode::CONFLICT,
+            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Refused(e) => match e {
+                CommandError::NotFound(_) => StatusCode::NOT_FOUND,
+                CommandError::NotPermitted(_)
+                | CommandError::PartnershipRequired(_)
+                | CommandError::PlanTooLow { .. }
+                | CommandError::AddOnMissing(_)
+                | CommandError::LastAdministrator(_) => StatusCode::FORBIDDEN,
+                CommandError::InvalidParticipantId(_) | CommandError::InvalidInput { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                CommandError::Conflict(_)
+                | CommandError::InsufficientCredit(_)
+                | CommandError::UnknownRecipient(_) => StatusCode::CONFLICT,
+                CommandError::MissingIds => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            AppError::Store(_) | AppError::Internal(_) | AppError::Task(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub code: &'static str,
+    pub message: String,
+    /// With `preview_outdated`: the outcome executing would now have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+            // Logged inside the request span, so the line carries the request id.
+            tracing::error!(error = %self, "request failed");
+            "internal error; the server log has the details under this request's x-request-id"
+                .to_string()
+        } else {
+            self.to_string()
+        };
+        let outcome = match &self {
+            AppError::PreviewOutdated(now) => Some((**now).clone()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            code: self.code(),
+            message,
+            outcome,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// `Json` whose rejections answer in the API's error shape, naming the problem.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge),
+            Err(rejection) => Err(AppError::BadJson(rejection.body_text())),
+        }
+    }
+}

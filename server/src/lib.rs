@@ -1,0 +1,412 @@
+//! The Preflight server: the authority over the world.
+//!
+//! Durable state is an append-only event log (`store`); the `World` is rebuilt from
+//! it at start and kept in memory. The same `preflight-core` runs in the browser, but
+//! only the server's decisions count. The HTTP API lives under `/api`; every other
+//! path serves the built web app, with `index.html` for client-side routes.
+
+pub mod accounts;
+pub mod api;
+pub mod engine;
+pub mod error;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{DefaultBodyLimit, OriginalUri, Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use preflight_core::generate::{self, DemoLogin, DEMO_PASSWORD};
+use preflight_core::{Event, UserId, World, WorldStats};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use crate::accounts::{AccountError, Accounts, Subject};
+use crate::engine::Engine;
+pub use crate::error::AppError;
+use crate::store::{SqliteStore, Store, StoreError};
+
+/// The largest request body the API accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The header that carries each request's id, set when the client sent none and
+/// echoed in the response.
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// How the server is started (see `main.rs` for the command line).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// The SQLite database file (or `:memory:`).
+    pub database: PathBuf,
+    /// Append the demo world's events when the database holds none.
+    pub seed_demo: bool,
+    /// The built web app (Trunk's dist directory).
+    pub static_dir: PathBuf,
+    /// The Support operator's password; printed once when generated.
+    pub support_password: Option<String>,
+    /// Mark the session cookie `Secure` (when served behind TLS).
+    pub secure_cookies: bool,
+}
+
+/// The database file inside a data directory.
+pub fn database_in(data_dir: &Path) -> PathBuf {
+    data_dir.join("preflight.sqlite3")
+}
+
+/// The database path named by `--database-url`: a plain path, `sqlite:PATH` or
+/// `sqlite://PATH`.
+pub fn database_from_url(url: &str) -> PathBuf {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    PathBuf::from(path)
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// The single writer, and the latest published world.
+    pub engine: Engine,
+    pub accounts: Arc<Accounts>,
+    pub static_dir: PathBuf,
+    /// Mark the session cookie `Secure` (behind TLS).
+    pub secure_cookies: bool,
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot open the event store: {0}")]
+    Store(#[from] StoreError),
+    #[error("a start-up task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the HTTP server failed: {0}")]
+    Http(std::io::Error),
+    #[error("cannot set up accounts: {0}")]
+    Accounts(#[from] AccountError),
+}
+
+/// What start-up did, for the banner.
+pub struct Startup {
+    pub n_events: usize,
+    pub seeded_demo: bool,
+    /// The Support password, when start-up generated it (printed once).
+    pub generated_support_password: Option<String>,
+}
+
+/// The Support operator's login.
+pub const SUPPORT_EMAIL: &str = generate::SUPPORT_EMAIL;
+
+/// Opens the store, seeds the demo world into an empty one (unless told not to) and
+/// rebuilds the world from every stored event.
+pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeError> {
+    let database = config.database.clone();
+    let store: Arc<dyn Store> =
+        Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&database)).await??);
+
+    let mut events = load_events(&store).await?;
+    let mut seeded_demo = false;
+    if events.is_empty() && config.seed_demo {
+        let demo_events = generate::demo().events;
+        let (demo_events, version) = append_events(&store, demo_events).await?;
+        tracing::info!(
+            n_events = demo_events.len(),
+            version,
+            "seeded the demo world"
+        );
+        events = demo_events;
+        seeded_demo = true;
+    }
+
+    let mut world = World::default();
+    for event in &events {
+        world.apply(event);
+    }
+
+    let database = config.database.clone();
+    let accounts = Arc::new(tokio::task::spawn_blocking(move || Accounts::open(&database)).await??);
+    let generated_support_password =
+        set_up_accounts(&accounts, &world, seeded_demo, config).await?;
+
+    let engine = Engine::start(world, Arc::clone(&store));
+    let state = AppState {
+        store,
+        engine,
+        accounts,
+        static_dir: config.static_dir.clone(),
+        secure_cookies: config.secure_cookies,
+    };
+    let startup = Startup {
+        n_events: events.len(),
+        seeded_demo,
+        generated_support_password,
+    };
+    Ok((state, startup))
+}
+
+/// Gives the demo users their password (one argon2 hash, shared: they are demo
+/// accounts) and makes sure a Support operator exists.
+async fn set_up_accounts(
+    accounts: &Arc<Accounts>,
+    world: &World,
+    seeded_demo: bool,
+    config: &Config,
+) -> Result<Option<String>, ServeError> {
+    let demo_users: Vec<(UserId, String)> = if seeded_demo {
+        world.users().map(|u| (u.id, u.email.clone())).collect()
+    } else {
+        Vec::new()
+    };
+    let accounts = Arc::clone(accounts);
+    let wanted = config.support_password.clone();
+    let generated = tokio::task::spawn_blocking(move || -> Result<Option<String>, AccountError> {
+        if !demo_users.is_empty() {
+            let hash = accounts::hash_password(DEMO_PASSWORD)?;
+            for (user, email) in &demo_users {
+                accounts.set_password_hash(&Subject::User(*user), email, &hash)?;
+            }
+        }
+        let support = Subject::Support {
+            email: SUPPORT_EMAIL.to_string(),
+        };
+        let (password, generated) = match wanted {
+            Some(password) => (password, None),
+            None if accounts.has_email(SUPPORT_EMAIL)? => return Ok(None),
+            None if seeded_demo => (DEMO_PASSWORD.to_string(), None),
+            None => {
+                let password = accounts::new_secret()?.chars().take(20).collect::<String>();
+                (password.clone(), Some(password))
+            }
+        };
+        let hash = accounts::hash_password(&password)?;
+        accounts.set_password_hash(&support, SUPPORT_EMAIL, &hash)?;
+        Ok(generated)
+    })
+    .await??;
+    Ok(generated)
+}
+
+/// Loads the whole event log off the async runtime.
+pub async fn load_events(store: &Arc<dyn Store>) -> Result<Vec<Event>, ServeError> {
+    let store = Arc::clone(store);
+    Ok(tokio::task::spawn_blocking(move || store.load_all()).await??)
+}
+
+/// Appends events off the async runtime; gives them back with the new version.
+pub async fn append_events(
+    store: &Arc<dyn Store>,
+    events: Vec<Event>,
+) -> Result<(Vec<Event>, u64), ServeError> {
+    let store = Arc::clone(store);
+    let recorded_at_ms = now_ms();
+    Ok(tokio::task::spawn_blocking(move || {
+        let version = store.append(&events, recorded_at_ms)?;
+        Ok::<_, StoreError>((events, version))
+    })
+    .await??)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+/// The whole HTTP surface, without a socket (tests call it with `oneshot`).
+pub fn app(state: AppState) -> Router {
+    let api = api::routes()
+        .route("/health", get(health_get))
+        .fallback(api_not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+
+    let index = state.static_dir.join("index.html");
+    let router = Router::new().nest("/api", api);
+    let router = if index.is_file() {
+        let static_files = ServeDir::new(&state.static_dir).fallback(ServeFile::new(index));
+        router.fallback_service(static_files)
+    } else {
+        router.fallback(web_app_missing)
+    };
+
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    router.with_state(state).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|request: &Request| {
+                        let request_id = request
+                            .headers()
+                            .get(REQUEST_ID_HEADER)
+                            .and_then(|value| value.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!(
+                            "request",
+                            request_id,
+                            method = %request.method(),
+                            uri = %request.uri(),
+                        )
+                    })
+                    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            )
+            .layer(PropagateRequestIdLayer::new(request_id)),
+    )
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Serialize)]
+pub struct HealthResponse {
+    pub status: &'static str,
+    pub version: u64,
+    pub stats: WorldStats,
+}
+
+async fn health_get(State(state): State<AppState>) -> Result<Json<HealthResponse>, AppError> {
+    let world = state.engine.world();
+    Ok(Json(HealthResponse {
+        status: "ok",
+        version: world.version(),
+        stats: world.stats(),
+    }))
+}
+
+async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::NotFound(uri.path().to_string())
+}
+
+async fn web_app_missing() -> impl IntoResponse {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The Preflight web app has not been built, or --static points at the wrong directory.\n\
+         Run `cargo xtask run` from the repository root: it builds the web app and starts the server.\n\
+         The API is up: try /api/health.\n",
+    )
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` completes, then lets
+/// in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServeError::Http)
+}
+
+/// Starts the server as the binary does: open, seed, listen, print the banner,
+/// serve until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<(), ServeError> {
+    let (state, startup) = open_state(&config).await?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(ServeError::Http)?;
+    let version = state.engine.world().version();
+    print_banner(&config, &startup, version, local_addr);
+    serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_banner(config: &Config, startup: &Startup, version: u64, local_addr: SocketAddr) {
+    println!("preflight listening on http://{local_addr}");
+    println!(
+        "  database    {} ({} events{}, world version {version})",
+        config.database.display(),
+        startup.n_events,
+        if startup.seeded_demo {
+            ", demo world seeded now"
+        } else {
+            ""
+        },
+    );
+    let web_app = if config.static_dir.join("index.html").is_file() {
+        String::new()
+    } else {
+        " (missing: run `cargo xtask run`)".to_string()
+    };
+    println!("  web app     {}{web_app}", config.static_dir.display());
+    if let Some(password) = &startup.generated_support_password {
+        println!();
+        println!("Support operator: {SUPPORT_EMAIL} / {password}  (shown once; set PREFLIGHT_SUPPORT_PASSWORD to choose it)");
+    }
+    if config.seed_demo {
+        println!();
+        println!("demo logins (password for all: {DEMO_PASSWORD})");
+        print!("{}", logins_table(&generate::demo().logins));
+    }
+}
+
+/// The demo logins as an aligned text table: email, password, role.
+pub fn logins_table(logins: &[DemoLogin]) -> String {
+    let header = ("email", "password", "role");
+    let email_width = logins
+        .iter()
+        .map(|login| login.email.len())
+        .chain([header.0.len()])
+        .max()
+        .unwrap_or_default();
+    let password_width = DEMO_PASSWORD.len().max(header.1.len());
+    let mut table = format!(
+        "  {:email_width$}  {:password_width$}  {}\n",
+        header.0, header.1, header.2
+    );
+    for login in logins {
+        table.push_str(&format!(
+            "  {:email_width$}  {:password_width$}  {} ({})\n",
+            login.email, DEMO_PASSWORD, login.role, login.environment
+        ));
+    }
+    table
+}
+
+/// Completes on Ctrl-C or SIGTERM. A signal that cannot be listened for is ignored
+/// rather than taken as a request to stop.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

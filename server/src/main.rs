@@ -1,0 +1,88 @@
+//! `preflight-server`: parses the command line, sets up logging, runs the server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// The Preflight server: API under /api, the web app everywhere else.
+#[derive(Debug, Parser)]
+#[command(name = "preflight-server", version, about)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "PREFLIGHT_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+
+    /// Directory for the SQLite database (`preflight.sqlite3`).
+    #[arg(long, env = "PREFLIGHT_DATA", default_value = "./data")]
+    data: PathBuf,
+
+    /// An explicit SQLite database (a path, `sqlite:PATH` or `sqlite://PATH`);
+    /// overrides --data.
+    #[arg(long, env = "PREFLIGHT_DATABASE_URL")]
+    database_url: Option<String>,
+
+    /// Start without seeding the demo world into an empty database.
+    #[arg(long)]
+    empty: bool,
+
+    /// The built web app (Trunk's output).
+    #[arg(
+        long = "static",
+        env = "PREFLIGHT_STATIC",
+        default_value = "frontend/dist"
+    )]
+    static_dir: PathBuf,
+
+    /// The Support operator's password (else the demo password with the demo
+    /// world, or a generated one printed once).
+    #[arg(long, env = "PREFLIGHT_SUPPORT_PASSWORD", hide_env_values = true)]
+    support_password: Option<String>,
+
+    /// Mark the session cookie `Secure` (set when serving behind TLS).
+    #[arg(long, env = "PREFLIGHT_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = preflight_server::Config {
+        addr: args.addr,
+        database: match &args.database_url {
+            Some(url) => preflight_server::database_from_url(url),
+            None => preflight_server::database_in(&args.data),
+        },
+        seed_demo: !args.empty,
+        static_dir: args.static_dir,
+        support_password: args.support_password,
+        secure_cookies: args.secure_cookies,
+    };
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("preflight-server: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(preflight_server::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("preflight-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

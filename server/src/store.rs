@@ -1,0 +1,310 @@
+//! The event log: the only durable state. The world is rebuilt from it at start.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use preflight_core::{Actor, Command, EnvironmentId, Event, Timestamp};
+use rusqlite::{params, Connection, OpenFlags};
+use serde::Serialize;
+
+/// Where events are kept. Implementations are blocking; async callers go through
+/// `tokio::task::spawn_blocking` (see `crate::append_events`).
+pub trait Store: Send + Sync + 'static {
+    /// Appends events in order, atomically, and returns the version of the last one
+    /// (the version of the log after the append).
+    fn append(&self, events: &[Event], recorded_at_ms: i64) -> Result<u64, StoreError>;
+
+    /// Every event, oldest first.
+    fn load_all(&self) -> Result<Vec<Event>, StoreError>;
+
+    /// Records a group of decided commands in one transaction: the events of the
+    /// accepted ones and an audit entry for each, accepted or refused. Returns the
+    /// log's version after them. Nothing is written if anything fails.
+    fn record(&self, batch: &[Recorded]) -> Result<u64, StoreError>;
+
+    /// A page of the audit log of `environment`, newest first, before entry `before`.
+    fn audit(
+        &self,
+        environment: EnvironmentId,
+        before: Option<i64>,
+        limit: u32,
+        outcome: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// A decided command, as the writer hands it to the store.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub command: Command,
+    pub outcome: RecordedOutcome,
+    /// The environments whose Administrators may read this entry.
+    pub environments: Vec<EnvironmentId>,
+}
+
+/// Accepted with its events, or refused with the error.
+#[derive(Clone, Debug)]
+pub enum RecordedOutcome {
+    Accepted { events: Vec<Event>, version: u64 },
+    Refused { code: String, message: String },
+}
+
+/// One entry of the audit log (DOMAIN §8).
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub command: Command,
+    /// `accepted` or `refused`.
+    pub outcome: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    /// The world's version after the command, if accepted.
+    pub version: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("event {version} is not valid JSON for this build: {source}")]
+    Decode {
+        version: i64,
+        source: serde_json::Error,
+    },
+    #[error("cannot encode an event: {0}")]
+    Encode(serde_json::Error),
+    #[error("cannot create the data directory `{path}`: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the connection lock was poisoned by a panic")]
+    Poisoned,
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// An event log in one SQLite file: WAL mode, `synchronous=FULL`, one row per event.
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS events (
+        version INTEGER PRIMARY KEY,
+        recorded_at_ms INTEGER NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS commands (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        command TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        code TEXT,
+        message TEXT,
+        version INTEGER
+    );
+    CREATE TABLE IF NOT EXISTS command_environments (
+        command_id INTEGER NOT NULL,
+        environment TEXT NOT NULL,
+        PRIMARY KEY (environment, command_id)
+    );
+";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`; `:memory:` is allowed.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // `journal_mode` answers with the mode now in force, so it is queried, not executed.
+        let _mode: String =
+            connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn connection(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.connection.lock().map_err(|_| StoreError::Poisoned)
+    }
+}
+
+impl Store for SqliteStore {
+    fn append(&self, events: &[Event], recorded_at_ms: i64) -> Result<u64, StoreError> {
+        let payloads = events
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::Encode)?;
+        let mut connection = self.connection()?;
+        let transaction = connection.transaction()?;
+        let mut version: i64 =
+            transaction.query_row("SELECT COALESCE(MAX(version), 0) FROM events", [], |row| {
+                row.get(0)
+            })?;
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO events (version, recorded_at_ms, payload) VALUES (?1, ?2, ?3)",
+            )?;
+            for payload in &payloads {
+                version += 1;
+                insert.execute(params![version, recorded_at_ms, payload])?;
+            }
+        }
+        transaction.commit()?;
+        // INVARIANT: versions start at 1 and only grow, so the value is never negative.
+        Ok(u64::try_from(version).unwrap_or_default())
+    }
+
+    fn load_all(&self) -> Result<Vec<Event>, StoreError> {
+        let connection = self.connection()?;
+        let mut select =
+            connection.prepare("SELECT version, payload FROM events ORDER BY version")?;
+        let rows = select.query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (version, payload) = row?;
+            let event = serde_json::from_str(&payload)
+                .map_err(|source| StoreError::Decode { version, source })?;
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    fn record(&self, batch: &[Recorded]) -> Result<u64, StoreError> {
+        let mut connection = self.connection()?;
+        let transaction = connection.transaction()?;
+        let mut version: i64 =
+            transaction.query_row("SELECT COALESCE(MAX(version), 0) FROM events", [], |row| {
+                row.get(0)
+            })?;
+        {
+            let mut insert_event = transaction.prepare_cached(
+                "INSERT INTO events (version, recorded_at_ms, payload) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut insert_command = transaction.prepare_cached(
+                "INSERT INTO commands (at_ms, actor, command, outcome, code, message, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            let mut insert_environment = transaction.prepare_cached(
+                "INSERT OR IGNORE INTO command_environments (command_id, environment) VALUES (?1, ?2)",
+            )?;
+            for recorded in batch {
+                let actor = serde_json::to_string(&recorded.actor).map_err(StoreError::Encode)?;
+                let command =
+                    serde_json::to_string(&recorded.command).map_err(StoreError::Encode)?;
+                let (outcome, code, message, after) = match &recorded.outcome {
+                    RecordedOutcome::Accepted { events, .. } => {
+                        for event in events {
+                            version += 1;
+                            let payload =
+                                serde_json::to_string(event).map_err(StoreError::Encode)?;
+                            insert_event.execute(params![version, recorded.at.0, payload])?;
+                        }
+                        ("accepted", None, None, Some(version))
+                    }
+                    RecordedOutcome::Refused { code, message } => {
+                        ("refused", Some(code.as_str()), Some(message.as_str()), None)
+                    }
+                };
+                insert_command.execute(params![
+                    recorded.at.0,
+                    actor,
+                    command,
+                    outcome,
+                    code,
+                    message,
+                    after
+                ])?;
+                let id = transaction.last_insert_rowid();
+                for environment in &recorded.environments {
+                    insert_environment.execute(params![id, environment.0.to_string()])?;
+                }
+            }
+        }
+        transaction.commit()?;
+        Ok(u64::try_from(version).unwrap_or_default())
+    }
+
+    fn audit(
+        &self,
+        environment: EnvironmentId,
+        before: Option<i64>,
+        limit: u32,
+        outcome: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let connection = self.connection()?;
+        let mut select = connection.prepare_cached(
+            "SELECT c.id, c.at_ms, c.actor, c.command, c.outcome, c.code, c.message, c.version
+             FROM command_environments e JOIN commands c ON c.id = e.command_id
+             WHERE e.environment = ?1 AND c.id < ?2 AND (?3 IS NULL OR c.outcome = ?3)
+             ORDER BY c.id DESC LIMIT ?4",
+        )?;
+        let rows = select.query_map(
+            params![
+                environment.0.to_string(),
+                before.unwrap_or(i64::MAX),
+                outcome,
+                limit
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, Option<i64>>(7)?,
+                ))
+            },
+        )?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (id, at, actor, command, outcome, code, message, version) = row?;
+            let actor = serde_json::from_str(&actor).map_err(|source| StoreError::Decode {
+                version: id,
+                source,
+            })?;
+            let command = serde_json::from_str(&command).map_err(|source| StoreError::Decode {
+                version: id,
+                source,
+            })?;
+            entries.push(AuditEntry {
+                id,
+                at: Timestamp(at),
+                actor,
+                command,
+                outcome,
+                code,
+                message,
+                version: version.and_then(|v| u64::try_from(v).ok()),
+            });
+        }
+        Ok(entries)
+    }
+}

@@ -1,0 +1,7 @@
+//! Server integration tests: the real binary on an ephemeral port, and the router
+//! without a socket.
+
+mod api;
+mod http_surface;
+mod persistence;
+mod support;

@@ -1,0 +1,146 @@
+//! Starting the real `preflight-server` binary and speaking plain HTTP to it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use preflight_core::generate;
+use preflight_core::World;
+
+/// A server process, killed when dropped.
+pub struct RunningServer {
+    child: Child,
+    /// `host:port` it listens on.
+    pub addr: String,
+    /// The banner lines printed after the "listening" line, up to the first blank one.
+    pub banner: Vec<String>,
+    // Kept open so the server never writes to a closed pipe.
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl RunningServer {
+    /// Starts the server on 127.0.0.1:0 with `data_dir`, serving `static_dir`.
+    pub fn start(data_dir: &Path, static_dir: &Path, extra_args: &[&str]) -> RunningServer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight-server"))
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--data")
+            .arg(data_dir)
+            .arg("--static")
+            .arg(static_dir)
+            .args(extra_args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut addr = None;
+        let mut banner = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n_read = stdout
+                .read_line(&mut line)
+                .expect("server stdout is readable");
+            assert!(n_read > 0, "the server exited before printing its address");
+            let trimmed = line.trim_end().to_string();
+            match &addr {
+                None => {
+                    if let Some(found) = trimmed.strip_prefix("preflight listening on http://") {
+                        addr = Some(found.to_string());
+                    }
+                }
+                Some(_) if trimmed.is_empty() => break,
+                Some(_) => {
+                    let is_last = trimmed.trim_start().starts_with("web app");
+                    banner.push(trimmed);
+                    if is_last {
+                        break;
+                    }
+                }
+            }
+        }
+        RunningServer {
+            child,
+            addr: addr.expect("the address was printed"),
+            banner,
+            _stdout: stdout,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> HttpResponse {
+        get(&self.addr, path)
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header lines, names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.body))
+    }
+}
+
+/// A plain HTTP/1.0 GET (so the answer is never chunked and ends with the connection).
+pub fn get(addr: &str, path: &str) -> HttpResponse {
+    let mut stream = TcpStream::connect(addr).expect("the server accepts connections");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a read timeout can be set");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request is sent");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("response is read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("response has a head");
+    let mut lines = head.lines();
+    let status_line = lines.next().expect("a status line");
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status code");
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_string()))
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+/// The demo world as the core builds it, to compare the server against.
+pub fn demo_world() -> World {
+    let mut world = World::default();
+    for event in &generate::demo().events {
+        world.apply(event);
+    }
+    world
+}
+
+pub fn n_demo_events() -> usize {
+    generate::demo().events.len()
+}
