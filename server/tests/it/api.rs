@@ -478,3 +478,91 @@ fn administrators_read_their_environments_audit_log_with_refusals() {
     let (status, _) = api.call("GET", "/api/audit", Some(&carla), None);
     assert_eq!(status, 403);
 }
+
+/// How many kill -9 rounds to run: `PREFLIGHT_CRASH_RUNS`, else 5 in the slow
+/// suite (`PREFLIGHT_SLOW`, set by CI) and 2 otherwise.
+fn crash_runs() -> usize {
+    std::env::var("PREFLIGHT_CRASH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if std::env::var_os("PREFLIGHT_SLOW").is_some() {
+            5
+        } else {
+            2
+        })
+}
+
+#[test]
+fn a_crash_never_loses_an_acknowledged_command() {
+    let data = tempfile::tempdir().expect("a temp dir");
+    let web = data.path().join("no-web-app");
+    for round in 0..crash_runs() {
+        let mut server = RunningServer::start(data.path(), &web, &[]);
+        let addr = server.addr.clone();
+        let login = json!({ "email": "bob@acme.example", "password": DEMO_PASSWORD }).to_string();
+        let (_, cookie, _) = request(&addr, "POST", "/api/session", None, Some(&login));
+        let token = cookie
+            .split(';')
+            .next()
+            .and_then(|c| c.strip_prefix("preflight_session="))
+            .expect("a session")
+            .to_string();
+        // Several writers at once, so that commands are grouped.
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let (addr, token) = (addr.clone(), token.clone());
+                std::thread::spawn(move || {
+                    let mut acknowledged = Vec::new();
+                    for n in 0..10_000 {
+                        let name = format!("crash {round}-{w}-{n}");
+                        let body = json!({ "command": { "type": "CreateGroup", "name": name } })
+                            .to_string();
+                        let stream = TcpStream::connect(&addr);
+                        if stream.is_err() {
+                            break;
+                        }
+                        let (status, _, _) = std::panic::catch_unwind(|| {
+                            request(&addr, "POST", "/api/commands", Some(&token), Some(&body))
+                        })
+                        .unwrap_or((0, String::new(), Value::Null));
+                        match status {
+                            200 => acknowledged.push(name),
+                            0 => break,
+                            other => panic!("unexpected status {other}"),
+                        }
+                    }
+                    acknowledged
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(400 + 150 * round as u64));
+        server.kill();
+        let acknowledged: Vec<String> = writers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect();
+        assert!(
+            !acknowledged.is_empty(),
+            "no command was acknowledged before the kill"
+        );
+
+        let server = RunningServer::start(data.path(), &web, &[]);
+        let (_, cookie, _) = request(&server.addr, "POST", "/api/session", None, Some(&login));
+        let token = cookie
+            .split(';')
+            .next()
+            .and_then(|c| c.strip_prefix("preflight_session="))
+            .expect("a session");
+        let (status, _, value) = request(&server.addr, "GET", "/api/projection", Some(token), None);
+        assert_eq!(status, 200);
+        let world: World = serde_json::from_value(value["world"].clone()).expect("a world");
+        let names: BTreeSet<String> = world.groups().map(|g| g.name.clone()).collect();
+        for name in &acknowledged {
+            assert!(
+                names.contains(name),
+                "round {round}: acknowledged `{name}` was lost"
+            );
+        }
+        drop(server);
+    }
+}

@@ -71,6 +71,12 @@ impl RunningServer {
         }
     }
 
+    /// Kills the process at once (SIGKILL): no shutdown, no flushing.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn get(&self, path: &str) -> HttpResponse {
         get(&self.addr, path)
     }
