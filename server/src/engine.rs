@@ -75,16 +75,24 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the writer thread over `world`, writing to `store`.
-    pub fn start(world: World, store: Arc<dyn Store>) -> Engine {
+    /// Starts the writer thread over `world`, writing to `store` and, when given
+    /// a directory, snapshots every [`crate::snapshot::SNAPSHOT_EVERY`] events.
+    pub fn start(
+        world: World,
+        store: Arc<dyn Store>,
+        snapshots: Option<std::path::PathBuf>,
+    ) -> Engine {
         let (jobs, receiver) = sync_channel::<Job>(16 * MAX_BATCH);
         let published = Arc::new(RwLock::new(Arc::new(world.clone())));
         let (committed, _) = broadcast::channel(1024);
+        let last_snapshot = world.version();
         let writer = Writer {
             world,
             store,
             published: Arc::clone(&published),
             committed: committed.clone(),
+            snapshots,
+            last_snapshot,
         };
         std::thread::Builder::new()
             .name("preflight-writer".into())
@@ -138,6 +146,8 @@ struct Writer {
     store: Arc<dyn Store>,
     published: Arc<RwLock<Arc<World>>>,
     committed: broadcast::Sender<Arc<Committed>>,
+    snapshots: Option<std::path::PathBuf>,
+    last_snapshot: u64,
 }
 
 fn now() -> Timestamp {
@@ -240,6 +250,13 @@ impl Writer {
         }
         match self.store.record(&records) {
             Ok(_) => {
+                if let Some(dir) = &self.snapshots {
+                    if self.world.version() >= self.last_snapshot + crate::snapshot::SNAPSHOT_EVERY
+                    {
+                        self.last_snapshot = self.world.version();
+                        crate::snapshot::write_in_background(dir.clone(), self.world.clone());
+                    }
+                }
                 let snapshot = Arc::new(self.world.clone());
                 match self.published.write() {
                     Ok(mut guard) => *guard = snapshot,

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod api;
 pub mod engine;
 pub mod error;
+pub mod snapshot;
 pub mod store;
 
 use std::future::Future;
@@ -106,6 +107,9 @@ pub enum ServeError {
 
 /// What start-up did, for the banner.
 pub struct Startup {
+    /// The version of the snapshot start-up began from (0: none).
+    pub from_snapshot: u64,
+    /// The events replayed (after the snapshot).
     pub n_events: usize,
     pub seeded_demo: bool,
     /// The Support password, when start-up generated it (printed once).
@@ -122,9 +126,27 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     let store: Arc<dyn Store> =
         Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&database)).await??);
 
-    let mut events = load_events(&store).await?;
+    // The latest snapshot, if one is readable, then the events after it.
+    let data_dir = config
+        .database
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut world = World::default();
+    if let Some((version, path)) = snapshot::latest(&data_dir) {
+        match tokio::task::spawn_blocking(move || snapshot::load(&path)).await? {
+            Ok(loaded) => world = loaded,
+            Err(error) => tracing::warn!(version, %error, "skipping an unreadable snapshot"),
+        }
+    }
+    let from_snapshot = world.version();
+    let after = {
+        let store = Arc::clone(&store);
+        tokio::task::spawn_blocking(move || store.load_after(from_snapshot)).await??
+    };
+    let mut events = after;
     let mut seeded_demo = false;
-    if events.is_empty() && config.seed_demo {
+    if events.is_empty() && from_snapshot == 0 && config.seed_demo {
         let demo_events = generate::demo().events;
         let (demo_events, version) = append_events(&store, demo_events).await?;
         tracing::info!(
@@ -136,7 +158,6 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         seeded_demo = true;
     }
 
-    let mut world = World::default();
     for event in &events {
         world.apply(event);
     }
@@ -146,7 +167,7 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     let generated_support_password =
         set_up_accounts(&accounts, &world, seeded_demo, config).await?;
 
-    let engine = Engine::start(world, Arc::clone(&store));
+    let engine = Engine::start(world, Arc::clone(&store), Some(data_dir));
     let state = AppState {
         store,
         engine,
@@ -155,6 +176,7 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         secure_cookies: config.secure_cookies,
     };
     let startup = Startup {
+        from_snapshot,
         n_events: events.len(),
         seeded_demo,
         generated_support_password,
@@ -336,8 +358,13 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 fn print_banner(config: &Config, startup: &Startup, version: u64, local_addr: SocketAddr) {
     println!("preflight listening on http://{local_addr}");
     println!(
-        "  database    {} ({} events{}, world version {version})",
+        "  database    {} ({}{} events{}, world version {version})",
         config.database.display(),
+        if startup.from_snapshot > 0 {
+            format!("snapshot at version {} + ", startup.from_snapshot)
+        } else {
+            String::new()
+        },
         startup.n_events,
         if startup.seeded_demo {
             ", demo world seeded now"

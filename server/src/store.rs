@@ -15,7 +15,12 @@ pub trait Store: Send + Sync + 'static {
     fn append(&self, events: &[Event], recorded_at_ms: i64) -> Result<u64, StoreError>;
 
     /// Every event, oldest first.
-    fn load_all(&self) -> Result<Vec<Event>, StoreError>;
+    fn load_all(&self) -> Result<Vec<Event>, StoreError> {
+        self.load_after(0)
+    }
+
+    /// The events after `version`, oldest first.
+    fn load_after(&self, version: u64) -> Result<Vec<Event>, StoreError>;
 
     /// Records a group of decided commands in one transaction: the events of the
     /// accepted ones and an audit entry for each, accepted or refused. Returns the
@@ -177,11 +182,11 @@ impl Store for SqliteStore {
         Ok(u64::try_from(version).unwrap_or_default())
     }
 
-    fn load_all(&self) -> Result<Vec<Event>, StoreError> {
+    fn load_after(&self, after: u64) -> Result<Vec<Event>, StoreError> {
         let connection = self.connection()?;
-        let mut select =
-            connection.prepare("SELECT version, payload FROM events ORDER BY version")?;
-        let rows = select.query_map([], |row| {
+        let mut select = connection
+            .prepare("SELECT version, payload FROM events WHERE version > ?1 ORDER BY version")?;
+        let rows = select.query_map(params![i64::try_from(after).unwrap_or(i64::MAX)], |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })?;
         let mut events = Vec::new();

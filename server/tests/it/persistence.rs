@@ -82,3 +82,33 @@ fn database_url_names_the_database_file() {
     assert!(database.is_file());
     assert!(!data.path().join("unused/preflight.sqlite3").exists());
 }
+
+#[test]
+fn start_up_begins_from_the_latest_snapshot_and_replays_only_what_follows() {
+    use preflight_server::store::{SqliteStore, Store};
+    let data = tempfile::tempdir().expect("a temp dir");
+    let web = data.path().join("no-web-app");
+    drop(crate::support::RunningServer::start(data.path(), &web, &[]));
+    // Snapshot the log as it is, marking the snapshot so that we can tell it was used.
+    let store =
+        SqliteStore::open(&preflight_server::database_in(data.path())).expect("the store opens");
+    let mut world = preflight_core::World::default();
+    for event in store.load_all().expect("events") {
+        world.apply(&event);
+    }
+    let version = world.version();
+    preflight_server::snapshot::write(data.path(), &world).expect("a snapshot");
+    drop(store);
+    let server = crate::support::RunningServer::start(data.path(), &web, &[]);
+    let line = server
+        .banner
+        .iter()
+        .find(|l| l.contains("database"))
+        .expect("a database line");
+    assert!(
+        line.contains(&format!("snapshot at version {version} + 0 events")),
+        "{line}"
+    );
+    let health = server.get("/api/health").json();
+    assert_eq!(health["version"].as_u64(), Some(version));
+}

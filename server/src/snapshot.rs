@@ -1,0 +1,85 @@
+//! Snapshots of the world, so that start-up replays only the events after the
+//! latest one.
+//!
+//! A snapshot is the world serialised to `snapshot-<version>.json` in the data
+//! directory. It is written by a background thread from a clone of the world
+//! (cheap: the world's maps share their storage), to a temporary file that is
+//! synced and then renamed, so a crash never leaves a half-written snapshot under
+//! a real name. Older snapshots are removed once a newer one is in place. The
+//! event log stays the source of truth: an unreadable snapshot is skipped.
+
+use std::fs;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use preflight_core::World;
+
+/// Write a snapshot after this many events since the last one.
+pub const SNAPSHOT_EVERY: u64 = 20_000;
+
+fn name(version: u64) -> String {
+    format!("snapshot-{version:020}.json")
+}
+
+/// The latest snapshot in `dir`: its version and path.
+pub fn latest(dir: &Path) -> Option<(u64, PathBuf)> {
+    fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let file = entry.file_name().to_string_lossy().to_string();
+            let version = file
+                .strip_prefix("snapshot-")?
+                .strip_suffix(".json")?
+                .parse()
+                .ok()?;
+            Some((version, entry.path()))
+        })
+        .max_by_key(|(version, _)| *version)
+}
+
+/// Reads a snapshot.
+pub fn load(path: &Path) -> Result<World, String> {
+    let file = fs::File::open(path).map_err(|e| e.to_string())?;
+    serde_json::from_reader(BufReader::new(file)).map_err(|e| e.to_string())
+}
+
+/// Writes a snapshot of `world` into `dir` and removes older ones.
+pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
+    let final_path = dir.join(name(world.version()));
+    let temporary = dir.join(format!(".{}.tmp", name(world.version())));
+    {
+        let file = fs::File::create(&temporary).map_err(|e| e.to_string())?;
+        let mut writer = BufWriter::new(file);
+        serde_json::to_writer(&mut writer, world).map_err(|e| e.to_string())?;
+        writer.flush().map_err(|e| e.to_string())?;
+        writer.get_ref().sync_all().map_err(|e| e.to_string())?;
+    }
+    fs::rename(&temporary, &final_path).map_err(|e| e.to_string())?;
+    if let Ok(directory) = fs::File::open(dir) {
+        let _ = directory.sync_all();
+    }
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let file = entry.file_name().to_string_lossy().to_string();
+            if file.starts_with("snapshot-") && path != final_path {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+    Ok(final_path)
+}
+
+/// Writes a snapshot on a background thread.
+pub fn write_in_background(dir: PathBuf, world: World) {
+    let spawned = std::thread::Builder::new().name("preflight-snapshot".into()).spawn(move || {
+        match write(&dir, &world) {
+            Ok(path) => tracing::info!(version = world.version(), path = %path.display(), "snapshot written"),
+            Err(error) => tracing::warn!(%error, "writing a snapshot failed; the event log is still complete"),
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the snapshot thread");
+    }
+}
