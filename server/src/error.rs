@@ -33,6 +33,9 @@ pub enum AppError {
     BadJson(String),
     #[error("the body is larger than the server accepts")]
     TooLarge,
+    /// A document that cannot be read as an invoice where one is required.
+    #[error("{message}")]
+    Unreadable { code: &'static str, message: String },
     #[error(transparent)]
     Refused(#[from] CommandError),
     #[error("the state changed since your preview; look at the new preview and confirm again")]
@@ -83,6 +86,7 @@ impl AppError {
             AppError::Invalid { .. } => "invalid_input",
             AppError::BadJson(_) => "invalid_json",
             AppError::TooLarge => "too_large",
+            AppError::Unreadable { code, .. } => code,
             AppError::Refused(e) => e.code(),
             AppError::PreviewOutdated(_) => "preview_outdated",
             AppError::Throttled(_) => "too_many_attempts",
@@ -97,7 +101,9 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unauthenticated | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
             AppError::NotPermitted(_) => StatusCode::FORBIDDEN,
-            AppError::Invalid { .. } | AppError::BadJson(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::BadJson(_) | AppError::Unreadable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::PreviewOutdated(_) => StatusCode::CONFLICT,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,

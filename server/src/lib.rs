@@ -7,6 +7,8 @@
 
 pub mod accounts;
 pub mod api;
+pub mod blobs;
+pub mod documents;
 pub mod engine;
 pub mod error;
 pub mod snapshot;
@@ -33,6 +35,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::accounts::{AccountError, Accounts, Subject};
+use crate::blobs::Blobs;
 use crate::engine::Engine;
 pub use crate::error::AppError;
 use crate::store::{SqliteStore, Store, StoreError};
@@ -82,6 +85,8 @@ pub struct AppState {
     /// The single writer, and the latest published world.
     pub engine: Engine,
     pub accounts: Arc<Accounts>,
+    /// Document bytes, by digest.
+    pub blobs: Blobs,
     pub static_dir: PathBuf,
     /// Mark the session cookie `Secure` (behind TLS).
     pub secure_cookies: bool,
@@ -167,11 +172,12 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     let generated_support_password =
         set_up_accounts(&accounts, &world, seeded_demo, config).await?;
 
-    let engine = Engine::start(world, Arc::clone(&store), Some(data_dir));
+    let engine = Engine::start(world, Arc::clone(&store), Some(data_dir.clone()));
     let state = AppState {
         store,
         engine,
         accounts,
+        blobs: Blobs::new(data_dir.join("blobs")),
         static_dir: config.static_dir.clone(),
         secure_cookies: config.secure_cookies,
     };
@@ -257,8 +263,9 @@ fn now_ms() -> i64 {
 pub fn app(state: AppState) -> Router {
     let api = api::routes()
         .route("/health", get(health_get))
-        .fallback(api_not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .merge(documents::routes())
+        .fallback(api_not_found);
 
     let index = state.static_dir.join("index.html");
     let router = Router::new().nest("/api", api);

@@ -2,6 +2,7 @@
 //! without a socket.
 
 mod api;
+mod documents;
 mod http_surface;
 mod persistence;
 mod support;

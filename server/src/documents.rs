@@ -1,0 +1,256 @@
+//! Document bytes over HTTP: upload into an organisation's box (from the browser,
+//! or from accounting software holding a connection key), download, and the
+//! organisation-scoped software API.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use preflight_core::peppol::{self, Finding, MAX_DOCUMENT_BYTES};
+use preflight_core::{
+    check, Action, Actor, Command, DocBox, Document, DocumentId, Event, OrganisationId, Resource,
+    UserId,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::api::Caller;
+use crate::error::AppError;
+use crate::AppState;
+
+/// The routes of this module, nested under `/api`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/organisations/{organisation}/documents",
+            post(documents_upload),
+        )
+        .route("/documents/{document}/content", get(documents_content))
+        .route(
+            "/software/documents",
+            get(software_list).post(software_upload),
+        )
+        .route("/software/documents/{document}", get(software_content))
+        .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 64 * 1024))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    #[serde(rename = "box")]
+    pub doc_box: DocBox,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UploadResponse {
+    pub document: DocumentId,
+    pub version: u64,
+    pub sha256: String,
+    /// Business rules whose figures do not add up (the document is kept).
+    pub findings: Vec<Finding>,
+}
+
+/// Reads, stores and records an uploaded document for `user`.
+async fn upload(
+    state: &AppState,
+    user: UserId,
+    organisation: OrganisationId,
+    query: UploadQuery,
+    bytes: Bytes,
+) -> Result<UploadResponse, AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::Invalid {
+            field: "body".into(),
+            message: "the document is empty".into(),
+        });
+    }
+    // Invoices in the inboxes must be UBL; the Documents box takes any file, and
+    // reads it as an invoice when it is one.
+    let read = peppol::read_document(&bytes);
+    let (summary, findings) = match (&read, query.doc_box) {
+        (Ok(document), _) => (
+            Some(peppol::doc_summary(document)),
+            document.findings.clone(),
+        ),
+        (Err(error), DocBox::InboxIn | DocBox::InboxOut) => {
+            return Err(AppError::Unreadable {
+                code: error.code(),
+                message: error.to_string(),
+            });
+        }
+        (Err(_), DocBox::Documents) => (None, Vec::new()),
+    };
+    let blobs = state.blobs.clone();
+    let stored = bytes.clone();
+    let sha256 = tokio::task::spawn_blocking(move || blobs.put(&stored))
+        .await?
+        .map_err(|e| AppError::Internal(format!("cannot store the document: {e}")))?;
+    let command = Command::UploadDocument {
+        organisation,
+        doc_box: query.doc_box,
+        name: query.name,
+        sha256,
+        size: bytes.len() as u64,
+        summary,
+    };
+    let committed = state
+        .engine
+        .submit(Actor::user(user), command, None)
+        .await?;
+    let document = committed
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::DocumentAdded { document } => Some(document.id),
+            _ => None,
+        })
+        .ok_or_else(|| AppError::Internal("an upload added no document".into()))?;
+    Ok(UploadResponse {
+        document,
+        version: committed.version,
+        sha256: sha256.to_hex(),
+        findings,
+    })
+}
+
+async fn documents_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(organisation): Path<OrganisationId>,
+    Query(query): Query<UploadQuery>,
+    bytes: Bytes,
+) -> Result<Json<UploadResponse>, AppError> {
+    let user = caller.user(&state.engine.world())?.id;
+    Ok(Json(
+        upload(&state, user, organisation, query, bytes).await?,
+    ))
+}
+
+/// The bytes of a document the caller may view.
+async fn content_of(
+    state: &AppState,
+    user: UserId,
+    document: DocumentId,
+) -> Result<Response, AppError> {
+    let world = state.engine.world();
+    if !check(&world, user, Action::View, Resource::Document(document)).allowed {
+        return Err(AppError::NotFound("document".into()));
+    }
+    let doc = world
+        .document(document)
+        .ok_or_else(|| AppError::NotFound("document".into()))?
+        .clone();
+    let blobs = state.blobs.clone();
+    let digest = doc.sha256;
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&digest))
+        .await?
+        .map_err(|e| AppError::Internal(format!("cannot read the document: {e}")))?
+        .ok_or_else(|| AppError::NotFound("document content".into()))?;
+    let mut response = bytes.into_response();
+    let content_type = if doc.summary.is_some() {
+        "application/xml"
+    } else {
+        "application/octet-stream"
+    };
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(response)
+}
+
+async fn documents_content(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(document): Path<DocumentId>,
+) -> Result<Response, AppError> {
+    let user = caller.user(&state.engine.world())?.id;
+    content_of(&state, user, document).await
+}
+
+/// Accounting software holding a valid connection key for one organisation.
+pub struct Software {
+    pub organisation: OrganisationId,
+    pub holder: UserId,
+}
+
+impl FromRequestParts<AppState> for Software {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let secret = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|v| v.trim().to_string())
+            .ok_or(AppError::Unauthenticated)?;
+        let accounts = Arc::clone(&state.accounts);
+        let key = tokio::task::spawn_blocking(move || accounts.key_for_secret(&secret))
+            .await??
+            .ok_or(AppError::Unauthenticated)?;
+        let world = state.engine.world();
+        let key = world
+            .key(key)
+            .filter(|k| k.is_valid())
+            .ok_or(AppError::Unauthenticated)?;
+        // The key works only while its holder may still retrieve it.
+        if !check(
+            &world,
+            key.holder,
+            Action::RetrieveConnectionKey,
+            Resource::Organisation(key.organisation),
+        )
+        .allowed
+        {
+            return Err(AppError::Unauthenticated);
+        }
+        Ok(Software {
+            organisation: key.organisation,
+            holder: key.holder,
+        })
+    }
+}
+
+async fn software_list(
+    State(state): State<AppState>,
+    software: Software,
+) -> Result<Json<Vec<Document>>, AppError> {
+    let world = state.engine.world();
+    let documents = world
+        .documents_of(software.organisation)
+        .filter_map(|d| world.document(d).cloned())
+        .collect();
+    Ok(Json(documents))
+}
+
+async fn software_content(
+    State(state): State<AppState>,
+    software: Software,
+    Path(document): Path<DocumentId>,
+) -> Result<Response, AppError> {
+    let world = state.engine.world();
+    if world.document(document).map(|d| d.organisation) != Some(software.organisation) {
+        return Err(AppError::NotFound("document".into()));
+    }
+    content_of(&state, software.holder, document).await
+}
+
+async fn software_upload(
+    State(state): State<AppState>,
+    software: Software,
+    Query(query): Query<UploadQuery>,
+    bytes: Bytes,
+) -> Result<Json<UploadResponse>, AppError> {
+    Ok(Json(
+        upload(&state, software.holder, software.organisation, query, bytes).await?,
+    ))
+}
