@@ -39,6 +39,23 @@ fn excerpt(input: &str, max_chars: usize) -> String {
     }
 }
 
+/// The brief of a read invoice that the world keeps for every document.
+pub fn doc_summary(document: &UblDocument) -> crate::model::DocSummary {
+    crate::model::DocSummary {
+        kind: match document.kind {
+            DocumentKind::Invoice => "Invoice".to_string(),
+            DocumentKind::CreditNote => "CreditNote".to_string(),
+        },
+        number: document.number.clone(),
+        issue_date: document.issue_date.to_string(),
+        currency: document.currency.clone(),
+        supplier: document.supplier.name.clone(),
+        customer: document.customer.name.clone(),
+        payable: document.totals.payable.to_string(),
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,21 +78,5 @@ mod tests {
         assert_eq!(excerpt("abcd", 3), "abc…");
         assert_eq!(excerpt("ééééé", 2), "éé…");
         assert_eq!(excerpt("", 0), "");
-    }
-}
-
-/// The brief of a read invoice that the world keeps for every document.
-pub fn doc_summary(document: &UblDocument) -> crate::model::DocSummary {
-    crate::model::DocSummary {
-        kind: match document.kind {
-            DocumentKind::Invoice => "Invoice".to_string(),
-            DocumentKind::CreditNote => "CreditNote".to_string(),
-        },
-        number: document.number.clone(),
-        issue_date: document.issue_date.to_string(),
-        currency: document.currency.clone(),
-        supplier: document.supplier.name.clone(),
-        customer: document.customer.name.clone(),
-        payable: document.totals.payable.to_string(),
     }
 }
