@@ -284,6 +284,20 @@ fn document_grants(
     document: &Document,
     through: Option<EnvironmentId>,
 ) -> Grants {
+    let role = world
+        .membership(user.id, document.organisation)
+        .map(|m| m.role);
+    document_grants_with(world, user, document, through, role)
+}
+
+/// [`document_grants`] with the user's role in the document's organisation known.
+fn document_grants_with(
+    world: &World,
+    user: &User,
+    document: &Document,
+    through: Option<EnvironmentId>,
+    membership: Option<OrgRole>,
+) -> Grants {
     let mut grants = Grants::new();
     if through.is_none() && user.role == EnvRole::Administrator {
         grants.push((
@@ -293,8 +307,8 @@ fn document_grants(
             },
         ));
     }
-    if let Some(m) = world.membership(user.id, document.organisation) {
-        let level = match m.role {
+    if let Some(role) = membership {
+        let level = match role {
             OrgRole::Manager => Level::Manage,
             OrgRole::Member => Level::Edit,
         };
@@ -302,7 +316,7 @@ fn document_grants(
             level,
             Reason::Membership {
                 organisation: document.organisation,
-                role: m.role,
+                role,
                 through,
             },
         ));
@@ -603,6 +617,9 @@ pub struct DocumentAccessor<'a> {
     world: &'a World,
     user: Result<&'a User, Reason>,
     reach: SmallVec<[(EnvironmentId, Reach); 4]>,
+    /// The user's role in the organisation asked about last: documents come
+    /// grouped by organisation.
+    membership: Option<(OrganisationId, Option<OrgRole>)>,
 }
 
 impl<'a> DocumentAccessor<'a> {
@@ -617,6 +634,7 @@ impl<'a> DocumentAccessor<'a> {
             world,
             user,
             reach: SmallVec::new(),
+            membership: None,
         }
     }
 
@@ -633,6 +651,17 @@ impl<'a> DocumentAccessor<'a> {
         answer
     }
 
+    fn membership_in(&mut self, u: &User, organisation: OrganisationId) -> Option<OrgRole> {
+        match self.membership {
+            Some((cached, role)) if cached == organisation => role,
+            _ => {
+                let role = self.world.membership(u.id, organisation).map(|m| m.role);
+                self.membership = Some((organisation, role));
+                role
+            }
+        }
+    }
+
     /// The user's level on `document` with every grant path, as [`document_level`].
     pub fn level(&mut self, document: DocumentId) -> (Option<Level>, Reasons) {
         let (Ok(u), Some(doc)) = (self.user, self.world.document(document)) else {
@@ -641,7 +670,8 @@ impl<'a> DocumentAccessor<'a> {
         let Ok(through) = self.reach(u, doc.environment) else {
             return (None, Reasons::new());
         };
-        let grants = document_grants(self.world, u, doc, through);
+        let role = self.membership_in(u, doc.organisation);
+        let grants = document_grants_with(self.world, u, doc, through, role);
         let level = grants.iter().map(|(l, _)| *l).max();
         (level, grants.into_iter().map(|(_, r)| r).collect())
     }
@@ -652,7 +682,8 @@ impl<'a> DocumentAccessor<'a> {
             return None;
         };
         let through = self.reach(u, doc.environment).ok()?;
-        let reasons: Reasons = document_grants(self.world, u, doc, through)
+        let role = self.membership_in(u, doc.organisation);
+        let reasons: Reasons = document_grants_with(self.world, u, doc, through, role)
             .into_iter()
             .filter(|(l, _)| *l >= needed)
             .map(|(_, r)| r)

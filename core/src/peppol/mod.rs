@@ -55,7 +55,6 @@ pub fn doc_summary(document: &UblDocument) -> crate::model::DocSummary {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
