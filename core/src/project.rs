@@ -15,8 +15,9 @@ use crate::world::World;
 use crate::Resource;
 use rustc_hash::FxHashSet;
 
-/// What a viewer may see, computed once per projection.
-pub struct Visibility<'a> {
+/// What a viewer may see, as sets: computed once per projection, which walks
+/// all of it anyway. [`Visibility`] answers the same questions one at a time.
+pub struct Sets<'a> {
     world: &'a World,
     viewer: &'a User,
     users: FxHashSet<UserId>,
@@ -27,7 +28,7 @@ pub struct Visibility<'a> {
     named_organisations: FxHashSet<OrganisationId>,
 }
 
-impl<'a> Visibility<'a> {
+impl<'a> Sets<'a> {
     /// Computes what `viewer` sees; `None` for an unknown or disabled user, who sees nothing.
     pub fn of(world: &'a World, viewer: UserId) -> Option<Self> {
         let v = world.user(viewer).filter(|u| u.is_active())?;
@@ -114,7 +115,7 @@ impl<'a> Visibility<'a> {
                 named_organisations.insert(*o);
             }
         }
-        Some(Visibility {
+        Some(Sets {
             world,
             viewer: v,
             users,
@@ -177,6 +178,185 @@ impl<'a> Visibility<'a> {
     }
 }
 
+/// What a viewer may see, answered one question at a time from the indexes, so
+/// that a request about one document does not compute everything the viewer
+/// sees. It answers exactly as [`Sets`] (a property test holds them together).
+pub struct Visibility<'a> {
+    world: &'a World,
+    viewer: &'a User,
+}
+
+impl<'a> Visibility<'a> {
+    /// What `viewer` sees; `None` for an unknown or disabled user, who sees nothing.
+    pub fn of(world: &'a World, viewer: UserId) -> Option<Self> {
+        let viewer = world.user(viewer).filter(|u| u.is_active())?;
+        Some(Visibility { world, viewer })
+    }
+
+    pub fn viewer(&self) -> &User {
+        self.viewer
+    }
+
+    fn home(&self) -> EnvironmentId {
+        self.viewer.environment
+    }
+
+    fn partnered(&self, environment: EnvironmentId) -> bool {
+        environment != self.home()
+            && self
+                .world
+                .active_partnership(self.home(), environment)
+                .is_some()
+    }
+
+    fn admin(&self) -> bool {
+        self.viewer.role == EnvRole::Administrator
+    }
+
+    /// Users of the own environment; Administrators and Advanced users also see
+    /// those of actively partnered environments.
+    pub fn user(&self, user: UserId) -> bool {
+        self.world.user(user).is_some_and(|u| {
+            u.environment == self.home()
+                || (self.viewer.is_advanced() && self.partnered(u.environment))
+        })
+    }
+
+    /// Whether the organisation is seen in full: member of it (reached), or
+    /// Administrator of its environment.
+    pub fn organisation(&self, organisation: OrganisationId) -> bool {
+        self.world.organisation(organisation).is_some_and(|o| {
+            (self.admin() && o.environment == self.home())
+                || (self
+                    .world
+                    .membership(self.viewer.id, organisation)
+                    .is_some()
+                    && self.world.reaches(self.home(), o.environment))
+        })
+    }
+
+    pub fn document(&self, document: DocumentId) -> bool {
+        check(
+            self.world,
+            self.viewer.id,
+            Action::View,
+            Resource::Document(document),
+        )
+        .allowed
+    }
+
+    fn manages(&self, document: DocumentId) -> bool {
+        check(
+            self.world,
+            self.viewer.id,
+            Action::Manage,
+            Resource::Document(document),
+        )
+        .allowed
+    }
+
+    /// The documents shared with the viewer directly, through a group or through
+    /// an organisation.
+    fn shared_with_viewer(&self) -> impl Iterator<Item = DocumentId> + '_ {
+        let world = self.world;
+        let id = self.viewer.id;
+        world
+            .documents_shared_with(Grantee::User(id))
+            .iter()
+            .chain(
+                world
+                    .groups_of_user(id)
+                    .iter()
+                    .flat_map(move |g| world.documents_shared_with(Grantee::Group(*g))),
+            )
+            .chain(
+                world
+                    .organisations_of_user(id)
+                    .iter()
+                    .flat_map(move |o| world.documents_shared_with(Grantee::Organisation(*o))),
+            )
+            .copied()
+    }
+
+    /// Whether at least the organisation's name is seen.
+    pub fn organisation_name(&self, organisation: OrganisationId) -> bool {
+        if self.organisation(organisation)
+            || self
+                .world
+                .membership(self.viewer.id, organisation)
+                .is_some()
+        {
+            return true;
+        }
+        let Some(org) = self.world.organisation(organisation) else {
+            return false;
+        };
+        if self.viewer.is_advanced() && self.partnered(org.environment) {
+            return true;
+        }
+        // The organisation of a document shared with the viewer.
+        if self.shared_with_viewer().any(|d| {
+            self.world
+                .document(d)
+                .is_some_and(|doc| doc.organisation == organisation)
+                && self.document(d)
+        }) {
+            return true;
+        }
+        // An organisation the viewer's managed documents are shared with.
+        self.world
+            .documents_shared_with(Grantee::Organisation(organisation))
+            .iter()
+            .any(|d| self.manages(*d))
+    }
+
+    pub fn group(&self, group: GroupId) -> bool {
+        let Some(g) = self.world.group(group) else {
+            return false;
+        };
+        if self.world.is_group_member(group, self.viewer.id) {
+            return true;
+        }
+        if self.viewer.is_advanced()
+            && (g.environment == self.home() || self.partnered(g.environment))
+        {
+            return true;
+        }
+        self.world
+            .documents_shared_with(Grantee::Group(group))
+            .iter()
+            .any(|d| self.manages(*d))
+    }
+
+    /// Whether an access answer about (`user`, `resource`) may be shown to the viewer.
+    pub fn pair(&self, user: UserId, resource: Resource) -> bool {
+        if !self.user(user) {
+            return false;
+        }
+        let own = user == self.viewer.id;
+        match resource {
+            Resource::Document(d) => {
+                self.document(d)
+                    && (own
+                        || (self.admin()
+                            && self
+                                .world
+                                .document(d)
+                                .is_some_and(|doc| doc.environment == self.home())))
+            }
+            Resource::Organisation(o) => {
+                self.organisation(o)
+                    && (own
+                        || (self.admin()
+                            && self
+                                .world
+                                .organisation(o)
+                                .is_some_and(|org| org.environment == self.home())))
+            }
+        }
+    }
+}
+
 /// The slice of `world` that `viewer` may see. An unknown or disabled viewer gets
 /// an empty world.
 pub fn project(world: &World, viewer: UserId) -> World {
@@ -185,7 +365,7 @@ pub fn project(world: &World, viewer: UserId) -> World {
         viewer: Some(viewer),
         ..World::default()
     };
-    let Some(vis) = Visibility::of(world, viewer) else {
+    let Some(vis) = Sets::of(world, viewer) else {
         return out;
     };
     let v = vis.viewer;

@@ -4,7 +4,7 @@
 use super::model;
 use preflight_core::access::{access, Access};
 use preflight_core::generate::{Synthetic, SyntheticConfig};
-use preflight_core::project::Visibility;
+use preflight_core::project::{Sets, Visibility};
 use preflight_core::*;
 use proptest::prelude::*;
 use rand::seq::SliceRandom;
@@ -529,6 +529,36 @@ proptest! {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn visibility_one_question_at_a_time_equals_the_projection_sets(seed in any::<u64>()) {
+        let run = random_run(seed, 30, |_, _, _, _| {});
+        let world = &run.world;
+        for viewer in users(world) {
+            let (Some(sets), Some(lazy)) = (Sets::of(world, viewer.id), Visibility::of(world, viewer.id)) else {
+                prop_assert!(Visibility::of(world, viewer.id).is_none());
+                continue;
+            };
+            for u in world.users() {
+                prop_assert_eq!(sets.user(u.id), lazy.user(u.id), "user {:?}", u.id);
+            }
+            for o in world.organisations() {
+                prop_assert_eq!(sets.organisation(o.id), lazy.organisation(o.id), "organisation {:?}", o.id);
+                prop_assert_eq!(sets.organisation_name(o.id), lazy.organisation_name(o.id), "name of {:?}", o.id);
+            }
+            for g in world.groups() {
+                prop_assert_eq!(sets.group(g.id), lazy.group(g.id), "group {:?}", g.id);
+            }
+            for r in all_resources(world) {
+                if let Resource::Document(d) = r {
+                    prop_assert_eq!(sets.document(d), lazy.document(d));
+                }
+                for u in world.users() {
+                    prop_assert_eq!(sets.pair(u.id, r), lazy.pair(u.id, r));
                 }
             }
         }
