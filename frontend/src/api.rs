@@ -1,0 +1,227 @@
+//! A typed client for the server's HTTP API.
+//!
+//! Every call returns `Result<T, ApiError>`: the pages show errors, they never
+//! panic on a failed request or an unexpected body.
+
+use gloo_net::http::{Request, Response};
+use preflight_core::preview::Outcome;
+use preflight_core::{Command, User, World};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Why a call to the server failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The request never got an answer (server down, network gone).
+    #[error("no answer from the server: {0}")]
+    Unreachable(String),
+    /// The server answered with an error status and (usually) `{ code, message }`.
+    #[error("{message} (HTTP {status}, `{code}`)")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The server answered, but not with what this client understands.
+    #[error("unexpected answer from the server: {0}")]
+    Decode(String),
+}
+
+/// Counts of what a world holds (the server's `WorldStats` on the wire).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Stats {
+    pub environments: usize,
+    pub users: usize,
+    pub organisations: usize,
+    pub documents: usize,
+    pub partnerships: usize,
+}
+
+impl From<preflight_core::WorldStats> for Stats {
+    fn from(stats: preflight_core::WorldStats) -> Stats {
+        Stats {
+            environments: stats.environments,
+            users: stats.users,
+            organisations: stats.organisations,
+            documents: stats.documents,
+            partnerships: stats.partnerships,
+        }
+    }
+}
+
+/// `GET /api/health`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Health {
+    pub status: String,
+    /// The version of the server's world: how many events it has applied.
+    pub version: u64,
+    pub stats: Stats,
+}
+
+/// The error body every API error carries.
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: String,
+    message: String,
+}
+
+/// Asks the server whether it is up, and what its world holds.
+pub async fn health() -> Result<Health, ApiError> {
+    get_json("/api/health").await
+}
+
+/// Who is signed in (`GET /api/me`, `POST /api/session`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    User {
+        user: User,
+        environment_name: String,
+    },
+    Support {
+        email: String,
+    },
+}
+
+/// The caller's slice of the world (`GET /api/projection`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Projection {
+    pub version: u64,
+    pub world: World,
+}
+
+/// The server's answer to an accepted command (`POST /api/commands`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Accepted {
+    pub version: u64,
+}
+
+#[derive(Serialize)]
+struct LoginBody<'a> {
+    email: &'a str,
+    password: &'a str,
+}
+
+#[derive(Serialize)]
+struct CommandBody<'a> {
+    command: &'a Command,
+    expected: Option<&'a Outcome>,
+}
+
+/// The signed-in caller, or `None` when nobody is signed in (HTTP 401).
+pub async fn me() -> Result<Option<Me>, ApiError> {
+    match get_json::<Me>("/api/me").await {
+        Ok(me) => Ok(Some(me)),
+        Err(ApiError::Server { status: 401, .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Signs in; the server sets the session cookie.
+pub async fn sign_in(email: &str, password: &str) -> Result<Me, ApiError> {
+    let request = Request::post("/api/session")
+        .json(&LoginBody { email, password })
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    read_json(send(request).await?).await
+}
+
+/// Ends the session.
+pub async fn sign_out() -> Result<(), ApiError> {
+    let response = send(
+        Request::delete("/api/session")
+            .build()
+            .map_err(unreachable)?,
+    )
+    .await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(server_error(response).await)
+    }
+}
+
+/// The caller's projection of the world.
+pub async fn projection() -> Result<Projection, ApiError> {
+    get_json("/api/projection").await
+}
+
+/// Submits a command with the outcome its preview showed; the server refuses it
+/// with `preview_outdated` if executing it now would give another outcome.
+pub async fn submit(command: &Command, expected: Option<&Outcome>) -> Result<Accepted, ApiError> {
+    let request = Request::post("/api/commands")
+        .json(&CommandBody { command, expected })
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    read_json(send(request).await?).await
+}
+
+fn unreachable(error: gloo_net::Error) -> ApiError {
+    ApiError::Unreachable(error.to_string())
+}
+
+async fn send(request: Request) -> Result<Response, ApiError> {
+    request.send().await.map_err(unreachable)
+}
+
+async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if !response.ok() {
+        return Err(server_error(response).await);
+    }
+    response
+        .json::<T>()
+        .await
+        .map_err(|error| ApiError::Decode(error.to_string()))
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(path)
+        .send()
+        .await
+        .map_err(|error| ApiError::Unreachable(error.to_string()))?;
+    if !response.ok() {
+        return Err(server_error(response).await);
+    }
+    response
+        .json::<T>()
+        .await
+        .map_err(|error| ApiError::Decode(error.to_string()))
+}
+
+async fn server_error(response: Response) -> ApiError {
+    let status = response.status();
+    let status_text = response.status_text();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => ApiError::Server {
+            status,
+            code: body.code,
+            message: body.message,
+        },
+        // A proxy or a stopped server answers without our JSON body.
+        Err(_) => ApiError::Server {
+            status,
+            code: format!("http_{status}"),
+            message: if status_text.is_empty() {
+                "the server could not answer".to_string()
+            } else {
+                status_text
+            },
+        },
+    }
+}
+
+impl ApiError {
+    /// The server's machine code, when the server answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// What to tell the person: the server's own message when it gave one.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Server { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}

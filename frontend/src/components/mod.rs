@@ -1,0 +1,7 @@
+//! Display pieces shared by pages. They take plain data and decide nothing: every
+//! decision they show comes from a `preflight-core` call.
+
+pub mod logins_table;
+pub mod preview_panel;
+pub mod reasons;
+pub mod stats_grid;

@@ -1,0 +1,112 @@
+//! The Preflight web app.
+//!
+//! It runs the same `preflight-core` as the server, compiled to wasm, so that the
+//! browser can explain and preview decisions without a round trip. The server stays
+//! the authority: whatever the browser decides is advisory.
+
+pub mod api;
+mod components;
+mod demo;
+mod pages;
+mod session;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_navigate;
+use leptos_router::path;
+
+use crate::pages::dashboard::Dashboard;
+use crate::pages::document::DocumentPage;
+use crate::pages::landing::Landing;
+use crate::pages::login::Login;
+use crate::pages::not_found::NotFound;
+use crate::pages::organisation::OrganisationPage;
+use crate::session::{use_session, Session, SessionState};
+
+/// The whole app: a top bar, the routed page and a footer.
+#[component]
+pub fn App() -> impl IntoView {
+    Session::provide();
+    view! {
+        <Router>
+            <div class="shell" data-testid="app-shell">
+                <TopBar/>
+                <main id="main" class="content">
+                    <Routes fallback=|| view! { <NotFound/> }>
+                        <Route path=path!("/") view=Home/>
+                        <Route path=path!("/login") view=Login/>
+                        <Route path=path!("/organisations/:id") view=OrganisationPage/>
+                        <Route path=path!("/documents/:id") view=DocumentPage/>
+                    </Routes>
+                </main>
+                <footer class="footer">
+                    "Preflight: one core, compiled for the server and for your browser."
+                </footer>
+            </div>
+        </Router>
+    }
+}
+
+/// `/`: the dashboard when signed in, else the start page.
+#[component]
+fn Home() -> impl IntoView {
+    let session = use_session();
+    move || match session.state.get() {
+        SessionState::SignedIn(signed_in) => view! { <Dashboard signed_in/> }.into_any(),
+        SessionState::Loading => view! {
+            <p class="loading" data-testid="session-loading">"Loading…"</p>
+        }
+        .into_any(),
+        _ => view! { <Landing/> }.into_any(),
+    }
+}
+
+/// The brand, and who is signed in with a way out.
+#[component]
+fn TopBar() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let sign_out = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            match session.sign_out().await {
+                Ok(()) => {
+                    error.set(None);
+                    navigate("/login", Default::default());
+                }
+                Err(failure) => error.set(Some(failure.message())),
+            }
+        }
+    });
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand" attr:data-testid="brand">
+                <span class="brand-mark" aria-hidden="true">"✈"</span>
+                "Preflight"
+            </A>
+            <div class="who-am-i">
+                {move || match session.state.get() {
+                    SessionState::SignedIn(signed_in) => view! {
+                        <span class="user" data-testid="current-user">{signed_in.me.name.clone()}</span>
+                        <span class="env" data-testid="current-environment">{signed_in.environment_name.clone()}</span>
+                        <button type="button" class="ghost" data-testid="sign-out" on:click=move |_| {
+                            sign_out.dispatch(());
+                        }>"Sign out"</button>
+                    }
+                    .into_any(),
+                    SessionState::Support { email } => view! {
+                        <span class="user">{email}</span>
+                        <button type="button" class="ghost" data-testid="sign-out" on:click=move |_| {
+                            sign_out.dispatch(());
+                        }>"Sign out"</button>
+                    }
+                    .into_any(),
+                    SessionState::Loading => ().into_any(),
+                    _ => view! { <A href="/login" attr:class="sign-in" attr:data-testid="sign-in-link">"Sign in"</A> }.into_any(),
+                }}
+                {move || error.get().map(|message| view! { <span class="error-inline" role="alert">{message}</span> })}
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,175 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use preflight_core::project::Visibility;
+use preflight_core::{OrgStatus, RequestStatus, RequestTarget, World};
+
+use crate::session::SignedIn;
+
+/// `/` when signed in: my organisations, credit, requests and tasks.
+#[component]
+pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
+    let world = signed_in.world.clone();
+    let me = signed_in.me.clone();
+    let Some(vis) = Visibility::of(&world, me.id) else {
+        return view! {
+            <div class="error" role="alert" data-testid="dashboard-error">
+                "Your account is not active: it sees nothing."
+            </div>
+        }
+        .into_any();
+    };
+    let env_name = |id| {
+        world
+            .environment(id)
+            .map_or_else(|| "another environment".to_string(), |e| e.name.clone())
+    };
+
+    let organisations: Vec<_> = world
+        .organisations()
+        .filter(|org| vis.organisation(org.id))
+        .map(|org| {
+            let status = match org.status {
+                OrgStatus::Active => "Registered on Peppol",
+                OrgStatus::Inactive => "Not registered",
+                OrgStatus::Removed => "Removed",
+            };
+            let bearer = if org.cost_bearer == org.environment {
+                format!("{} (own)", env_name(org.cost_bearer))
+            } else {
+                env_name(org.cost_bearer)
+            };
+            let name = org.name.clone();
+            view! {
+                <tr data-testid="dashboard-organisation">
+                    <td><A href=format!("/organisations/{}", org.id)>{name}</A></td>
+                    <td><span class="badge">{status}</span> " " <code>{org.participant_id.clone()}</code></td>
+                    <td class="num">{world.document_count(org.id)}</td>
+                    <td>{bearer}</td>
+                </tr>
+            }
+        })
+        .collect();
+    let n_organisations = organisations.len();
+
+    let shared: Vec<_> = world
+        .documents()
+        .filter(|doc| vis.document(doc.id) && !vis.organisation(doc.organisation))
+        .map(|doc| {
+            let organisation = world
+                .organisation(doc.organisation)
+                .map_or_else(String::new, |o| o.name.clone());
+            let name = doc.name.clone();
+            view! {
+                <li data-testid="shared-document">
+                    <A href=format!("/documents/{}", doc.id)>{name}</A>
+                    <span class="hint">" of " {organisation} ", " {doc.doc_box.to_string()}</span>
+                </li>
+            }
+        })
+        .collect();
+
+    let credit = world.environment(me.environment).map(|env| {
+        view! {
+            <p class="figure" data-testid="credit">{env.credit}</p>
+            <p class="hint">"transaction credits, plan " {env.plan.to_string()}</p>
+        }
+    });
+
+    let requests: Vec<_> = world
+        .requests()
+        .filter(|request| request.status == RequestStatus::Pending)
+        .map(|request| {
+            let from = world
+                .user(request.from_user)
+                .map_or_else(|| env_name(request.from_environment), |u| format!("{} ({})", u.name, env_name(request.from_environment)));
+            let to = match &request.target {
+                RequestTarget::Email { email } => email.clone(),
+                RequestTarget::Environment { environment } => env_name(*environment),
+            };
+            view! {
+                <li data-testid="pending-request">
+                    "From " {from} " to " {to} <span class="hint">", " {request.at.to_string()}</span>
+                </li>
+            }
+        })
+        .collect();
+
+    let tasks: Vec<_> = world
+        .open_tasks_of(me.id)
+        .iter()
+        .filter_map(|task| world.task(*task))
+        .map(|task| {
+            let document = document_name(&world, task.document);
+            view! {
+                <li data-testid="open-task">
+                    <A href=format!("/documents/{}", task.document)>{document}</A>
+                    {task.note.clone().map(|note| view! { <span class="hint">" — " {note}</span> })}
+                </li>
+            }
+        })
+        .collect();
+
+    view! {
+        <h1 data-testid="dashboard-title">"Hello, " {me.name.clone()}</h1>
+        <div class="panels">
+            <section class="panel wide" aria-labelledby="orgs-heading" data-testid="dashboard-organisations">
+                <h2 id="orgs-heading">"Organisations you see (" {n_organisations} ")"</h2>
+                {if organisations.is_empty() {
+                    view! { <p class="hint">"You are not a member of any organisation."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-scroll">
+                            <table>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Organisation"</th>
+                                        <th scope="col">"Peppol"</th>
+                                        <th scope="col">"Documents"</th>
+                                        <th scope="col">"Cost bearer"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{organisations}</tbody>
+                            </table>
+                        </div>
+                    }
+                    .into_any()
+                }}
+            </section>
+            <section class="panel" aria-labelledby="credit-heading" data-testid="dashboard-credit">
+                <h2 id="credit-heading">"Credit of " {signed_in.environment_name.clone()}</h2>
+                {credit}
+            </section>
+            <section class="panel" aria-labelledby="shared-heading" data-testid="dashboard-shared">
+                <h2 id="shared-heading">"Documents shared with you"</h2>
+                {if shared.is_empty() {
+                    view! { <p class="hint">"None outside your organisations."</p> }.into_any()
+                } else {
+                    view! { <ul class="plain">{shared}</ul> }.into_any()
+                }}
+            </section>
+            <section class="panel" aria-labelledby="requests-heading" data-testid="dashboard-requests">
+                <h2 id="requests-heading">"Pending authorisation requests"</h2>
+                {if requests.is_empty() {
+                    view! { <p class="hint">"None."</p> }.into_any()
+                } else {
+                    view! { <ul class="plain">{requests}</ul> }.into_any()
+                }}
+            </section>
+            <section class="panel" aria-labelledby="tasks-heading" data-testid="dashboard-tasks">
+                <h2 id="tasks-heading">"Your open tasks"</h2>
+                {if tasks.is_empty() {
+                    view! { <p class="hint">"None."</p> }.into_any()
+                } else {
+                    view! { <ul class="plain">{tasks}</ul> }.into_any()
+                }}
+            </section>
+        </div>
+    }
+    .into_any()
+}
+
+fn document_name(world: &World, document: preflight_core::DocumentId) -> String {
+    world
+        .document(document)
+        .map_or_else(|| "a document".to_string(), |doc| doc.name.clone())
+}

@@ -1,0 +1,238 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use preflight_core::project::Visibility;
+use preflight_core::{
+    check, who_can, Action, Command, DocumentId, Grantee, GroupId, Level, OrganisationId, Resource,
+    UserId,
+};
+
+use crate::components::preview_panel::PreviewedCommand;
+use crate::components::reasons::ReasonList;
+use crate::pages::organisation::parse_id;
+use crate::pages::{signed_in_page, NotVisible};
+use crate::session::SignedIn;
+
+/// The state of the share form, kept outside the rendered page.
+#[derive(Clone, Copy)]
+struct ShareForm {
+    kind: RwSignal<String>,
+    grantee: RwSignal<String>,
+    level: RwSignal<String>,
+    /// The server's answer to the last submit.
+    notice: RwSignal<Option<(bool, String)>>,
+}
+
+/// `/documents/:id`: the invoice, who can see it and why, and sharing it.
+#[component]
+pub fn DocumentPage() -> impl IntoView {
+    let params = use_params_map();
+    let document = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| parse_id(&id))
+            .map(DocumentId)
+    });
+    let form = ShareForm {
+        kind: RwSignal::new("group".to_string()),
+        grantee: RwSignal::new(String::new()),
+        level: RwSignal::new("View".to_string()),
+        notice: RwSignal::new(None),
+    };
+    let command = Signal::derive(move || {
+        let document = document.get()?;
+        let id = parse_id(&form.grantee.get())?;
+        let grantee = match form.kind.get().as_str() {
+            "user" => Grantee::User(UserId(id)),
+            "organisation" => Grantee::Organisation(OrganisationId(id)),
+            _ => Grantee::Group(GroupId(id)),
+        };
+        let level = match form.level.get().as_str() {
+            "Manage" => Level::Manage,
+            "Edit" => Level::Edit,
+            _ => Level::View,
+        };
+        Some(Command::ShareDocument {
+            document,
+            grantee,
+            level,
+        })
+    });
+
+    signed_in_page(move |signed_in| match document.get() {
+        Some(id) => document_view(signed_in, id, form, command),
+        None => view! { <NotVisible what="document"/> }.into_any(),
+    })
+}
+
+fn document_view(
+    signed_in: SignedIn,
+    id: DocumentId,
+    form: ShareForm,
+    command: Signal<Option<Command>>,
+) -> AnyView {
+    let world = signed_in.world.clone();
+    let me = signed_in.me.id;
+    let Some(vis) = Visibility::of(&world, me) else {
+        return view! { <NotVisible what="document"/> }.into_any();
+    };
+    let Some(doc) = world.document(id).filter(|_| vis.document(id)) else {
+        return view! { <NotVisible what="document"/> }.into_any();
+    };
+    let resource = Resource::Document(id);
+    let organisation = world
+        .organisation(doc.organisation)
+        .map_or_else(String::new, |o| o.name.clone());
+    let organisation_link = vis
+        .organisation(doc.organisation)
+        .then(|| format!("/organisations/{}", doc.organisation));
+
+    let fields = doc.summary.as_ref().map(|summary| {
+        view! {
+            <dl class="fields" data-testid="invoice-fields">
+                <div><dt>"Kind"</dt><dd>{summary.kind.clone()}</dd></div>
+                <div><dt>"Supplier"</dt><dd data-testid="invoice-supplier">{summary.supplier.clone()}</dd></div>
+                <div><dt>"Customer"</dt><dd data-testid="invoice-customer">{summary.customer.clone()}</dd></div>
+                <div><dt>"Number"</dt><dd data-testid="invoice-number">{summary.number.clone()}</dd></div>
+                <div><dt>"Issue date"</dt><dd>{summary.issue_date.clone()}</dd></div>
+                <div><dt>"Payable"</dt><dd data-testid="invoice-payable">{summary.payable.clone()} " " {summary.currency.clone()}</dd></div>
+            </dl>
+        }
+    });
+
+    let viewers = who_can(&world, Action::View, resource)
+        .into_iter()
+        .filter(|access| vis.pair(access.user, resource))
+        .map(|access| {
+            let name = world
+                .user(access.user)
+                .map_or_else(|| "A user you cannot see".to_string(), |u| u.name.clone());
+            let sentences = access
+                .reasons
+                .iter()
+                .map(|reason| view! { <li>{reason.render(&world)}</li> })
+                .collect_view();
+            view! {
+                <li data-testid="viewer">
+                    <strong>{name}</strong>
+                    <ul class="reasons">{sentences}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+
+    let manage = check(&world, me, Action::Manage, resource);
+    let share = if manage.allowed {
+        let users: Vec<(String, String)> = world
+            .users()
+            .filter(|u| vis.user(u.id))
+            .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.email)))
+            .collect();
+        let groups: Vec<(String, String)> = world
+            .groups()
+            .filter(|g| vis.group(g.id))
+            .map(|g| (g.id.to_string(), g.name.clone()))
+            .collect();
+        let organisations: Vec<(String, String)> = world
+            .organisations()
+            .filter(|o| vis.organisation_name(o.id))
+            .map(|o| (o.id.to_string(), o.name.clone()))
+            .collect();
+        let options = move || {
+            let list = match form.kind.get().as_str() {
+                "user" => users.clone(),
+                "organisation" => organisations.clone(),
+                _ => groups.clone(),
+            };
+            list.into_iter()
+                .map(|(value, label)| view! { <option value=value>{label}</option> })
+                .collect_view()
+        };
+        view! {
+            <form class="form" data-testid="share-form" on:submit=|ev| ev.prevent_default()>
+                <label for="share-kind">"Share with a"</label>
+                <select
+                    id="share-kind"
+                    data-testid="share-kind"
+                    prop:value=move || form.kind.get()
+                    on:change=move |ev| {
+                        form.notice.set(None);
+                        form.kind.set(event_target_value(&ev));
+                        form.grantee.set(String::new());
+                    }
+                >
+                    <option value="user">"User"</option>
+                    <option value="group">"Group"</option>
+                    <option value="organisation">"Organisation"</option>
+                </select>
+                <label for="share-grantee">"Grantee"</label>
+                <select
+                    id="share-grantee"
+                    data-testid="share-grantee"
+                    prop:value=move || form.grantee.get()
+                    on:change=move |ev| {
+                        form.notice.set(None);
+                        form.grantee.set(event_target_value(&ev));
+                    }
+                >
+                    <option value="">"Choose…"</option>
+                    {options}
+                </select>
+                <label for="share-level">"Level"</label>
+                <select
+                    id="share-level"
+                    data-testid="share-level"
+                    prop:value=move || form.level.get()
+                    on:change=move |ev| {
+                        form.notice.set(None);
+                        form.level.set(event_target_value(&ev));
+                    }
+                >
+                    <option value="View">"View"</option>
+                    <option value="Edit">"Edit"</option>
+                    <option value="Manage">"Manage"</option>
+                </select>
+            </form>
+            <PreviewedCommand command notice=form.notice submit_label="Share"/>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p data-testid="share-denied">"You cannot share this document:"</p>
+            <ReasonList decision=manage world=world.clone()/>
+        }
+        .into_any()
+    };
+
+    view! {
+        <p class="crumbs">
+            <A href="/">"Dashboard"</A> " / "
+            {match organisation_link {
+                Some(href) => view! { <A href=href>{organisation.clone()}</A> }.into_any(),
+                None => view! { <span>{organisation.clone()}</span> }.into_any(),
+            }}
+            " / " {doc.doc_box.to_string()}
+        </p>
+        <h1 data-testid="document-name">{doc.name.clone()}</h1>
+        <div class="panels">
+            <section class="panel" aria-labelledby="invoice-heading" data-testid="invoice">
+                <h2 id="invoice-heading">"Invoice"</h2>
+                {match fields {
+                    Some(fields) => fields.into_any(),
+                    None => view! { <p class="hint">"This document is not an invoice the platform could read."</p> }.into_any(),
+                }}
+                <p class="hint">"Uploaded " {doc.at.to_string()} ", " {doc.size} " bytes"</p>
+            </section>
+            <section class="panel" aria-labelledby="viewers-heading" data-testid="viewers">
+                <h2 id="viewers-heading">"Who can see it"</h2>
+                <ul class="plain">{viewers}</ul>
+            </section>
+            <section class="panel wide" aria-labelledby="share-heading" data-testid="share">
+                <h2 id="share-heading">"Share"</h2>
+                {share}
+            </section>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,234 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use preflight_core::project::Visibility;
+use preflight_core::{check, Action, Command, DocBox, OrgRole, OrganisationId, Resource, UserId};
+
+use crate::components::preview_panel::PreviewedCommand;
+use crate::components::reasons::ReasonList;
+use crate::pages::{signed_in_page, NotVisible};
+use crate::session::SignedIn;
+
+/// The id in a route or a form field; an empty or malformed value means "none".
+pub fn parse_id(value: &str) -> Option<uuid::Uuid> {
+    uuid::Uuid::parse_str(value).ok()
+}
+
+/// `/organisations/:id`: members, documents per box, what I may do, add a member.
+#[component]
+pub fn OrganisationPage() -> impl IntoView {
+    let params = use_params_map();
+    let organisation = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| parse_id(&id))
+            .map(OrganisationId)
+    });
+    // The form's state lives outside the rendered page, so that reloading the
+    // projection (after a command, or an outdated preview) keeps what was chosen.
+    let new_member = RwSignal::new(String::new());
+    let new_role = RwSignal::new("Member".to_string());
+    let notice = RwSignal::new(None::<(bool, String)>);
+    let command = Signal::derive(move || {
+        let organisation = organisation.get()?;
+        let user = UserId(parse_id(&new_member.get())?);
+        let role = if new_role.get() == "Manager" {
+            OrgRole::Manager
+        } else {
+            OrgRole::Member
+        };
+        Some(Command::AddMember {
+            organisation,
+            user,
+            role,
+        })
+    });
+
+    signed_in_page(move |signed_in| match organisation.get() {
+        Some(id) => organisation_view(signed_in, id, new_member, new_role, notice, command),
+        None => view! { <NotVisible what="organisation"/> }.into_any(),
+    })
+}
+
+fn organisation_view(
+    signed_in: SignedIn,
+    id: OrganisationId,
+    new_member: RwSignal<String>,
+    new_role: RwSignal<String>,
+    notice: RwSignal<Option<(bool, String)>>,
+    command: Signal<Option<Command>>,
+) -> AnyView {
+    let world = signed_in.world.clone();
+    let me = signed_in.me.id;
+    let Some(vis) = Visibility::of(&world, me) else {
+        return view! { <NotVisible what="organisation"/> }.into_any();
+    };
+    let Some(org) = world.organisation(id).filter(|_| vis.organisation(id)) else {
+        return view! { <NotVisible what="organisation"/> }.into_any();
+    };
+    let resource = Resource::Organisation(id);
+
+    let members = world
+        .members_of(id)
+        .iter()
+        .map(|user| {
+            let role = world
+                .membership(*user, id)
+                .map_or_else(String::new, |m| m.role.to_string());
+            let (name, email) = world.user(*user).map_or_else(
+                || ("A user you cannot see".to_string(), String::new()),
+                |u| (u.name.clone(), u.email.clone()),
+            );
+            view! {
+                <tr data-testid="member">
+                    <td>{name}</td>
+                    <td><code>{email}</code></td>
+                    <td><span class="role">{role}</span></td>
+                </tr>
+            }
+        })
+        .collect_view();
+
+    let boxes = DocBox::ALL
+        .into_iter()
+        .map(|doc_box| {
+            let documents: Vec<_> = world
+                .documents_of(id)
+                .filter_map(|doc| world.document(doc))
+                .filter(|doc| doc.doc_box == doc_box && vis.document(doc.id))
+                .map(|doc| {
+                    let summary = doc
+                        .summary
+                        .as_ref()
+                        .map(|s| format!("{} {}, {} {}", s.kind, s.number, s.payable, s.currency));
+                    let name = doc.name.clone();
+                    view! {
+                        <li data-testid="document">
+                            <A href=format!("/documents/{}", doc.id)>{name}</A>
+                            {summary.map(|s| view! { <span class="hint">" — " {s}</span> })}
+                        </li>
+                    }
+                })
+                .collect();
+            let empty = documents.is_empty();
+            view! {
+                <div class="box" data-testid=format!("box-{doc_box:?}")>
+                    <h3>{doc_box.to_string()}</h3>
+                    {if empty {
+                        view! { <p class="hint">"No documents you can see."</p> }.into_any()
+                    } else {
+                        view! { <ul class="plain">{documents}</ul> }.into_any()
+                    }}
+                </div>
+            }
+        })
+        .collect_view();
+
+    let actions = Action::ORGANISATION
+        .into_iter()
+        .map(|action| {
+            let decision = check(&world, me, action, resource);
+            let (class, verdict) = if decision.allowed {
+                ("allowed", "You may ")
+            } else {
+                ("denied", "You may not ")
+            };
+            view! {
+                <li class=class data-testid="org-action">
+                    <strong>{verdict} {action.verb()}</strong>
+                    <ReasonList decision world=world.clone()/>
+                </li>
+            }
+        })
+        .collect_view();
+
+    let manage = check(&world, me, Action::ManageMembers, resource);
+    let add_member = if manage.allowed {
+        let candidates = world
+            .users()
+            .filter(|user| vis.user(user.id))
+            .map(|user| {
+                let value = user.id.to_string();
+                let label = format!("{} ({})", user.name, user.email);
+                view! { <option value=value>{label}</option> }
+            })
+            .collect_view();
+        view! {
+            <form class="form" data-testid="add-member-form" on:submit=|ev| ev.prevent_default()>
+                <label for="member-user">"User"</label>
+                <select
+                    id="member-user"
+                    data-testid="member-user"
+                    prop:value=move || new_member.get()
+                    on:change=move |ev| {
+                        notice.set(None);
+                        new_member.set(event_target_value(&ev));
+                    }
+                >
+                    <option value="">"Choose a user…"</option>
+                    {candidates}
+                </select>
+                <label for="member-role">"Role"</label>
+                <select
+                    id="member-role"
+                    data-testid="member-role"
+                    prop:value=move || new_role.get()
+                    on:change=move |ev| {
+                        notice.set(None);
+                        new_role.set(event_target_value(&ev));
+                    }
+                >
+                    <option value="Member">"Member"</option>
+                    <option value="Manager">"Manager"</option>
+                </select>
+            </form>
+            <PreviewedCommand command notice submit_label="Add member"/>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p data-testid="add-member-denied">"You cannot add members here:"</p>
+            <ReasonList decision=manage world=world.clone()/>
+        }
+        .into_any()
+    };
+
+    let environment = world
+        .environment(org.environment)
+        .map_or_else(String::new, |e| e.name.clone());
+    view! {
+        <p class="crumbs"><A href="/">"Dashboard"</A> " / organisation"</p>
+        <h1 data-testid="organisation-name">{org.name.clone()}</h1>
+        <p class="hint">
+            <code>{org.participant_id.clone()}</code> ", " {format!("{:?}", org.status)} ", environment "
+            {environment}
+        </p>
+        <div class="panels">
+            <section class="panel" aria-labelledby="members-heading" data-testid="members">
+                <h2 id="members-heading">"Members"</h2>
+                <div class="table-scroll">
+                    <table>
+                        <thead>
+                            <tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th></tr>
+                        </thead>
+                        <tbody>{members}</tbody>
+                    </table>
+                </div>
+            </section>
+            <section class="panel" aria-labelledby="add-heading" data-testid="add-member">
+                <h2 id="add-heading">"Add member"</h2>
+                {add_member}
+            </section>
+            <section class="panel wide" aria-labelledby="docs-heading" data-testid="documents">
+                <h2 id="docs-heading">"Documents"</h2>
+                <div class="boxes">{boxes}</div>
+            </section>
+            <section class="panel wide" aria-labelledby="actions-heading" data-testid="org-actions">
+                <h2 id="actions-heading">"What you may do here"</h2>
+                <ul class="plain actions">{actions}</ul>
+            </section>
+        </div>
+    }
+    .into_any()
+}

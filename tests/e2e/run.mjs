@@ -1,0 +1,442 @@
+// Browser end-to-end tests: the real server binary, the built web app, Debian's
+// Chromium driven by playwright-core. Plain Node, no test framework.
+//
+//   PREFLIGHT_SERVER_BIN=target/debug/preflight-server PREFLIGHT_DIST=frontend/dist \
+//     node tests/e2e/run.mjs
+//
+// Ends with `N passed, M failed`; exits non-zero when anything failed.
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const SERVER_BIN = resolve(process.env.PREFLIGHT_SERVER_BIN ?? join(ROOT, 'target/debug/preflight-server'));
+const DIST = resolve(process.env.PREFLIGHT_DIST ?? join(ROOT, 'frontend/dist'));
+const SCREENSHOTS = join(ROOT, 'target/screenshots');
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// ---------------------------------------------------------------------------
+// The server
+
+/** Starts the server on a free port with a fresh data dir; resolves once it is healthy. */
+async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'preflight-e2e-data-'));
+  const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--data', dataDir, '--static', DIST], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+  });
+  const log = [];
+  child.stderr.on('data', (chunk) => log.push(chunk.toString()));
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    throw new Error(`server exited early (code ${code}, signal ${signal}):\n${log.join('')}`);
+  });
+  const lines = createInterface({ input: child.stdout });
+  const listening = (async () => {
+    for await (const line of lines) {
+      const match = line.match(/^preflight listening on (http:\/\/\S+)/);
+      if (match) return match[1];
+    }
+    throw new Error('server closed stdout before printing its address');
+  })();
+  const baseUrl = await Promise.race([listening, exited, timeout(30_000, 'server start')]);
+  exited.catch(() => {}); // From here on, an exit is noticed by the tests themselves.
+  await waitForHealth(baseUrl);
+  return {
+    baseUrl,
+    log,
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([once(child, 'exit'), timeout(10_000, 'server stop')]).catch(() => child.kill('SIGKILL'));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForHealth(baseUrl) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${baseUrl}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${baseUrl}/api/health never answered 200`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function timeout(ms, what) {
+  return new Promise((_, fail) => setTimeout(() => fail(new Error(`${what} timed out after ${ms} ms`)), ms).unref());
+}
+
+// ---------------------------------------------------------------------------
+// Page objects
+
+class LandingPage {
+  constructor(page, baseUrl) {
+    this.page = page;
+    this.baseUrl = baseUrl;
+  }
+
+  async goto() {
+    await this.page.goto(`${this.baseUrl}/`);
+    await this.page.getByTestId('title').waitFor();
+  }
+
+  async waitForServerStats() {
+    await this.page.getByTestId('server-stat-organisations').waitFor({ timeout: 15_000 });
+  }
+
+  async stat(side, name) {
+    return Number(await this.page.getByTestId(`${side}-stat-${name}`).innerText());
+  }
+
+  async serverVersion() {
+    return Number(await this.page.getByTestId('server-version').innerText());
+  }
+
+  async nDemoLogins() {
+    return this.page.getByTestId('demo-login').count();
+  }
+}
+
+class LoginPage {
+  constructor(page, baseUrl) {
+    this.page = page;
+    this.baseUrl = baseUrl;
+  }
+
+  async goto() {
+    await this.page.goto(`${this.baseUrl}/login`);
+    await this.page.getByTestId('login-form').waitFor();
+  }
+
+  /** The name the demo logins list gives for `email`. */
+  async demoName(email) {
+    const row = this.page.locator('.demo-logins li', { has: this.page.locator(`[data-email="${email}"]`) });
+    return (await row.locator('.who').innerText()).split('·')[0].trim();
+  }
+
+  /** Signs in through the demo list's click-to-fill; resolves on the dashboard. */
+  async signInAs(email) {
+    await this.goto();
+    await this.page.locator(`[data-testid="demo-login-fill"][data-email="${email}"]`).click();
+    assertEqual(await this.page.getByTestId('login-email').inputValue(), email, 'email filled in');
+    assert((await this.page.getByTestId('login-password').inputValue()).length > 0, 'password filled in');
+    await this.page.getByTestId('login-submit').click();
+    await this.page.getByTestId('dashboard-title').waitFor({ timeout: 15_000 });
+  }
+}
+
+async function signOut(page) {
+  await page.getByTestId('sign-out').click();
+  await page.getByTestId('login-form').waitFor();
+}
+
+async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 0, `${name}: page is ${overflow}px wider than the viewport`);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+// ---------------------------------------------------------------------------
+// The tests
+
+const STAT_NAMES = ['environments', 'organisations', 'users', 'partnerships', 'documents'];
+
+const tests = [
+  ['landing page shows the server world from /api/health', async ({ page, server }) => {
+    const landing = new LandingPage(page, server.baseUrl);
+    await landing.goto();
+    await landing.waitForServerStats();
+    const health = await (await fetch(`${server.baseUrl}/api/health`)).json();
+    assert(health.version > 0, `the demo world was seeded (version ${health.version})`);
+    assertEqual(await landing.serverVersion(), health.version, 'server version shown');
+    for (const name of STAT_NAMES) {
+      assertEqual(await landing.stat('server', name), health.stats[name], `server ${name} shown`);
+    }
+    assertEqual(await page.title(), 'Preflight', 'document title');
+  }],
+
+  ['the browser builds the same demo world as the server', async ({ page, server }) => {
+    const landing = new LandingPage(page, server.baseUrl);
+    await landing.goto();
+    await landing.waitForServerStats();
+    const browserOrganisations = await landing.stat('browser', 'organisations');
+    assert(browserOrganisations > 0, 'the browser built organisations');
+    assertEqual(browserOrganisations, await landing.stat('server', 'organisations'), 'organisations agree');
+    for (const name of STAT_NAMES) {
+      assertEqual(await landing.stat('browser', name), await landing.stat('server', name), `${name} agree`);
+    }
+    assertEqual(
+      Number(await page.getByTestId('browser-version').innerText()),
+      await landing.serverVersion(),
+      'versions agree',
+    );
+    assert(await landing.nDemoLogins() > 0, 'the demo logins table has rows');
+    assert((await page.getByTestId('demo-password').innerText()).length > 0, 'the demo password is shown');
+  }],
+
+  ['a client route is served the app (index.html fallback)', async ({ page, server }) => {
+    const response = await page.goto(`${server.baseUrl}/anything/at/all`);
+    assertEqual(response.status(), 200, 'status of a client route');
+    await page.getByTestId('app-shell').waitFor();
+    await page.getByTestId('not-found').waitFor();
+    assertEqual(await page.getByTestId('not-found-path').innerText(), '/anything/at/all', 'path named');
+    await page.getByRole('link', { name: 'Back to the start page' }).click();
+    await page.getByTestId('title').waitFor();
+  }],
+
+  ['an unknown API route is a JSON 404, not the app', async ({ server }) => {
+    const response = await fetch(`${server.baseUrl}/api/nothing-here`);
+    assertEqual(response.status, 404, 'status');
+    assert(response.headers.get('content-type')?.startsWith('application/json'), 'JSON content type');
+    assertEqual((await response.json()).code, 'not_found', 'error code');
+  }],
+
+  ['an unreachable server is shown as an error, not a crash', async ({ page, server, allowConsoleError }) => {
+    // Chromium logs the failed request itself as a console error; that one is expected.
+    allowConsoleError(/Failed to load resource|ERR_FAILED/);
+    await page.route('**/api/health', (route) => route.abort('connectionrefused'));
+    const landing = new LandingPage(page, server.baseUrl);
+    await landing.goto();
+    await page.getByTestId('server-error').waitFor({ timeout: 15_000 });
+    const text = await page.getByTestId('server-error').innerText();
+    assert(/server unreachable/i.test(text), `error text: ${text}`);
+    assert(await landing.stat('browser', 'organisations') > 0, 'the browser world still renders');
+  }],
+
+  ['screenshots: desktop and phone, no sideways scrolling', async ({ page, server }) => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const landing = new LandingPage(page, server.baseUrl);
+    for (const [name, width, height] of [['desktop', 1280, 900], ['phone', 390, 844]]) {
+      await page.setViewportSize({ width, height });
+      await landing.goto();
+      await landing.waitForServerStats();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 0, `${name}: page is ${overflow}px wider than the viewport`);
+      await page.screenshot({ path: join(SCREENSHOTS, `landing-${name}.png`), fullPage: true });
+    }
+    await page.goto(`${server.baseUrl}/anything`);
+    await page.getByTestId('not-found').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'not-found-phone.png') });
+  }],
+
+  ['a wrong password shows the server message', async ({ page, server, allowConsoleError }) => {
+    allowConsoleError(/status of 401/);
+    const login = new LoginPage(page, server.baseUrl);
+    await login.goto();
+    await page.getByTestId('login-email').fill('owner@bakerybv.example');
+    await page.getByTestId('login-password').fill('not the password');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('login-error').waitFor({ timeout: 15_000 });
+    assert((await page.getByTestId('login-error').innerText()).length > 0, 'an error message is shown');
+    await screenshot(page, 'login-error');
+  }],
+
+  ['journey: share a purchase invoice with the finance team, previewed first', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.goto();
+    const financeName = await login.demoName('finance@bakerybv.example');
+    assert(financeName.length > 0, 'the finance user is among the demo logins');
+    await screenshot(page, 'login');
+
+    await login.signInAs('owner@bakerybv.example');
+    assert((await page.getByTestId('current-user').innerText()).length > 0, 'top bar names the user');
+    assertEqual(await page.getByTestId('current-environment').innerText(), 'Bakery BV', 'top bar names the environment');
+    await screenshot(page, 'dashboard-owner');
+
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
+    await page.getByTestId('organisation-name').waitFor();
+    const bakeryId = page.url().split('/organisations/')[1];
+    assert(bakeryId.length > 0, 'organisation id in the URL');
+    assert(await page.getByTestId('member').count() > 0, 'members listed');
+    await page.getByTestId('add-member-form').waitFor();
+    await screenshot(page, 'organisation-owner');
+
+    const invoice = page.getByTestId('box-InboxIn').getByTestId('document').first().getByRole('link');
+    const documentName = await invoice.innerText();
+    await invoice.click();
+    await page.getByTestId('document-name').waitFor();
+    assertEqual(await page.getByTestId('document-name').innerText(), documentName, 'document opened');
+    assert((await page.getByTestId('invoice-supplier').innerText()).length > 0, 'supplier shown');
+    const viewersBefore = await page.getByTestId('viewers').innerText();
+    assert(!viewersBefore.includes(financeName), `${financeName} cannot see it yet`);
+
+    await page.getByTestId('share-kind').selectOption('group');
+    await page.getByTestId('share-grantee').selectOption({ label: 'Finance team Bakery BV' });
+    await page.getByTestId('share-level').selectOption('View');
+    await page.getByTestId('preview-allowed').waitFor();
+    const gain = page.getByTestId('preview-change').filter({ hasText: financeName });
+    await gain.waitFor();
+    const gainText = await gain.innerText();
+    assert(/gains/.test(gainText) && /View/.test(gainText), `preview says ${financeName} gains View: ${gainText}`);
+    assert(/Finance team Bakery BV/.test(gainText), `the reason names the group: ${gainText}`);
+    await screenshot(page, 'document-share-preview');
+
+    await page.getByTestId('submit-command').click();
+    await page.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('viewer').filter({ hasText: financeName }).waitFor();
+    await screenshot(page, 'document-shared');
+    await signOut(page);
+
+    await login.signInAs('finance@bakerybv.example');
+    const shared = page.getByTestId('shared-document').getByRole('link', { name: documentName, exact: true });
+    await shared.waitFor();
+    await screenshot(page, 'dashboard-finance');
+    await shared.click();
+    await page.getByTestId('document-name').waitFor();
+    assertEqual(await page.getByTestId('document-name').innerText(), documentName, 'finance user sees the invoice');
+    await page.getByTestId('share-denied').waitFor();
+    await screenshot(page, 'document-finance');
+    await signOut(page);
+
+    await login.signInAs('carla@acme.example');
+    await page.goto(`${server.baseUrl}/organisations/${bakeryId}`);
+    await page.getByTestId('not-visible').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'organisation-not-visible');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'organisation-not-visible-phone');
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByTestId('dashboard-title').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'dashboard-carla-phone');
+    await signOut(page);
+  }],
+
+  ['an outdated preview is refused, reloaded and shown again for confirmation', async ({ page, server, allowConsoleError }) => {
+    allowConsoleError(/status of 409/);
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('owner@bakerybv.example');
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
+    const invoice = page.getByTestId('box-InboxIn').getByTestId('document').nth(1).getByRole('link');
+    await invoice.click();
+    await page.getByTestId('document-name').waitFor();
+    const documentUrl = page.url();
+
+    const shareWithFinanceTeam = async (tab) => {
+      await tab.getByTestId('share-kind').selectOption('group');
+      await tab.getByTestId('share-grantee').selectOption({ label: 'Finance team Bakery BV' });
+      await tab.getByTestId('share-level').selectOption('Edit');
+      await tab.getByTestId('preview-allowed').waitFor();
+    };
+    await shareWithFinanceTeam(page);
+
+    // Meanwhile, in another tab, the same share is made.
+    const other = await page.context().newPage();
+    await other.goto(documentUrl);
+    await shareWithFinanceTeam(other);
+    await other.getByTestId('submit-command').click();
+    await other.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
+    await other.close();
+
+    // The first tab still shows the old preview; the server refuses it.
+    await page.getByTestId('submit-command').click();
+    await page.getByTestId('command-notice').filter({ hasText: 'outcome changed' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('preview-denied').waitFor();
+    await screenshot(page, 'document-preview-outdated');
+  }],
+
+  ['pages at phone width: organisation and document with a live preview', async ({ page, server }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('bob@acme.example');
+    await screenshot(page, 'dashboard-bob-phone');
+    await page.getByTestId('dashboard-organisation').getByRole('link').first().click();
+    await page.getByTestId('organisation-name').waitFor();
+    await page.getByTestId('org-actions').waitFor();
+    await screenshot(page, 'organisation-bob-phone');
+    await signOut(page);
+    await login.signInAs('alice@acme.example');
+    await page.getByTestId('dashboard-organisation').getByRole('link').first().click();
+    await page.getByTestId('add-member-form').waitFor();
+    await page.getByTestId('member-user').selectOption({ index: 1 });
+    await page.getByTestId('member-role').selectOption('Manager');
+    await page.getByTestId('preview').waitFor();
+    await screenshot(page, 'organisation-add-member-preview-phone');
+    await signOut(page);
+  }],
+];
+
+// ---------------------------------------------------------------------------
+// Runner
+
+function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+function assertEqual(actual, expected, message) {
+  if (actual !== expected) throw new Error(`${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+async function main() {
+  let passed = 0;
+  let failed = 0;
+  let server;
+  let context;
+  const userDataDir = mkdtempSync(join(tmpdir(), 'preflight-e2e-chromium-'));
+  try {
+    server = await startServer();
+    console.log(`server at ${server.baseUrl}, web app from ${DIST}`);
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    for (const [name, test] of tests) {
+      // Each test starts signed out.
+      await context.clearCookies();
+      const page = await context.newPage();
+      const problems = [];
+      // Asking who is signed in answers 401 when nobody is: that is the answer, not an error.
+      const allowed = [];
+      const expectedStatus = (message) =>
+        /status of 401/.test(message.text()) && /\/api\/me$/.test(message.location()?.url ?? '');
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() !== 'error') return;
+        if (allowed.some((pattern) => pattern.test(message.text()))) return;
+        if (expectedStatus(message)) return;
+        problems.push(`console error: ${message.text()}`);
+      });
+      const started = Date.now();
+      try {
+        await test({ page, server, allowConsoleError: (pattern) => allowed.push(pattern) });
+        if (problems.length > 0) throw new Error(problems.join('\n'));
+        passed += 1;
+        console.log(`ok     ${name} (${Date.now() - started} ms)`);
+      } catch (error) {
+        failed += 1;
+        console.log(`FAILED ${name} (${Date.now() - started} ms)\n  ${String(error.stack ?? error).replaceAll('\n', '\n  ')}`);
+        const shot = join(SCREENSHOTS, `failed-${name.replace(/\W+/g, '-')}.png`);
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      } finally {
+        await page.close();
+      }
+    }
+  } catch (error) {
+    failed += 1;
+    console.log(`FAILED setup\n  ${String(error.stack ?? error).replaceAll('\n', '\n  ')}`);
+  } finally {
+    await context?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+  if (failed > 0 && server?.log.length) console.log(`server log:\n${server.log.join('')}`);
+  console.log(`screenshots in ${SCREENSHOTS}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+await main();
