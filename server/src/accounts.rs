@@ -264,6 +264,14 @@ impl Accounts {
         Ok(token)
     }
 
+    /// The subject of a live session known in memory, without touching the
+    /// database: `None` means "ask [`Accounts::session`]", not "no session".
+    pub fn cached_session(&self, token: &str) -> Option<Option<Subject>> {
+        let sessions = self.sessions.lock().ok()?;
+        let (subject, expires) = sessions.get(&digest(token))?;
+        Some((*expires > now_ms()).then(|| subject.clone()))
+    }
+
     /// The subject of a live session.
     pub fn session(&self, token: &str) -> Result<Option<Subject>, AccountError> {
         let key = digest(token);

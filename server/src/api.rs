@@ -105,9 +105,15 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = session_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
-        let accounts = Arc::clone(&state.accounts);
-        let lookup = token.clone();
-        let subject = tokio::task::spawn_blocking(move || accounts.session(&lookup)).await??;
+        // Live sessions are in memory; only an unknown token goes to the database.
+        let subject = match state.accounts.cached_session(&token) {
+            Some(known) => known,
+            None => {
+                let accounts = Arc::clone(&state.accounts);
+                let lookup = token.clone();
+                tokio::task::spawn_blocking(move || accounts.session(&lookup)).await??
+            }
+        };
         let subject = subject.ok_or(AppError::Unauthenticated)?;
         // A disabled user is refused at once, whatever their session says.
         if let Subject::User(id) = &subject {

@@ -76,11 +76,11 @@ pub struct Engine {
 
 impl Engine {
     /// Starts the writer thread over `world`, writing to `store` and, when given
-    /// a directory, snapshots every [`crate::snapshot::SNAPSHOT_EVERY`] events.
+    /// a directory and an interval, snapshots every that many events.
     pub fn start(
         world: World,
         store: Arc<dyn Store>,
-        snapshots: Option<std::path::PathBuf>,
+        snapshots: Option<(std::path::PathBuf, u64)>,
     ) -> Engine {
         let (jobs, receiver) = sync_channel::<Job>(16 * MAX_BATCH);
         let published = Arc::new(RwLock::new(Arc::new(world.clone())));
@@ -146,7 +146,8 @@ struct Writer {
     store: Arc<dyn Store>,
     published: Arc<RwLock<Arc<World>>>,
     committed: broadcast::Sender<Arc<Committed>>,
-    snapshots: Option<std::path::PathBuf>,
+    /// Where to write snapshots, and after how many events.
+    snapshots: Option<(std::path::PathBuf, u64)>,
     last_snapshot: u64,
 }
 
@@ -250,9 +251,8 @@ impl Writer {
         }
         match self.store.record(&records) {
             Ok(_) => {
-                if let Some(dir) = &self.snapshots {
-                    if self.world.version() >= self.last_snapshot + crate::snapshot::SNAPSHOT_EVERY
-                    {
+                if let Some((dir, every)) = &self.snapshots {
+                    if self.world.version() >= self.last_snapshot + every {
                         self.last_snapshot = self.world.version();
                         crate::snapshot::write_in_background(dir.clone(), self.world.clone());
                     }

@@ -55,6 +55,11 @@ pub struct Config {
     pub database: PathBuf,
     /// Append the demo world's events when the database holds none.
     pub seed_demo: bool,
+    /// Seed the benchmark world (`SyntheticConfig::default()`, a million
+    /// documents) instead of the demo world; for load tests.
+    pub seed_synthetic: bool,
+    /// Write a snapshot every this many events (0: never).
+    pub snapshot_every: u64,
     /// The built web app (Trunk's dist directory).
     pub static_dir: PathBuf,
     /// The Support operator's password; printed once when generated.
@@ -151,7 +156,20 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     };
     let mut events = after;
     let mut seeded_demo = false;
-    if events.is_empty() && from_snapshot == 0 && config.seed_demo {
+    if events.is_empty() && from_snapshot == 0 && config.seed_synthetic {
+        let mut synthetic = Vec::new();
+        generate::synthetic(&generate::SyntheticConfig::default(), &mut |e| {
+            synthetic.push(e)
+        });
+        let (synthetic, version) = append_events(&store, synthetic).await?;
+        tracing::info!(
+            n_events = synthetic.len(),
+            version,
+            "seeded the synthetic benchmark world"
+        );
+        events = synthetic;
+        seeded_demo = true;
+    } else if events.is_empty() && from_snapshot == 0 && config.seed_demo {
         let demo_events = generate::demo().events;
         let (demo_events, version) = append_events(&store, demo_events).await?;
         tracing::info!(
@@ -172,7 +190,8 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     let generated_support_password =
         set_up_accounts(&accounts, &world, seeded_demo, config).await?;
 
-    let engine = Engine::start(world, Arc::clone(&store), Some(data_dir.clone()));
+    let snapshots = (config.snapshot_every > 0).then(|| (data_dir.clone(), config.snapshot_every));
+    let engine = Engine::start(world, Arc::clone(&store), snapshots);
     let state = AppState {
         store,
         engine,

@@ -28,6 +28,16 @@ struct Args {
     #[arg(long)]
     empty: bool,
 
+    /// Seed the benchmark world (a million documents) into an empty database
+    /// instead of the demo world; its Administrators and Advanced users log in
+    /// with the demo password. For load tests.
+    #[arg(long, hide = true)]
+    seed_synthetic: bool,
+
+    /// Write a snapshot of the world every this many events (0: never).
+    #[arg(long, env = "PREFLIGHT_SNAPSHOT_EVERY", default_value_t = preflight_server::snapshot::SNAPSHOT_EVERY)]
+    snapshot_every: u64,
+
     /// The built web app (Trunk's output).
     #[arg(
         long = "static",
@@ -63,6 +73,8 @@ fn main() -> ExitCode {
             None => preflight_server::database_in(&args.data),
         },
         seed_demo: !args.empty,
+        seed_synthetic: args.seed_synthetic,
+        snapshot_every: args.snapshot_every,
         static_dir: args.static_dir,
         support_password: args.support_password,
         secure_cookies: args.secure_cookies,

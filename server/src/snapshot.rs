@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use preflight_core::World;
 
-/// Write a snapshot after this many events since the last one.
-pub const SNAPSHOT_EVERY: u64 = 20_000;
+/// By default, write a snapshot after this many events since the last one.
+pub const SNAPSHOT_EVERY: u64 = 100_000;
 
 fn name(version: u64) -> String {
     format!("snapshot-{version:020}.json")

@@ -77,6 +77,8 @@ async fn app_answers_health_without_a_socket() {
         addr: "127.0.0.1:0".parse().expect("an address"),
         database: preflight_server::database_in(data.path()),
         seed_demo: true,
+        seed_synthetic: false,
+        snapshot_every: 0,
         static_dir: data.path().join("no-web-app"),
         support_password: None,
         secure_cookies: false,
