@@ -278,22 +278,30 @@ async fn signup_post(
         email: request.email.clone(),
     };
     let committed = state.engine.submit(Actor::Anonymous, command, None).await?;
-    let user = committed
+    set_password_and_sign_in(&state, &committed, request.password).await
+}
+
+/// Gives the user a command just created their password and starts a session.
+async fn set_password_and_sign_in(
+    state: &AppState,
+    committed: &Committed,
+    password: String,
+) -> Result<Response, AppError> {
+    let (user, email) = committed
         .events
         .iter()
         .find_map(|e| match e {
             Event::UserCreated { user, email, .. } => Some((*user, email.clone())),
             _ => None,
         })
-        .ok_or_else(|| AppError::Internal("sign-up created no user".into()))?;
+        .ok_or_else(|| AppError::Internal("the command created no user".into()))?;
     let accounts = Arc::clone(&state.accounts);
-    let password = request.password;
     tokio::task::spawn_blocking(move || {
         let hash = accounts::hash_password(&password)?;
-        accounts.set_password_hash(&Subject::User(user.0), &user.1, &hash)
+        accounts.set_password_hash(&Subject::User(user), &email, &hash)
     })
     .await??;
-    start_session(&state, Subject::User(user.0)).await
+    start_session(state, Subject::User(user)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -321,22 +329,7 @@ async fn invitation_accept(
             None,
         )
         .await?;
-    let user = committed
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::UserCreated { user, email, .. } => Some((*user, email.clone())),
-            _ => None,
-        })
-        .ok_or_else(|| AppError::Internal("accepting created no user".into()))?;
-    let accounts = Arc::clone(&state.accounts);
-    let password = request.password;
-    tokio::task::spawn_blocking(move || {
-        let hash = accounts::hash_password(&password)?;
-        accounts.set_password_hash(&Subject::User(user.0), &user.1, &hash)
-    })
-    .await??;
-    start_session(&state, Subject::User(user.0)).await
+    set_password_and_sign_in(&state, &committed, request.password).await
 }
 
 /// The caller's slice of the world.

@@ -155,6 +155,18 @@ impl SqliteStore {
     }
 }
 
+const INSERT_EVENT: &str =
+    "INSERT INTO events (version, recorded_at_ms, payload) VALUES (?1, ?2, ?3)";
+
+/// The version of the last stored event (0 when there is none).
+fn last_version(connection: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        connection.query_row("SELECT COALESCE(MAX(version), 0) FROM events", [], |row| {
+            row.get(0)
+        })?,
+    )
+}
+
 impl Store for SqliteStore {
     fn append(&self, events: &[Event], recorded_at_ms: i64) -> Result<u64, StoreError> {
         let payloads = events
@@ -164,14 +176,9 @@ impl Store for SqliteStore {
             .map_err(StoreError::Encode)?;
         let mut connection = self.connection()?;
         let transaction = connection.transaction()?;
-        let mut version: i64 =
-            transaction.query_row("SELECT COALESCE(MAX(version), 0) FROM events", [], |row| {
-                row.get(0)
-            })?;
+        let mut version = last_version(&transaction)?;
         {
-            let mut insert = transaction.prepare_cached(
-                "INSERT INTO events (version, recorded_at_ms, payload) VALUES (?1, ?2, ?3)",
-            )?;
+            let mut insert = transaction.prepare_cached(INSERT_EVENT)?;
             for payload in &payloads {
                 version += 1;
                 insert.execute(params![version, recorded_at_ms, payload])?;
@@ -202,14 +209,9 @@ impl Store for SqliteStore {
     fn record(&self, batch: &[Recorded]) -> Result<u64, StoreError> {
         let mut connection = self.connection()?;
         let transaction = connection.transaction()?;
-        let mut version: i64 =
-            transaction.query_row("SELECT COALESCE(MAX(version), 0) FROM events", [], |row| {
-                row.get(0)
-            })?;
+        let mut version = last_version(&transaction)?;
         {
-            let mut insert_event = transaction.prepare_cached(
-                "INSERT INTO events (version, recorded_at_ms, payload) VALUES (?1, ?2, ?3)",
-            )?;
+            let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
             let mut insert_command = transaction.prepare_cached(
                 "INSERT INTO commands (at_ms, actor, command, outcome, code, message, version)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
