@@ -173,17 +173,8 @@ async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiErro
 }
 
 async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path)
-        .send()
-        .await
-        .map_err(|error| ApiError::Unreachable(error.to_string()))?;
-    if !response.ok() {
-        return Err(server_error(response).await);
-    }
-    response
-        .json::<T>()
-        .await
-        .map_err(|error| ApiError::Decode(error.to_string()))
+    let response = Request::get(path).send().await.map_err(unreachable)?;
+    read_json(response).await
 }
 
 async fn server_error(response: Response) -> ApiError {

@@ -156,28 +156,24 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     };
     let mut events = after;
     let mut seeded_demo = false;
-    if events.is_empty() && from_snapshot == 0 && config.seed_synthetic {
+    // An empty database gets the benchmark world or the demo world, if asked for.
+    let seed = if !events.is_empty() || from_snapshot > 0 {
+        None
+    } else if config.seed_synthetic {
         let mut synthetic = Vec::new();
         generate::synthetic(&generate::SyntheticConfig::default(), &mut |e| {
             synthetic.push(e)
         });
-        let (synthetic, version) = append_events(&store, synthetic).await?;
-        tracing::info!(
-            n_events = synthetic.len(),
-            version,
-            "seeded the synthetic benchmark world"
-        );
-        events = synthetic;
-        seeded_demo = true;
-    } else if events.is_empty() && from_snapshot == 0 && config.seed_demo {
-        let demo_events = generate::demo().events;
-        let (demo_events, version) = append_events(&store, demo_events).await?;
-        tracing::info!(
-            n_events = demo_events.len(),
-            version,
-            "seeded the demo world"
-        );
-        events = demo_events;
+        Some(("the synthetic benchmark world", synthetic))
+    } else if config.seed_demo {
+        Some(("the demo world", generate::demo().events))
+    } else {
+        None
+    };
+    if let Some((what, seed_events)) = seed {
+        let (seed_events, version) = append_events(&store, seed_events).await?;
+        tracing::info!(n_events = seed_events.len(), version, "seeded {what}");
+        events = seed_events;
         seeded_demo = true;
     }
 
