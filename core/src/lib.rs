@@ -26,6 +26,7 @@ pub mod model;
 pub mod peppol;
 pub mod preview;
 pub mod project;
+pub mod wire;
 pub mod world;
 
 pub use access::{check, what_can, who_can, Action, Decision, Reason, Resource, ResourceKind};

@@ -5,7 +5,7 @@
 
 use gloo_net::http::{Request, Response};
 use preflight_core::preview::Outcome;
-use preflight_core::{Command, User, World};
+use preflight_core::{Command, World};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -70,18 +70,7 @@ pub async fn health() -> Result<Health, ApiError> {
     get_json("/api/health").await
 }
 
-/// Who is signed in (`GET /api/me`, `POST /api/session`).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Me {
-    User {
-        user: User,
-        environment_name: String,
-    },
-    Support {
-        email: String,
-    },
-}
+pub use preflight_core::wire::Me;
 
 /// The caller's slice of the world (`GET /api/projection`).
 #[derive(Clone, Debug, Deserialize)]

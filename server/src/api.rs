@@ -139,18 +139,7 @@ fn cleared_cookie() -> HeaderValue {
     HeaderValue::from_static("preflight_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 
-/// Who the caller is, as the browser needs it.
-#[derive(Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Me {
-    User {
-        user: User,
-        environment_name: String,
-    },
-    Support {
-        email: String,
-    },
-}
+pub use preflight_core::wire::Me;
 
 fn me_of(state: &AppState, subject: &Subject) -> Result<Me, AppError> {
     match subject {
