@@ -83,6 +83,54 @@ impl Preview {
     }
 }
 
+/// Why a command sent with the outcome its preview showed was not executed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The rules refuse it.
+    #[error(transparent)]
+    Refused(CommandError),
+    /// Executing it now would have another outcome than the one the user was
+    /// shown: this is that outcome (DOMAIN §8, never a silent difference).
+    #[error("the state changed since the preview was computed")]
+    Outdated(Outcome),
+}
+
+/// The outcome of `shown` restricted to what the acting user may see: what that
+/// user's own preview, computed on their projection, can have shown them.
+pub fn visible_outcome(world: &World, actor: &Actor, shown: &Preview) -> Outcome {
+    match actor
+        .user_id()
+        .and_then(|user| crate::project::Visibility::of(world, user))
+    {
+        Some(vis) => shown.outcome(|u, r| vis.pair(u, r)),
+        None => shown.outcome(|_, _| true),
+    }
+}
+
+/// Executes `command` as the server and the offline demo do: when the caller
+/// sends the outcome they were shown, it is decided again here and refused as
+/// [`Refusal::Outdated`] if the outcome the caller may see differs.
+pub fn execute_as_previewed(
+    world: &World,
+    actor: &Actor,
+    command: Command,
+    ctx: &Context,
+    expected: Option<&Outcome>,
+) -> Result<Vec<Event>, Refusal> {
+    let Some(expected) = expected else {
+        return crate::execute::execute(world, actor, command, ctx).map_err(Refusal::Refused);
+    };
+    let shown = preview(world, actor, command, ctx);
+    let now = visible_outcome(world, actor, &shown);
+    if now != *expected {
+        return Err(Refusal::Outdated(now));
+    }
+    match shown.error {
+        Some(error) => Err(Refusal::Refused(error)),
+        None => Ok(shown.events),
+    }
+}
+
 /// Previews `command` for `actor` on `world`.
 pub fn preview(world: &World, actor: &Actor, command: Command, ctx: &Context) -> Preview {
     let decided = crate::execute::decide(world, actor, command, ctx);

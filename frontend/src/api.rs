@@ -205,3 +205,44 @@ impl ApiError {
         }
     }
 }
+
+/// The bytes of a document the caller may view.
+pub async fn document_content(document: preflight_core::DocumentId) -> Result<Vec<u8>, ApiError> {
+    let response = Request::get(&format!("/api/documents/{document}/content"))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if !response.ok() {
+        return Err(server_error(response).await);
+    }
+    response
+        .binary()
+        .await
+        .map_err(|error| ApiError::Decode(error.to_string()))
+}
+
+/// The server's answer to an upload.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Uploaded {
+    pub document: preflight_core::DocumentId,
+    pub version: u64,
+    /// Business rules whose figures do not add up (the document is kept).
+    pub findings: Vec<preflight_core::peppol::Finding>,
+}
+
+/// Uploads a file into one of an organisation's boxes.
+pub async fn upload(
+    organisation: preflight_core::OrganisationId,
+    doc_box: preflight_core::DocBox,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Uploaded, ApiError> {
+    let query = js_sys::encode_uri_component(name);
+    let url = format!("/api/organisations/{organisation}/documents?box={doc_box:?}&name={query}");
+    let body = js_sys::Uint8Array::from(bytes);
+    let request = Request::post(&url)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    read_json(send(request).await?).await
+}

@@ -7,6 +7,7 @@
 pub mod api;
 mod components;
 mod demo;
+mod offline;
 mod pages;
 mod session;
 
@@ -15,22 +16,43 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
+use crate::components::demo_bar::DemoBar;
 use crate::pages::dashboard::Dashboard;
 use crate::pages::document::DocumentPage;
 use crate::pages::landing::Landing;
 use crate::pages::login::Login;
 use crate::pages::not_found::NotFound;
 use crate::pages::organisation::OrganisationPage;
-use crate::session::{use_session, Session, SessionState};
+use crate::session::{use_session, Live, Session, SessionState};
+
+/// Whether the screen follows the server's changes as they happen.
+fn live_indicator(live: Live, offline: bool) -> impl IntoView {
+    let (class, text, title) = match (offline, live) {
+        (true, _) => ("live off", "Offline", "The offline demo: no server"),
+        (false, Live::Connected) => ("live on", "Live", "Changes appear as they happen"),
+        (false, Live::Connecting) => ("live", "Connecting…", "Connecting to the live updates"),
+        (false, Live::Retrying) => (
+            "live off",
+            "Reconnecting…",
+            "The live updates dropped; retrying",
+        ),
+        (false, Live::Off) => ("live off", "Not live", "Reload to see changes"),
+    };
+    view! { <span class=class title=title data-testid="live">{text}</span> }
+}
 
 /// The whole app: a top bar, the routed page and a footer.
 #[component]
 pub fn App() -> impl IntoView {
-    Session::provide();
+    let session = Session::provide();
+    // The demo bar stays mounted while the demo runs (its messages survive changes).
+    let offline = Memo::new(move |_| session.signed_in().is_some_and(|s| s.offline));
     view! {
         <Router>
             <div class="shell" data-testid="app-shell">
                 <TopBar/>
+                <Banner/>
+                {move || offline.get().then(|| view! { <DemoBar/> })}
                 <main id="main" class="content">
                     <Routes fallback=|| view! { <NotFound/> }>
                         <Route path=path!("/") view=Home/>
@@ -58,6 +80,24 @@ fn Home() -> impl IntoView {
         }
         .into_any(),
         _ => view! { <Landing/> }.into_any(),
+    }
+}
+
+/// A message for the whole app, until dismissed.
+#[component]
+fn Banner() -> impl IntoView {
+    let session = use_session();
+    move || {
+        session.banner.get().map(|message| {
+            view! {
+                <div class="banner" role="alert" data-testid="banner">
+                    <span>{message}</span>
+                    <button type="button" class="ghost" on:click=move |_| session.banner.set(None)>
+                        "Dismiss"
+                    </button>
+                </div>
+            }
+        })
     }
 }
 
@@ -90,9 +130,12 @@ fn TopBar() -> impl IntoView {
                     SessionState::SignedIn(signed_in) => view! {
                         <span class="user" data-testid="current-user">{signed_in.me.name.clone()}</span>
                         <span class="env" data-testid="current-environment">{signed_in.environment_name.clone()}</span>
-                        <button type="button" class="ghost" data-testid="sign-out" on:click=move |_| {
-                            sign_out.dispatch(());
-                        }>"Sign out"</button>
+                        {live_indicator(session.live.get(), signed_in.offline)}
+                        {(!crate::session::static_demo()).then(|| view! {
+                            <button type="button" class="ghost" data-testid="sign-out" on:click=move |_| {
+                                sign_out.dispatch(());
+                            }>{if signed_in.offline { "Leave the demo" } else { "Sign out" }}</button>
+                        })}
                     }
                     .into_any(),
                     SessionState::Support { email } => view! {

@@ -538,7 +538,7 @@ async fn preview_post(
         let ctx = preflight_core::Context::deterministic(preflight_core::Timestamp(0), 0);
         let shown = preflight_core::preview(&world, &actor, request.command, &ctx);
         let vis = Visibility::of(&world, user);
-        let outcome = crate::engine::visible_outcome(&world, &actor, &shown);
+        let outcome = preflight_core::preview::visible_outcome(&world, &actor, &shown);
         let mut preview = shown;
         if let Some(vis) = vis {
             preview

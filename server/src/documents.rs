@@ -14,8 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use preflight_core::peppol::{self, Finding, MAX_DOCUMENT_BYTES};
 use preflight_core::{
-    check, Action, Actor, Command, DocBox, Document, DocumentId, Event, OrganisationId, Resource,
-    UserId,
+    check, Action, Actor, DocBox, Document, DocumentId, Event, OrganisationId, Resource, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -70,35 +69,18 @@ async fn upload(
             message: "the document is empty".into(),
         });
     }
-    // Invoices in the inboxes must be UBL; the Documents box takes any file, and
-    // reads it as an invoice when it is one.
-    let read = peppol::read_document(&bytes);
-    let (summary, findings) = match (&read, query.doc_box) {
-        (Ok(document), _) => (
-            Some(peppol::doc_summary(document)),
-            document.findings.clone(),
-        ),
-        (Err(error), DocBox::InboxIn | DocBox::InboxOut) => {
-            return Err(AppError::Unreadable {
+    let (command, findings) =
+        peppol::upload_command(organisation, query.doc_box, query.name, &bytes).map_err(
+            |error| AppError::Unreadable {
                 code: error.code(),
                 message: error.to_string(),
-            });
-        }
-        (Err(_), DocBox::Documents) => (None, Vec::new()),
-    };
+            },
+        )?;
     let blobs = state.blobs.clone();
     let stored = bytes.clone();
     let sha256 = tokio::task::spawn_blocking(move || blobs.put(&stored))
         .await?
         .map_err(|e| AppError::Internal(format!("cannot store the document: {e}")))?;
-    let command = Command::UploadDocument {
-        organisation,
-        doc_box: query.doc_box,
-        name: query.name,
-        sha256,
-        size: bytes.len() as u64,
-        summary,
-    };
     let committed = state
         .engine
         .submit(Actor::user(user), command, None)

@@ -15,11 +15,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use preflight_core::preview::Outcome;
-use preflight_core::project::Visibility;
+use preflight_core::preview::{execute_as_previewed, Outcome, Refusal};
 use preflight_core::{
-    preview, Actor, Command, CommandError, Context, DocumentId, EnvironmentId, Event,
-    OrganisationId, Timestamp, UserId, World,
+    Actor, Command, CommandError, Context, DocumentId, EnvironmentId, Event, OrganisationId,
+    Timestamp, UserId, World,
 };
 use tokio::sync::{broadcast, oneshot};
 use uuid::Uuid;
@@ -165,14 +164,6 @@ fn fresh_context() -> Context {
     }
 }
 
-/// The outcome of a preview as the acting user may see it.
-pub fn visible_outcome(world: &World, actor: &Actor, shown: &preflight_core::Preview) -> Outcome {
-    match actor.user_id().and_then(|user| Visibility::of(world, user)) {
-        Some(vis) => shown.outcome(|u, r| vis.pair(u, r)),
-        None => shown.outcome(|_, _| true),
-    }
-}
-
 impl Writer {
     fn run(mut self, receiver: Receiver<Job>) {
         while let Ok(first) = receiver.recv() {
@@ -195,22 +186,17 @@ impl Writer {
         let mut records = Vec::with_capacity(batch.len());
         for job in batch {
             let ctx = fresh_context();
-            let decided = match &job.expected {
-                None => preflight_core::execute(&self.world, &job.actor, job.command.clone(), &ctx)
-                    .map_err(EngineError::from),
-                Some(expected) => {
-                    let shown = preview(&self.world, &job.actor, job.command.clone(), &ctx);
-                    let now = visible_outcome(&self.world, &job.actor, &shown);
-                    if now != *expected {
-                        Err(EngineError::PreviewOutdated { now: Box::new(now) })
-                    } else {
-                        match shown.error {
-                            Some(error) => Err(EngineError::Refused(error)),
-                            None => Ok(shown.events),
-                        }
-                    }
-                }
-            };
+            let decided = execute_as_previewed(
+                &self.world,
+                &job.actor,
+                job.command.clone(),
+                &ctx,
+                job.expected.as_ref(),
+            )
+            .map_err(|refusal| match refusal {
+                Refusal::Refused(error) => EngineError::Refused(error),
+                Refusal::Outdated(now) => EngineError::PreviewOutdated { now: Box::new(now) },
+            });
             let outcome = match &decided {
                 Ok(events) => {
                     for event in events {

@@ -113,6 +113,8 @@ pub enum ServeError {
     Http(std::io::Error),
     #[error("cannot set up accounts: {0}")]
     Accounts(#[from] AccountError),
+    #[error("cannot store the demo documents: {0}")]
+    Blobs(std::io::Error),
 }
 
 /// What start-up did, for the banner.
@@ -164,13 +166,29 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         generate::synthetic(&generate::SyntheticConfig::default(), &mut |e| {
             synthetic.push(e)
         });
-        Some(("the synthetic benchmark world", synthetic))
+        Some((
+            "the synthetic benchmark world",
+            synthetic,
+            Default::default(),
+        ))
     } else if config.seed_demo {
-        Some(("the demo world", generate::demo().events))
+        let demo = generate::demo();
+        Some(("the demo world", demo.events, demo.contents))
     } else {
         None
     };
-    if let Some((what, seed_events)) = seed {
+    let blobs = Blobs::new(data_dir.join("blobs"));
+    if let Some((what, seed_events, contents)) = seed {
+        // The bytes first: a crash between the two leaves unused files, never a
+        // document without its bytes.
+        let writer = blobs.clone();
+        tokio::task::spawn_blocking(move || {
+            contents
+                .values()
+                .try_for_each(|bytes| writer.put(bytes).map(drop))
+        })
+        .await?
+        .map_err(ServeError::Blobs)?;
         let (seed_events, version) = append_events(&store, seed_events).await?;
         tracing::info!(n_events = seed_events.len(), version, "seeded {what}");
         events = seed_events;
@@ -192,7 +210,7 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         store,
         engine,
         accounts,
-        blobs: Blobs::new(data_dir.join("blobs")),
+        blobs,
         static_dir: config.static_dir.clone(),
         secure_cookies: config.secure_cookies,
     };

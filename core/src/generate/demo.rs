@@ -1,15 +1,18 @@
 //! The demo world: the stories of DOMAIN §9, played through real commands.
 
+use super::invoice::{invoice_xml, InvoiceParty, InvoiceSpec, CATALOGUE};
 use super::{company_name, next_uuid, person_name};
 use crate::command::{Actor, Command, Context, Event};
 use crate::error::CommandError;
 use crate::execute::execute;
 use crate::ids::*;
 use crate::model::*;
+use crate::peppol::{doc_summary, read_document};
 use crate::world::World;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "preflight-demo";
@@ -33,6 +36,9 @@ pub struct Demo {
     pub logins: Vec<DemoLogin>,
     /// The world after the events.
     pub world: World,
+    /// The bytes of every uploaded document, by SHA-256: real UBL invoices in the
+    /// inboxes, plain text in the Documents box.
+    pub contents: BTreeMap<Sha256, Vec<u8>>,
 }
 
 struct Builder {
@@ -41,6 +47,7 @@ struct Builder {
     rng: ChaCha8Rng,
     clock: Timestamp,
     logins: Vec<DemoLogin>,
+    contents: BTreeMap<Sha256, Vec<u8>>,
 }
 
 /// 2026-09-01 08:00 UTC, the demo's first day.
@@ -214,34 +221,74 @@ impl Builder {
         supplier: &str,
         customer: &str,
     ) -> Result<DocumentId, CommandError> {
-        let amount = 100 + (number * 37) % 2400;
-        let kind = if doc_box == DocBox::Documents {
-            "Document"
+        let (name, bytes, summary) = if doc_box == DocBox::Documents {
+            let text = format!(
+                "Service agreement {number:04}\n\nBetween {supplier} and {customer}.\n\
+                 Signed {}.\n",
+                self.clock.to_date_string()
+            );
+            (format!("Contract {number:04}.txt"), text.into_bytes(), None)
         } else {
-            "Invoice"
+            let own = self
+                .world
+                .organisation(organisation)
+                .map(|o| o.participant_id.clone())
+                .unwrap_or_default();
+            let other = format!("0088:{:013}", 8_700_000_000_000u64 + number as u64);
+            let (supplier_endpoint, customer_endpoint) = if doc_box == DocBox::InboxIn {
+                (other.as_str(), own.as_str())
+            } else {
+                (own.as_str(), other.as_str())
+            };
+            let invoice_number = format!("INV-{number:05}");
+            let issue_date = self.clock.to_date_string();
+            let due_date = Timestamp(self.clock.0 + 30 * 86_400_000).to_date_string();
+            let lines = CATALOGUE
+                .iter()
+                .cycle()
+                .skip(number % CATALOGUE.len())
+                .step_by(3)
+                .take(1 + number % 3)
+                .enumerate()
+                .map(|(k, &(description, price))| {
+                    (description, 1 + ((number * 7 + k) % 12) as u32, price)
+                })
+                .collect();
+            let xml = invoice_xml(&InvoiceSpec {
+                number: &invoice_number,
+                issue_date: &issue_date,
+                due_date: &due_date,
+                supplier: InvoiceParty {
+                    name: supplier,
+                    endpoint: supplier_endpoint,
+                    city: "Utrecht",
+                },
+                customer: InvoiceParty {
+                    name: customer,
+                    endpoint: customer_endpoint,
+                    city: "Amsterdam",
+                },
+                lines,
+            });
+            let read = read_document(xml.as_bytes())
+                .map_err(|e| CommandError::invalid("document", e.to_string()))?;
+            (
+                format!("Invoice {invoice_number}.xml"),
+                xml.into_bytes(),
+                Some(doc_summary(&read)),
+            )
         };
-        let name = match doc_box {
-            DocBox::Documents => format!("Contract {number:04}.pdf"),
-            _ => format!("Invoice INV-{number:05}.xml"),
-        };
-        let summary = (doc_box != DocBox::Documents).then(|| DocSummary {
-            kind: kind.into(),
-            number: format!("INV-{number:05}"),
-            issue_date: self.clock.to_date_string(),
-            currency: "EUR".into(),
-            supplier: supplier.into(),
-            customer: customer.into(),
-            payable: format!("{amount}.{:02}", number % 100),
-        });
-        let bytes = format!("demo document {number} of {supplier} for {customer}");
+        let sha256 = Sha256::of(&bytes);
+        let size = bytes.len() as u64;
+        self.contents.insert(sha256, bytes);
         let events = self.run(
             &Actor::user(user),
             Command::UploadDocument {
                 organisation,
                 doc_box,
                 name,
-                sha256: Sha256::of(bytes.as_bytes()),
-                size: bytes.len() as u64,
+                sha256,
+                size,
                 summary,
             },
         )?;
@@ -285,6 +332,7 @@ fn build() -> Result<Demo, CommandError> {
         rng: ChaCha8Rng::seed_from_u64(2026),
         clock: START,
         logins: Vec::new(),
+        contents: BTreeMap::new(),
     };
     b.login(
         SUPPORT_EMAIL,
@@ -690,5 +738,6 @@ fn build() -> Result<Demo, CommandError> {
         events: b.events,
         logins: b.logins,
         world: b.world,
+        contents: b.contents,
     })
 }

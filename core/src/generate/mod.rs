@@ -6,10 +6,12 @@
 //! not the engine); its shape follows the benchmark of the core issue.
 
 mod demo;
+mod invoice;
 mod queries;
 mod synthetic;
 
 pub use demo::{demo, Demo, DemoLogin, DEMO_PASSWORD, SUPPORT_EMAIL};
+pub use invoice::{invoice_xml, InvoiceParty, InvoiceSpec};
 pub use queries::{mix, queries, Query, QueryMix};
 pub use synthetic::{synthetic, Synthetic, SyntheticConfig, SyntheticPartnership};
 

@@ -151,11 +151,11 @@ pub fn PreviewedCommand(
                 None => preview.outcome(|_, _| false),
             };
             // The notice is set before reloading: the reload renders the page anew.
-            match crate::api::submit(&command, Some(&expected)).await {
-                Ok(accepted) => {
+            match session.submit(&command, Some(&expected)).await {
+                Ok(version) => {
                     notice.set(Some((
                         true,
-                        format!("Done. The world is now at version {}.", accepted.version),
+                        format!("Done. The world is now at version {version}."),
                     )));
                 }
                 Err(error) if error.code() == Some("preview_outdated") => {

@@ -7,6 +7,7 @@ use preflight_core::{
     UserId,
 };
 
+use crate::components::invoice::InvoiceContent;
 use crate::components::preview_panel::PreviewedCommand;
 use crate::components::reasons::ReasonList;
 use crate::pages::organisation::parse_id;
@@ -60,8 +61,11 @@ pub fn DocumentPage() -> impl IntoView {
         })
     });
 
+    // The resource last shown on this page, to tell a loss of access apart from
+    // a resource that was never visible.
+    let shown = StoredValue::new(None::<DocumentId>);
     signed_in_page(move |signed_in| match document.get() {
-        Some(id) => document_view(signed_in, id, form, command),
+        Some(id) => document_view(signed_in, id, form, command, shown),
         None => view! { <NotVisible what="document"/> }.into_any(),
     })
 }
@@ -71,15 +75,19 @@ fn document_view(
     id: DocumentId,
     form: ShareForm,
     command: Signal<Option<Command>>,
+    shown: StoredValue<Option<DocumentId>>,
 ) -> AnyView {
     let world = signed_in.world.clone();
     let me = signed_in.me.id;
     let Some(vis) = Visibility::of(&world, me) else {
-        return view! { <NotVisible what="document"/> }.into_any();
+        return view! { <NotVisible what="document" lost=shown.get_value() == Some(id)/> }
+            .into_any();
     };
     let Some(doc) = world.document(id).filter(|_| vis.document(id)) else {
-        return view! { <NotVisible what="document"/> }.into_any();
+        return view! { <NotVisible what="document" lost=shown.get_value() == Some(id)/> }
+            .into_any();
     };
+    shown.set_value(Some(id));
     let resource = Resource::Document(id);
     let organisation = world
         .organisation(doc.organisation)
@@ -87,19 +95,6 @@ fn document_view(
     let organisation_link = vis
         .organisation(doc.organisation)
         .then(|| format!("/organisations/{}", doc.organisation));
-
-    let fields = doc.summary.as_ref().map(|summary| {
-        view! {
-            <dl class="fields" data-testid="invoice-fields">
-                <div><dt>"Kind"</dt><dd>{summary.kind.clone()}</dd></div>
-                <div><dt>"Supplier"</dt><dd data-testid="invoice-supplier">{summary.supplier.clone()}</dd></div>
-                <div><dt>"Customer"</dt><dd data-testid="invoice-customer">{summary.customer.clone()}</dd></div>
-                <div><dt>"Number"</dt><dd data-testid="invoice-number">{summary.number.clone()}</dd></div>
-                <div><dt>"Issue date"</dt><dd>{summary.issue_date.clone()}</dd></div>
-                <div><dt>"Payable"</dt><dd data-testid="invoice-payable">{summary.payable.clone()} " " {summary.currency.clone()}</dd></div>
-            </dl>
-        }
-    });
 
     let viewers = who_can(&world, Action::View, resource)
         .into_iter()
@@ -216,13 +211,15 @@ fn document_view(
         </p>
         <h1 data-testid="document-name">{doc.name.clone()}</h1>
         <div class="panels">
-            <section class="panel" aria-labelledby="invoice-heading" data-testid="invoice">
+            <section class="panel wide" aria-labelledby="invoice-heading" data-testid="invoice">
                 <h2 id="invoice-heading">"Invoice"</h2>
-                {match fields {
-                    Some(fields) => fields.into_any(),
-                    None => view! { <p class="hint">"This document is not an invoice the platform could read."</p> }.into_any(),
-                }}
-                <p class="hint">"Uploaded " {doc.at.to_string()} ", " {doc.size} " bytes"</p>
+                <InvoiceContent document=id/>
+                <p class="hint">
+                    "Uploaded " {doc.at.to_string()} ", " {doc.size} " bytes. "
+                    {(!signed_in.offline).then(|| view! {
+                        <a href=format!("/api/documents/{id}/content") download=doc.name.clone() data-testid="download">"Download the file"</a>
+                    })}
+                </p>
             </section>
             <section class="panel" aria-labelledby="viewers-heading" data-testid="viewers">
                 <h2 id="viewers-heading">"Who can see it"</h2>

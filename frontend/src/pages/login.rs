@@ -12,6 +12,7 @@ pub fn Login() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
+    let navigate_home = navigate.clone();
     let sign_in = Action::new_local(move |(email, password): &(String, String)| {
         let (email, password) = (email.clone(), password.clone());
         let navigate = navigate.clone();
@@ -66,6 +67,17 @@ pub fn Login() -> impl IntoView {
                         {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
+            </section>
+            <section class="panel" aria-labelledby="offline-heading" data-testid="offline-panel">
+                <h2 id="offline-heading">"No account? Try the offline demo"</h2>
+                <p class="hint">
+                    "The whole platform runs in your browser, on the demo world: act as any user, "
+                    "preview and make changes, export a scenario. Nothing is sent to a server."
+                </p>
+                <button type="button" class="primary" data-testid="start-offline-demo" on:click=move |_| {
+                    session.start_offline();
+                    navigate_home("/", Default::default());
+                }>"Try the offline demo"</button>
             </section>
             <section class="panel" aria-labelledby="demo-heading" data-testid="demo-logins-panel">
                 <h2 id="demo-heading">"Demo logins"</h2>

@@ -52,9 +52,20 @@ pub fn signed_in_page<V: IntoView + 'static>(
 }
 
 /// The page shown for a resource that does not exist or that the user may not see:
-/// the two answer alike, on purpose.
+/// the two answer alike, on purpose. `lost` says the user could see it a moment
+/// ago on this very page: their access went while they were looking.
 #[component]
-pub fn NotVisible(what: &'static str) -> impl IntoView {
+pub fn NotVisible(what: &'static str, #[prop(optional)] lost: bool) -> impl IntoView {
+    if lost {
+        return view! {
+            <section class="panel" role="alert" data-testid="access-lost">
+                <h1>{format!("You no longer have access to this {what}")}</h1>
+                <p>"It changed while you were looking: a share was removed, or your membership, role or partnership changed."</p>
+                <p><A href="/">"Back to your dashboard"</A></p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <section class="panel" data-testid="not-visible">
             <h1>{format!("This {what} was not found or is not visible to you")}</h1>
@@ -62,4 +73,5 @@ pub fn NotVisible(what: &'static str) -> impl IntoView {
             <p><A href="/">"Back to your dashboard"</A></p>
         </section>
     }
+    .into_any()
 }

@@ -6,6 +6,7 @@ use preflight_core::{check, Action, Command, DocBox, OrgRole, OrganisationId, Re
 
 use crate::components::preview_panel::PreviewedCommand;
 use crate::components::reasons::ReasonList;
+use crate::components::upload::{UploadForm, UploadState};
 use crate::pages::{signed_in_page, NotVisible};
 use crate::session::SignedIn;
 
@@ -30,6 +31,7 @@ pub fn OrganisationPage() -> impl IntoView {
     let new_member = RwSignal::new(String::new());
     let new_role = RwSignal::new("Member".to_string());
     let notice = RwSignal::new(None::<(bool, String)>);
+    let upload = UploadState::new();
     let command = Signal::derive(move || {
         let organisation = organisation.get()?;
         let user = UserId(parse_id(&new_member.get())?);
@@ -45,28 +47,57 @@ pub fn OrganisationPage() -> impl IntoView {
         })
     });
 
+    // The resource last shown on this page, to tell a loss of access apart from
+    // a resource that was never visible.
+    let shown = StoredValue::new(None::<OrganisationId>);
     signed_in_page(move |signed_in| match organisation.get() {
-        Some(id) => organisation_view(signed_in, id, new_member, new_role, notice, command),
+        Some(id) => organisation_view(
+            signed_in,
+            id,
+            PageState {
+                new_member,
+                new_role,
+                notice,
+                command,
+                upload,
+                shown,
+            },
+        ),
         None => view! { <NotVisible what="organisation"/> }.into_any(),
     })
 }
 
-fn organisation_view(
-    signed_in: SignedIn,
-    id: OrganisationId,
+/// What the page keeps across renders: the forms' state, and what it last showed.
+#[derive(Clone, Copy)]
+struct PageState {
     new_member: RwSignal<String>,
     new_role: RwSignal<String>,
     notice: RwSignal<Option<(bool, String)>>,
     command: Signal<Option<Command>>,
-) -> AnyView {
+    upload: UploadState,
+    shown: StoredValue<Option<OrganisationId>>,
+}
+
+fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) -> AnyView {
+    let PageState {
+        new_member,
+        new_role,
+        notice,
+        command,
+        upload,
+        shown,
+    } = state;
     let world = signed_in.world.clone();
     let me = signed_in.me.id;
     let Some(vis) = Visibility::of(&world, me) else {
-        return view! { <NotVisible what="organisation"/> }.into_any();
+        return view! { <NotVisible what="organisation" lost=shown.get_value() == Some(id)/> }
+            .into_any();
     };
     let Some(org) = world.organisation(id).filter(|_| vis.organisation(id)) else {
-        return view! { <NotVisible what="organisation"/> }.into_any();
+        return view! { <NotVisible what="organisation" lost=shown.get_value() == Some(id)/> }
+            .into_any();
     };
+    shown.set_value(Some(id));
     let resource = Resource::Organisation(id);
 
     let members = world
@@ -223,6 +254,10 @@ fn organisation_view(
             <section class="panel wide" aria-labelledby="docs-heading" data-testid="documents">
                 <h2 id="docs-heading">"Documents"</h2>
                 <div class="boxes">{boxes}</div>
+            </section>
+            <section class="panel wide" aria-labelledby="upload-heading" data-testid="upload">
+                <h2 id="upload-heading">"Upload a document"</h2>
+                <UploadForm organisation=id state=upload/>
             </section>
             <section class="panel wide" aria-labelledby="actions-heading" data-testid="org-actions">
                 <h2 id="actions-heading">"What you may do here"</h2>

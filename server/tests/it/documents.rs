@@ -186,3 +186,53 @@ fn invoices_upload_download_and_flow_through_connection_keys() {
         401
     );
 }
+
+#[test]
+fn demo_documents_are_real_files_the_reader_reads() {
+    let data = tempfile::tempdir().expect("a temp dir");
+    let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);
+    let addr = server.addr.clone();
+    let world = demo_world();
+    let login = json!({ "email": "owner@bakerybv.example", "password": DEMO_PASSWORD }).to_string();
+    let (status, cookie, _) = exchange(
+        &addr,
+        "POST",
+        "/api/session",
+        &[("Content-Type", "application/json".into())],
+        login.as_bytes(),
+    );
+    assert_eq!(status, 200);
+    let session = [("Cookie", cookie)];
+    let owner = world
+        .user_by_email("owner@bakerybv.example")
+        .expect("the Bakery BV owner");
+    let mut read = 0;
+    for organisation in world
+        .organisations()
+        .filter(|o| o.environment == owner.environment)
+    {
+        for document in world.documents_of(organisation.id) {
+            let doc = world.document(document).expect("a document");
+            let (status, _, bytes) = exchange(
+                &addr,
+                "GET",
+                &format!("/api/documents/{}/content", document.0),
+                &session,
+                b"",
+            );
+            assert_eq!(status, 200, "the bytes of {}", doc.name);
+            assert_eq!(preflight_core::Sha256::of(&bytes), doc.sha256);
+            // The world's summary is what reading the stored file says.
+            if let Some(summary) = &doc.summary {
+                let document = preflight_core::peppol::read_document(&bytes).expect("UBL");
+                assert_eq!(
+                    &preflight_core::peppol::doc_summary(&document),
+                    summary.as_ref()
+                );
+                assert!(document.findings.is_empty(), "{:?}", document.findings);
+                read += 1;
+            }
+        }
+    }
+    assert!(read >= 3, "the owner's invoices were read ({read})");
+}

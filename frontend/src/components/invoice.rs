@@ -1,0 +1,157 @@
+//! An invoice as its file says it: read in the browser by the same UBL reader the
+//! server uses, from the stored bytes.
+
+use leptos::prelude::*;
+use preflight_core::peppol::{read_document, DocumentKind, Party, UblDocument};
+use preflight_core::DocumentId;
+use rust_decimal::Decimal;
+
+use crate::session::use_session;
+
+fn money(amount: Decimal, currency: &str) -> String {
+    format!("{:.2} {currency}", amount.round_dp(2))
+}
+
+fn party_view(role: &'static str, party: &Party) -> impl IntoView {
+    let endpoint = party
+        .endpoint
+        .as_ref()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "no Peppol address".to_string());
+    let testid = format!("invoice-{}", role.to_lowercase());
+    view! {
+        <div class="party">
+            <dt>{role}</dt>
+            <dd data-testid=testid>{party.name.clone()}</dd>
+            <dd class="hint"><code>{endpoint}</code></dd>
+        </div>
+    }
+}
+
+/// The whole invoice: parties, dates, lines, totals, and the rules it breaks.
+fn invoice_view(document: &UblDocument) -> AnyView {
+    let currency = document.currency.clone();
+    let kind = match document.kind {
+        DocumentKind::Invoice => "Invoice",
+        DocumentKind::CreditNote => "Credit note",
+    };
+    let lines = document
+        .lines
+        .iter()
+        .map(|line| {
+            let description = match &line.description {
+                Some(description) if description != &line.name => {
+                    format!("{}: {description}", line.name)
+                }
+                _ => line.name.clone(),
+            };
+            view! {
+                <tr data-testid="invoice-line">
+                    <td>{line.id.clone()}</td>
+                    <td>{description}</td>
+                    <td class="num">{line.quantity.normalize().to_string()} " " <abbr title="unit code">{line.unit_code.clone()}</abbr></td>
+                    <td class="num">{money(line.unit_price, &currency)}</td>
+                    <td class="num">{money(line.amount, &currency)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let totals = &document.totals;
+    let mut rows = vec![("Lines", totals.line_extension, "")];
+    if !totals.allowance_total.is_zero() {
+        rows.push(("Allowances", -totals.allowance_total, ""));
+    }
+    if !totals.charge_total.is_zero() {
+        rows.push(("Charges", totals.charge_total, ""));
+    }
+    rows.push(("Excluding tax", totals.tax_exclusive, ""));
+    rows.push(("Tax", document.tax_total, ""));
+    rows.push(("Including tax", totals.tax_inclusive, ""));
+    if !totals.prepaid.is_zero() {
+        rows.push(("Prepaid", -totals.prepaid, ""));
+    }
+    if !totals.payable_rounding.is_zero() {
+        rows.push(("Rounding", totals.payable_rounding, ""));
+    }
+    rows.push(("Payable", totals.payable, "invoice-payable"));
+    let totals_view = rows
+        .into_iter()
+        .map(|(label, amount, testid)| {
+            let class = if testid.is_empty() { "" } else { "total" };
+            view! {
+                <div class=class>
+                    <dt>{label}</dt>
+                    <dd class="num" data-testid=testid>{money(amount, &currency)}</dd>
+                </div>
+            }
+        })
+        .collect_view();
+    let findings = if document.findings.is_empty() {
+        view! { <p class="notice success" data-testid="invoice-adds-up">"The figures add up."</p> }
+            .into_any()
+    } else {
+        let items = document
+            .findings
+            .iter()
+            .map(|f| view! { <li><strong>{f.rule.clone()}</strong> ": " {f.message.clone()}</li> })
+            .collect_view();
+        view! {
+            <div class="notice warning" data-testid="invoice-findings">
+                <p>"Kept, but its figures do not add up:"</p>
+                <ul>{items}</ul>
+            </div>
+        }
+        .into_any()
+    };
+    let due = document
+        .due_date
+        .map_or_else(|| "not stated".to_string(), |d| d.to_string());
+    view! {
+        <dl class="fields" data-testid="invoice-fields">
+            <div><dt>"Kind"</dt><dd data-testid="invoice-kind">{kind}</dd></div>
+            <div><dt>"Number"</dt><dd data-testid="invoice-number">{document.number.clone()}</dd></div>
+            <div><dt>"Issued"</dt><dd>{document.issue_date.to_string()}</dd></div>
+            <div><dt>"Due"</dt><dd>{due}</dd></div>
+            {party_view("Supplier", &document.supplier)}
+            {party_view("Customer", &document.customer)}
+        </dl>
+        <div class="table-scroll">
+            <table class="lines" data-testid="invoice-lines">
+                <caption class="visually-hidden">"Invoice lines"</caption>
+                <thead>
+                    <tr><th scope="col">"#"</th><th scope="col">"Item"</th><th scope="col" class="num">"Quantity"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Amount"</th></tr>
+                </thead>
+                <tbody>{lines}</tbody>
+            </table>
+        </div>
+        <dl class="totals" data-testid="invoice-totals">{totals_view}</dl>
+        {findings}
+    }
+    .into_any()
+}
+
+/// Fetches a document's bytes and shows them as an invoice when they are one.
+#[component]
+pub fn InvoiceContent(document: DocumentId) -> impl IntoView {
+    let session = use_session();
+    let content = LocalResource::new(move || session.document_content(document));
+    move || match content.get() {
+        None => view! { <p class="loading" data-testid="invoice-loading">"Reading the file…"</p> }
+            .into_any(),
+        Some(Err(error)) => view! {
+            <p class="error" role="alert" data-testid="invoice-error">
+                "Could not fetch the file: " {error.message()}
+            </p>
+        }
+        .into_any(),
+        Some(Ok(bytes)) => match read_document(&bytes) {
+            Ok(document) => invoice_view(&document),
+            Err(error) => view! {
+                <p class="hint" data-testid="invoice-unreadable">
+                    "This file is not an invoice the platform can read (" {error.to_string()} ")."
+                </p>
+            }
+            .into_any(),
+        },
+    }
+}
