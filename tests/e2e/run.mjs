@@ -8,7 +8,8 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +19,25 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const SERVER_BIN = resolve(process.env.PREFLIGHT_SERVER_BIN ?? join(ROOT, 'target/debug/preflight-server'));
 const DIST = resolve(process.env.PREFLIGHT_DIST ?? join(ROOT, 'frontend/dist'));
 const SCREENSHOTS = join(ROOT, 'target/screenshots');
+const DEMO = resolve(process.env.PREFLIGHT_DEMO ?? join(ROOT, 'target/demo'));
+
+/** A plain static file server over `dir`: no preflight-server, no fallback route. */
+async function startStaticServer(dir) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
+    const file = join(dir, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(dir) || !existsSync(file)) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    const type = types[Object.keys(types).find((ext) => file.endsWith(ext))] ?? 'application/octet-stream';
+    response.writeHead(200, { 'content-type': type }).end(readFileSync(file));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { baseUrl: `http://127.0.0.1:${server.address().port}`, stop: () => new Promise((done) => server.close(done)) };
+}
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -458,6 +478,51 @@ const tests = [
     await screenshot(page, 'offline-imported');
     await page.getByTestId('sign-out').click();
     await page.getByTestId('login-form').waitFor();
+  }],
+
+  ['offline demo: ?demo starts it; a save from an older version is reset with a message', async ({ page, server }) => {
+    await page.goto(`${server.baseUrl}/login`);
+    await page.evaluate(() => {
+      localStorage.setItem('preflight.offline-demo', JSON.stringify({ format: 'preflight-offline-demo', version: 0, steps: [] }));
+    });
+    await page.goto(`${server.baseUrl}/?demo`);
+    await page.getByTestId('demo-bar').waitFor({ timeout: 15_000 });
+    const banner = await page.getByTestId('banner').innerText();
+    assert(/older version/.test(banner) && /reset/.test(banner), `the banner explains: ${banner}`);
+    assert((await page.getByTestId('demo-steps').innerText()).includes('0 change'), 'a fresh demo');
+    await screenshot(page, 'offline-reset-old-version');
+  }],
+
+  ['the static offline demo (cargo xtask demo) runs from a plain file server and keeps its state', async ({ page }) => {
+    assert(existsSync(join(DEMO, 'index.html')), `the offline demo is built in ${DEMO}`);
+    const demo = await startStaticServer(DEMO);
+    try {
+      const requests = [];
+      page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+      await page.goto(`${demo.baseUrl}/`);
+      await page.getByTestId('demo-bar').waitFor({ timeout: 15_000 });
+      await page.getByTestId('dashboard-title').waitFor();
+      const owner = page.getByTestId('act-as').locator('option', { hasText: 'Administrator of a client of Acme' }).first();
+      await page.getByTestId('act-as').selectOption(await owner.getAttribute('value'));
+      await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
+      const finance = page.getByTestId('member-user').locator('option', { hasText: 'finance@bakerybv' });
+      await page.getByTestId('member-user').selectOption(await finance.getAttribute('value'));
+      await page.getByTestId('preview-allowed').waitFor();
+      await page.getByTestId('submit-command').click();
+      await page.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor();
+      const members = await page.getByTestId('member').count();
+      await page.goto(`${demo.baseUrl}/`);
+      await page.getByTestId('demo-bar').waitFor({ timeout: 15_000 });
+      assert((await page.getByTestId('demo-steps').innerText()).includes('1 change'), 'the change survived the reload');
+      await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
+      await page.getByTestId('organisation-name').waitFor();
+      assertEqual(await page.getByTestId('member').count(), members, 'the new member is still there');
+      assert(!requests.some((path) => path.startsWith('/api/')), `no API calls: ${requests.filter((p) => p.startsWith('/api/'))}`);
+      assertEqual(await page.getByTestId('sign-out').count(), 0, 'nothing to sign out of');
+      await screenshot(page, 'static-demo-organisation');
+    } finally {
+      await demo.stop();
+    }
   }],
 
   ['pages at phone width: organisation and document with a live preview', async ({ page, server }) => {

@@ -25,11 +25,18 @@ const DIST_DIR: &str = "frontend/dist";
 /// Debian's Chromium, driven by playwright-core in the end-to-end tests.
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// Where `cargo xtask demo` puts the offline demo: static files, no server.
+const DEMO_DIR: &str = "target/demo";
+
+/// The marker that makes the web app start as the offline demo.
+const OFFLINE_MARKER: &str = r#"<meta name="preflight-offline" content="true" />"#;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
   run     install what is missing, build the web app, start the server on http://127.0.0.1:8080
+  demo    build the offline demo (the whole app, no server) as static files into target/demo/
   test    install what the tests need, then run every check CI runs (stops at the first failure)
 ";
 
@@ -39,6 +46,9 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("run") => run(&workspace),
         Some("test") => test(&workspace),
+        Some("demo") => demo(&workspace),
+        // Used by `test`: the offline demo from an existing build.
+        Some("package-demo") => package_demo(&workspace).map(drop),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -77,6 +87,65 @@ fn run(workspace: &Workspace) -> Result<(), String> {
         "--static",
         DIST_DIR,
     ]))
+}
+
+/// `cargo xtask demo`.
+fn demo(workspace: &Workspace) -> Result<(), String> {
+    workspace.ensure_wasm_target()?;
+    workspace.ensure_wasm_bindgen()?;
+    workspace.ensure_trunk()?;
+    workspace.ensure_node_modules()?;
+    step("build the web app");
+    workspace.run(workspace.command("trunk").args(["build", "--release"]))?;
+    step("make it the offline demo");
+    let out = package_demo(workspace)?;
+    println!(
+        "the offline demo is in {}: serve that folder with any static file server, e.g.\n  \
+         python3 -m http.server -d {DEMO_DIR} 8000   and open http://127.0.0.1:8000/",
+        out.display()
+    );
+    Ok(())
+}
+
+/// Copies the built web app to [`DEMO_DIR`] and marks its `index.html` so that it
+/// starts as the offline demo. The same build serves both: no second compile.
+fn package_demo(workspace: &Workspace) -> Result<PathBuf, String> {
+    let dist = workspace.root.join(DIST_DIR);
+    let out = workspace.root.join(DEMO_DIR);
+    if out.exists() {
+        fs::remove_dir_all(&out).map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+    }
+    copy_dir(&dist, &out)?;
+    let index = out.join("index.html");
+    let html = fs::read_to_string(&index).map_err(|e| {
+        format!(
+            "cannot read {} (was the web app built?): {e}",
+            index.display()
+        )
+    })?;
+    let marked = html.replacen("<head>", &format!("<head>\n    {OFFLINE_MARKER}"), 1);
+    if marked == html {
+        return Err(format!("{} has no <head> to mark", index.display()));
+    }
+    fs::write(&index, marked).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    ok(&format!("offline demo in {}", out.display()));
+    Ok(out)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .map_err(|e| format!("cannot copy to {}: {e}", target.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// `cargo xtask test`.
@@ -141,6 +210,12 @@ fn test(workspace: &Workspace) -> Result<(), String> {
     let mut trunk = workspace.command("trunk");
     trunk.args(["build", "--release"]);
     checks.push(("trunk build --release", trunk));
+    let mut package = workspace.cargo(&["xtask", "package-demo"]);
+    package.env_remove("CARGO_TARGET_DIR");
+    checks.push((
+        "cargo xtask package-demo (the offline demo, from that build)",
+        package,
+    ));
     checks.push((
         "cargo build -p preflight-server",
         workspace.cargo(&["build", "-p", "preflight-server"]),
@@ -149,7 +224,8 @@ fn test(workspace: &Workspace) -> Result<(), String> {
     end_to_end
         .arg("tests/e2e/run.mjs")
         .env("PREFLIGHT_SERVER_BIN", &server_binary)
-        .env("PREFLIGHT_DIST", &dist);
+        .env("PREFLIGHT_DIST", &dist)
+        .env("PREFLIGHT_DEMO", workspace.root.join(DEMO_DIR));
     checks.push(("node tests/e2e/run.mjs (browser end-to-end)", end_to_end));
 
     let names: Vec<&str> = checks.iter().map(|(name, _)| *name).collect();

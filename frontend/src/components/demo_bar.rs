@@ -117,6 +117,7 @@ pub fn DemoBar() -> impl IntoView {
                     format!("Runs in your browser; nothing is sent anywhere. {steps} change(s) since the seed.")
                 }}
             </span>
+            <span class="act-as">
             <label for="act-as">"Acting as"</label>
             <select
                 id="act-as"
@@ -137,6 +138,7 @@ pub fn DemoBar() -> impl IntoView {
                     </optgroup>
                 }).collect_view()}
             </select>
+            </span>
             <button type="button" class="ghost" data-testid="demo-export" on:click=move |_| {
                 let result = session
                     .export_offline()

@@ -178,7 +178,7 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
     let add_member = if manage.allowed {
         let candidates = world
             .users()
-            .filter(|user| vis.user(user.id))
+            .filter(|user| vis.user(user.id) && world.membership(user.id, id).is_none())
             .map(|user| {
                 let value = user.id.to_string();
                 let label = format!("{} ({})", user.name, user.email);
