@@ -91,8 +91,21 @@ pub enum Refusal {
     Refused(CommandError),
     /// Executing it now would have another outcome than the one the user was
     /// shown: this is that outcome (DOMAIN §8, never a silent difference).
-    #[error("the state changed since the preview was computed")]
-    Outdated(Outcome),
+    #[error("{}", outdated_message(.refused.as_ref()))]
+    Outdated {
+        now: Outcome,
+        /// Why executing it now is refused, when it is.
+        refused: Option<CommandError>,
+    },
+}
+
+fn outdated_message(refused: Option<&CommandError>) -> String {
+    match refused {
+        Some(error) => {
+            format!("the outcome differs from your preview: now it is refused ({error})")
+        }
+        None => "the state changed since the preview was computed".to_string(),
+    }
 }
 
 /// The outcome of `shown` restricted to what the acting user may see: what that
@@ -123,7 +136,10 @@ pub fn execute_as_previewed(
     let shown = preview(world, actor, command, ctx);
     let now = visible_outcome(world, actor, &shown);
     if now != *expected {
-        return Err(Refusal::Outdated(now));
+        return Err(Refusal::Outdated {
+            now,
+            refused: shown.error,
+        });
     }
     match shown.error {
         Some(error) => Err(Refusal::Refused(error)),

@@ -83,6 +83,9 @@ pub struct Projection {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Accepted {
     pub version: u64,
+    /// A secret shown once (a connection key, an invitation's secret).
+    #[serde(default)]
+    pub secret: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -243,6 +246,58 @@ pub async fn upload(
     let request = Request::post(&url)
         .header("content-type", "application/octet-stream")
         .body(body)
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    read_json(send(request).await?).await
+}
+
+/// One entry of an environment's audit log (`GET /api/audit`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AuditEntry {
+    pub at: preflight_core::Timestamp,
+    pub actor: preflight_core::Actor,
+    pub command: Command,
+    /// `accepted` or `refused`.
+    pub outcome: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub version: Option<u64>,
+}
+
+/// The caller's environment's audit log, newest first (Administrators only).
+pub async fn audit(outcome: Option<&str>) -> Result<Vec<AuditEntry>, ApiError> {
+    let path = match outcome {
+        Some(outcome) => format!("/api/audit?limit=200&outcome={outcome}"),
+        None => "/api/audit?limit=200".to_string(),
+    };
+    get_json(&path).await
+}
+
+#[derive(Serialize)]
+struct SignupBody<'a> {
+    environment_name: &'a str,
+    name: &'a str,
+    email: &'a str,
+    password: &'a str,
+}
+
+/// Creates an environment whose first user (the caller) is its Administrator,
+/// and signs them in.
+pub async fn sign_up(
+    environment_name: &str,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> Result<Me, ApiError> {
+    let request = Request::post("/api/signup")
+        .json(&SignupBody {
+            environment_name,
+            name,
+            email,
+            password,
+        })
         .map_err(|error| ApiError::Decode(error.to_string()))?;
     read_json(send(request).await?).await
 }

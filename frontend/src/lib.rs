@@ -17,12 +17,19 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
 use crate::components::demo_bar::DemoBar;
+use crate::pages::audit::AuditPage;
 use crate::pages::dashboard::Dashboard;
 use crate::pages::document::DocumentPage;
+use crate::pages::explorer::ExplorerPage;
+use crate::pages::groups::GroupsPage;
 use crate::pages::landing::Landing;
 use crate::pages::login::Login;
 use crate::pages::not_found::NotFound;
 use crate::pages::organisation::OrganisationPage;
+use crate::pages::partners::PartnersPage;
+use crate::pages::signup::SignUp;
+use crate::pages::tasks::TasksPage;
+use crate::pages::users::UsersPage;
 use crate::session::{use_session, Live, Session, SessionState};
 
 /// Whether the screen follows the server's changes as they happen.
@@ -45,12 +52,14 @@ fn live_indicator(live: Live, offline: bool) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::provide();
+    crate::components::action_form::Forms::provide();
     // The demo bar stays mounted while the demo runs (its messages survive changes).
     let offline = Memo::new(move |_| session.signed_in().is_some_and(|s| s.offline));
     view! {
         <Router>
             <div class="shell" data-testid="app-shell">
                 <TopBar/>
+                <Nav/>
                 <Banner/>
                 {move || offline.get().then(|| view! { <DemoBar/> })}
                 <main id="main" class="content">
@@ -59,6 +68,13 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=Login/>
                         <Route path=path!("/organisations/:id") view=OrganisationPage/>
                         <Route path=path!("/documents/:id") view=DocumentPage/>
+                        <Route path=path!("/users") view=UsersPage/>
+                        <Route path=path!("/partners") view=PartnersPage/>
+                        <Route path=path!("/groups") view=GroupsPage/>
+                        <Route path=path!("/tasks") view=TasksPage/>
+                        <Route path=path!("/audit") view=AuditPage/>
+                        <Route path=path!("/explorer") view=ExplorerPage/>
+                        <Route path=path!("/signup") view=SignUp/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -80,6 +96,28 @@ fn Home() -> impl IntoView {
         }
         .into_any(),
         _ => view! { <Landing/> }.into_any(),
+    }
+}
+
+/// The sections of the app, for a signed-in user.
+#[component]
+fn Nav() -> impl IntoView {
+    let session = use_session();
+    let signed_in = Memo::new(move |_| session.signed_in().is_some());
+    move || {
+        signed_in.get().then(|| {
+            view! {
+                <nav class="nav" aria-label="Sections" data-testid="nav">
+                    <A href="/" exact=true>"Dashboard"</A>
+                    <A href="/users">"Users"</A>
+                    <A href="/partners">"Partners"</A>
+                    <A href="/groups">"Groups"</A>
+                    <A href="/tasks">"Tasks"</A>
+                    <A href="/explorer">"Access explorer"</A>
+                    <A href="/audit">"Audit log"</A>
+                </nav>
+            }
+        })
     }
 }
 

@@ -296,6 +296,38 @@ impl Offline {
         &self.logins
     }
 
+    /// The commands accepted since the seed that concern the acting user's
+    /// environment (made by its users, or by Support or the network for it),
+    /// newest first, as the server's audit log lists them. Administrators only,
+    /// as on the server.
+    pub fn audit(&self) -> Result<Vec<crate::api::AuditEntry>, String> {
+        let me = self.world.user(self.acting).ok_or("no acting user")?;
+        if me.role != preflight_core::EnvRole::Administrator {
+            return Err("only Administrators read their environment's log".into());
+        }
+        Ok(self
+            .steps
+            .iter()
+            .rev()
+            .filter(|step| match &step.actor {
+                Actor::User { id } => self
+                    .world
+                    .user(*id)
+                    .is_some_and(|u| u.environment == me.environment),
+                _ => false,
+            })
+            .map(|step| crate::api::AuditEntry {
+                at: step.context.now,
+                actor: step.actor.clone(),
+                command: step.command.clone(),
+                outcome: "accepted".into(),
+                code: None,
+                message: None,
+                version: None,
+            })
+            .collect())
+    }
+
     /// Commands accepted since the seed.
     pub fn n_steps(&self) -> usize {
         self.steps.len()

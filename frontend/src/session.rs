@@ -132,10 +132,10 @@ fn demo_error(error: DemoError) -> ApiError {
             code: error.code().to_string(),
             message: error.to_string(),
         },
-        DemoError::Refused(Refusal::Outdated(_)) => ApiError::Server {
+        DemoError::Refused(refusal @ Refusal::Outdated { .. }) => ApiError::Server {
             status: 409,
             code: "preview_outdated".to_string(),
-            message: "the state changed since the preview was computed".to_string(),
+            message: refusal.to_string(),
         },
         DemoError::Unreadable { code, message } => ApiError::Server {
             status: 422,
@@ -255,12 +255,13 @@ impl Session {
 
     /// Sends a command with the outcome its preview showed; refused with
     /// `preview_outdated` when executing it now would give another outcome.
-    /// Returns the world's version after it.
+    /// Returns the world's version after it, and a secret shown once (a
+    /// connection key, an invitation), which only the server issues.
     pub async fn submit(
         self,
         command: &Command,
         expected: Option<&Outcome>,
-    ) -> Result<u64, ApiError> {
+    ) -> Result<api::Accepted, ApiError> {
         if self.is_offline() {
             let context = offline::fresh_context(now(), random_u128);
             let result = self
@@ -280,9 +281,45 @@ impl Session {
             };
             self.save_offline();
             self.show_offline();
-            return Ok(version);
+            return Ok(api::Accepted {
+                version,
+                secret: None,
+            });
         }
-        Ok(api::submit(command, expected).await?.version)
+        api::submit(command, expected).await
+    }
+
+    /// The audit log of the user's environment, newest first.
+    pub async fn audit(self) -> Result<Vec<api::AuditEntry>, ApiError> {
+        if self.is_offline() {
+            return match self.with_offline(Offline::audit) {
+                Some(Ok(entries)) => Ok(entries),
+                Some(Err(message)) => Err(ApiError::Server {
+                    status: 403,
+                    code: "not_permitted".into(),
+                    message,
+                }),
+                None => Ok(Vec::new()),
+            };
+        }
+        api::audit(None).await
+    }
+
+    /// Signs up a new environment and signs its Administrator in.
+    pub async fn sign_up(
+        self,
+        environment_name: &str,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<(), ApiError> {
+        let me = api::sign_up(environment_name, name, email, password).await?;
+        let state = self.state_for(me).await;
+        if let SessionState::Failed(error) = state {
+            return Err(error);
+        }
+        self.enter(state);
+        Ok(())
     }
 
     /// The bytes of a document the user may view.

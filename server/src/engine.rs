@@ -45,7 +45,11 @@ pub enum EngineError {
     Refused(#[from] CommandError),
     /// The outcome the user was shown is no longer what executing would do.
     #[error("the state changed since the preview was computed")]
-    PreviewOutdated { now: Box<Outcome> },
+    PreviewOutdated {
+        now: Box<Outcome>,
+        /// Why executing it now is refused, when it is.
+        refused: Option<CommandError>,
+    },
     #[error("the event log could not be written: {0}")]
     Store(#[from] StoreError),
     #[error("the server is shutting down")]
@@ -195,7 +199,10 @@ impl Writer {
             )
             .map_err(|refusal| match refusal {
                 Refusal::Refused(error) => EngineError::Refused(error),
-                Refusal::Outdated(now) => EngineError::PreviewOutdated { now: Box::new(now) },
+                Refusal::Outdated { now, refused } => EngineError::PreviewOutdated {
+                    now: Box::new(now),
+                    refused,
+                },
             });
             let outcome = match &decided {
                 Ok(events) => {

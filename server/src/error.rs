@@ -38,8 +38,8 @@ pub enum AppError {
     Unreadable { code: &'static str, message: String },
     #[error(transparent)]
     Refused(#[from] CommandError),
-    #[error("the state changed since your preview; look at the new preview and confirm again")]
-    PreviewOutdated(Box<Outcome>),
+    #[error("{}", outdated_message(.1.as_ref()))]
+    PreviewOutdated(Box<Outcome>, Option<CommandError>),
     #[error("too many failed attempts; try again in {0} seconds")]
     Throttled(u64),
     #[error("the email or the password is wrong")]
@@ -58,7 +58,9 @@ impl From<EngineError> for AppError {
     fn from(error: EngineError) -> Self {
         match error {
             EngineError::Refused(e) => AppError::Refused(e),
-            EngineError::PreviewOutdated { now } => AppError::PreviewOutdated(now),
+            EngineError::PreviewOutdated { now, refused } => {
+                AppError::PreviewOutdated(now, refused)
+            }
             EngineError::Store(e) => AppError::Store(e),
             EngineError::Busy => AppError::Busy,
             EngineError::Stopped => AppError::Internal("the writer stopped".into()),
@@ -88,7 +90,7 @@ impl AppError {
             AppError::TooLarge => "too_large",
             AppError::Unreadable { code, .. } => code,
             AppError::Refused(e) => e.code(),
-            AppError::PreviewOutdated(_) => "preview_outdated",
+            AppError::PreviewOutdated(..) => "preview_outdated",
             AppError::Throttled(_) => "too_many_attempts",
             AppError::WrongCredentials => "wrong_credentials",
             AppError::Busy => "busy",
@@ -105,7 +107,7 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::PreviewOutdated(_) => StatusCode::CONFLICT,
+            AppError::PreviewOutdated(..) => StatusCode::CONFLICT,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Refused(e) => match e {
@@ -152,7 +154,7 @@ impl IntoResponse for AppError {
             self.to_string()
         };
         let outcome = match &self {
-            AppError::PreviewOutdated(now) => Some((**now).clone()),
+            AppError::PreviewOutdated(now, _) => Some((**now).clone()),
             _ => None,
         };
         let body = ErrorBody {
@@ -180,5 +182,15 @@ where
             Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge),
             Err(rejection) => Err(AppError::BadJson(rejection.body_text())),
         }
+    }
+}
+
+fn outdated_message(refused: Option<&CommandError>) -> String {
+    match refused {
+        Some(error) => format!(
+            "the outcome differs from your preview: executing it now is refused ({error}); nothing changed"
+        ),
+        None => "the state changed since your preview; look at the new preview and confirm again"
+            .to_string(),
     }
 }

@@ -296,16 +296,16 @@ const tests = [
     await page.getByTestId('share-kind').selectOption('group');
     await page.getByTestId('share-grantee').selectOption({ label: 'Finance team Bakery BV' });
     await page.getByTestId('share-level').selectOption('View');
-    await page.getByTestId('preview-allowed').waitFor();
-    const gain = page.getByTestId('preview-change').filter({ hasText: financeName });
+    await page.getByTestId('share').getByTestId('preview-allowed').waitFor();
+    const gain = page.getByTestId('share').getByTestId('preview-change').filter({ hasText: financeName });
     await gain.waitFor();
     const gainText = await gain.innerText();
     assert(/gains/.test(gainText) && /View/.test(gainText), `preview says ${financeName} gains View: ${gainText}`);
     assert(/Finance team Bakery BV/.test(gainText), `the reason names the group: ${gainText}`);
     await screenshot(page, 'document-share-preview');
 
-    await page.getByTestId('submit-command').click();
-    await page.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('share').getByTestId('submit-command').click();
+    await page.getByTestId('share').getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
     await page.getByTestId('viewer').filter({ hasText: financeName }).waitFor();
     await screenshot(page, 'document-shared');
     await signOut(page);
@@ -350,7 +350,7 @@ const tests = [
       await tab.getByTestId('share-kind').selectOption('group');
       await tab.getByTestId('share-grantee').selectOption({ label: 'Finance team Bakery BV' });
       await tab.getByTestId('share-level').selectOption('Edit');
-      await tab.getByTestId('preview-allowed').waitFor();
+      await tab.getByTestId('share').getByTestId('preview-allowed').waitFor();
     };
     await shareWithFinanceTeam(page);
 
@@ -358,14 +358,14 @@ const tests = [
     const other = await page.context().newPage();
     await other.goto(documentUrl);
     await shareWithFinanceTeam(other);
-    await other.getByTestId('submit-command').click();
-    await other.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
+    await other.getByTestId('share').getByTestId('submit-command').click();
+    await other.getByTestId('share').getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
     await other.close();
 
     // The first tab still shows the old preview; the server refuses it.
-    await page.getByTestId('submit-command').click();
-    await page.getByTestId('command-notice').filter({ hasText: 'outcome changed' }).waitFor({ timeout: 15_000 });
-    await page.getByTestId('preview-denied').waitFor();
+    await page.getByTestId('share').getByTestId('submit-command').click();
+    await page.getByTestId('share').getByTestId('command-notice').filter({ hasText: 'outcome changed' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('share').getByTestId('preview-denied').waitFor();
     await screenshot(page, 'document-preview-outdated');
   }],
 
@@ -397,7 +397,7 @@ const tests = [
     // A real example from the specification's authors.
     await page.getByTestId('upload-file').setInputFiles(join(ROOT, 'core/tests/fixtures/peppol/base-example.xml'));
     await page.getByTestId('upload-read').waitFor();
-    await page.getByTestId('preview-allowed').waitFor();
+    await page.getByTestId('upload').getByTestId('preview-allowed').waitFor();
     await screenshot(page, 'organisation-upload-preview');
     await page.getByTestId('upload-submit').click();
     await page.getByTestId('upload-notice').filter({ hasText: 'Uploaded' }).waitFor({ timeout: 15_000 });
@@ -423,9 +423,9 @@ const tests = [
     await other.goto(page.url());
     await other.getByTestId('share-kind').selectOption('group');
     await other.getByTestId('share-grantee').selectOption({ label: 'Finance team Bakery BV' });
-    await other.getByTestId('preview-allowed').waitFor();
-    await other.getByTestId('submit-command').click();
-    await other.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
+    await other.getByTestId('share').getByTestId('preview-allowed').waitFor();
+    await other.getByTestId('share').getByTestId('submit-command').click();
+    await other.getByTestId('share').getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
     await other.close();
     await page.getByTestId('viewer').filter({ hasText: financeName }).waitFor({ timeout: 10_000 });
     await screenshot(page, 'document-live-update');
@@ -449,9 +449,9 @@ const tests = [
     const documentUrl = page.url();
     await page.getByTestId('share-kind').selectOption('group');
     await page.getByTestId('share-grantee').selectOption({ label: 'Finance team Bakery BV' });
-    await page.getByTestId('preview-allowed').waitFor();
-    await page.getByTestId('submit-command').click();
-    await page.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor();
+    await page.getByTestId('share').getByTestId('preview-allowed').waitFor();
+    await page.getByTestId('share').getByTestId('submit-command').click();
+    await page.getByTestId('share').getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor();
     await page.getByTestId('viewer').filter({ hasText: financeName }).waitFor();
     await screenshot(page, 'offline-document-shared');
 
@@ -507,9 +507,9 @@ const tests = [
       await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
       const finance = page.getByTestId('member-user').locator('option', { hasText: 'finance@bakerybv' });
       await page.getByTestId('member-user').selectOption(await finance.getAttribute('value'));
-      await page.getByTestId('preview-allowed').waitFor();
-      await page.getByTestId('submit-command').click();
-      await page.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor();
+      await page.getByTestId('add-member').getByTestId('preview-allowed').waitFor();
+      await page.getByTestId('add-member').getByTestId('submit-command').click();
+      await page.getByTestId('add-member').getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor();
       const members = await page.getByTestId('member').count();
       await page.goto(`${demo.baseUrl}/`);
       await page.getByTestId('demo-bar').waitFor({ timeout: 15_000 });
@@ -523,6 +523,143 @@ const tests = [
     } finally {
       await demo.stop();
     }
+  }],
+
+  ['every page, as an Administrator, with its previews (screenshots)', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('owner@bakerybv.example');
+    const sections = [
+      ['Users', 'users-title', 'users'],
+      ['Partners', 'partners-title', 'partners'],
+      ['Groups', 'groups-title', 'groups'],
+      ['Tasks', 'tasks-title', 'tasks'],
+      ['Access explorer', 'explorer-title', 'explorer'],
+      ['Audit log', 'audit-title', 'audit'],
+    ];
+    for (const [link, title, name] of sections) {
+      await page.getByTestId('nav').getByRole('link', { name: link, exact: true }).click();
+      await page.getByTestId(title).waitFor();
+      await screenshot(page, `page-${name}`);
+    }
+    // The audit log lists the commands of the environment (the demo's were seeded, not sent).
+    await page.getByTestId('audit-title').waitFor();
+    await page.locator('[data-testid="audit-empty"], [data-testid="audit-entry"]').first().waitFor({ timeout: 15_000 });
+
+    // Users: disabling the finance user is previewed with what they lose.
+    await page.getByTestId('nav').getByRole('link', { name: 'Users', exact: true }).click();
+    const finance = page.getByTestId('disable-user-user').locator('option', { hasText: 'finance@bakerybv' });
+    await page.getByTestId('disable-user-user').selectOption(await finance.getAttribute('value'));
+    await page.getByTestId('action-disable-user').getByTestId('preview-allowed').waitFor();
+    await screenshot(page, 'page-users-disable-preview');
+
+    // The explorer: why may Bob act on Bakery BV, and what can he see?
+    await page.getByTestId('nav').getByRole('link', { name: 'Access explorer', exact: true }).click();
+    const bob = page.getByTestId('explorer-user').locator('option', { hasText: 'bob@acme' });
+    await page.getByTestId('explorer-user').selectOption(await bob.getAttribute('value'));
+    const bakery = page.getByTestId('explorer-resource').locator('option', { hasText: 'Organisation Bakery BV' });
+    await page.getByTestId('explorer-resource').selectOption(await bakery.getAttribute('value'));
+    await page.getByTestId('explorer-decision').first().waitFor();
+    const decisions = await page.getByTestId('explorer-decision').allInnerTexts();
+    assert(decisions.some((d) => /may view/.test(d) && /partnership/.test(d)), `Bob views Bakery BV through the partnership: ${decisions}`);
+    assert(/What Bob Accountant can see: [1-9]/.test(await page.getByTestId('explorer-what-count').innerText()), 'Bob sees documents');
+    await screenshot(page, 'page-explorer-answer');
+    await signOut(page);
+
+    await page.goto(`${server.baseUrl}/signup`);
+    await page.getByTestId('signup-form').waitFor();
+    await screenshot(page, 'page-signup');
+  }],
+
+  ['sign up: a new environment whose first user is its Administrator', async ({ page, server }) => {
+    await page.goto(`${server.baseUrl}/signup`);
+    await page.getByTestId('signup-environment').fill('Globex Labs (independent)');
+    await page.getByTestId('signup-name').fill('Lena Labs');
+    await page.getByTestId('signup-email').fill('lena@globexlabs.example');
+    await page.getByTestId('signup-password').fill('a long enough password');
+    await page.getByTestId('signup-submit').click();
+    await page.getByTestId('dashboard-title').waitFor({ timeout: 15_000 });
+    assertEqual(await page.getByTestId('current-environment').innerText(), 'Globex Labs (independent)', 'signed in to the new environment');
+    await page.getByTestId('nav').getByRole('link', { name: 'Users', exact: true }).click();
+    const row = page.getByTestId('user-row').filter({ hasText: 'lena@globexlabs.example' });
+    assert(/Administrator/.test(await row.innerText()), 'the first user is the Administrator');
+    await signOut(page);
+  }],
+
+  ['a User cannot reach an organisation they are not a member of, by menu or by URL', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('owner@bakerybv.example');
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
+    const bakeryUrl = page.url();
+    await signOut(page);
+    await login.signInAs('carla@acme.example');
+    const listed = await page.getByTestId('dashboard-organisation').allInnerTexts();
+    assert(!listed.some((row) => row.includes('Bakery BV')), `not in the dashboard: ${listed}`);
+    await page.getByTestId('nav').getByRole('link', { name: 'Access explorer', exact: true }).click();
+    const options = await page.getByTestId('explorer-resource').locator('option').allInnerTexts();
+    assert(!options.some((o) => o.includes('Bakery BV')), 'not among the explorer resources');
+    await page.goto(bakeryUrl);
+    await page.getByTestId('not-visible').waitFor({ timeout: 15_000 });
+    await signOut(page);
+  }],
+
+  ['workflow: the accountant delegates an approval to the client, who approves; the trail shows both', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    const ownerName = await (async () => { await login.goto(); return login.demoName('owner@bakerybv.example'); })();
+    await login.signInAs('bob@acme.example');
+    await page.getByTestId('nav').getByRole('link', { name: 'Tasks', exact: true }).click();
+    // Bob's open task on a Bakery BV invoice (the demo starts one per client).
+    const bakeryTask = page.getByTestId('task').filter({ hasText: 'Bakery BV' }).filter({ has: page.getByTestId('delegate-task-form') }).first();
+    const documentName = await bakeryTask.getByRole('link').first().innerText();
+    const owner = bakeryTask.getByTestId('delegate-task-to').locator('option', { hasText: 'owner@bakerybv' });
+    await bakeryTask.getByTestId('delegate-task-to').selectOption(await owner.getAttribute('value'));
+    await bakeryTask.getByTestId('action-delegate-task').getByTestId('preview-allowed').waitFor();
+    await screenshot(page, 'tasks-delegate-preview');
+    await bakeryTask.getByTestId('action-delegate-task').getByTestId('submit-command').click();
+    await page.getByTestId('task').filter({ hasText: documentName }).getByTestId('task-assignee').filter({ hasText: ownerName }).waitFor({ timeout: 15_000 });
+    await signOut(page);
+
+    await login.signInAs('owner@bakerybv.example');
+    await page.getByTestId('nav').getByRole('link', { name: 'Tasks', exact: true }).click();
+    const mine = page.getByTestId('task').filter({ hasText: documentName }).first();
+    await mine.getByTestId('approve-task-comment').fill('Checked against the delivery note');
+    await mine.getByTestId('action-approve-task').getByTestId('preview-allowed').waitFor();
+    await mine.getByTestId('action-approve-task').getByTestId('submit-command').click();
+    const done = page.getByTestId('task').filter({ hasText: documentName }).first();
+    await done.getByTestId('task-status').filter({ hasText: 'Approved' }).waitFor({ timeout: 15_000 });
+    const trail = await done.innerText();
+    assert(/delegated it from Bob Accountant to/.test(trail), `the trail shows the delegation: ${trail}`);
+    assert(/approved: Checked against the delivery note/.test(trail), `the trail shows the approval: ${trail}`);
+    await screenshot(page, 'tasks-approved');
+    await signOut(page);
+  }],
+
+  ['a client Administrator ends the partnership; the preview lists the losses; the accountant loses the page live', async ({ page, server, newContext }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('bob@acme.example');
+    await page.getByTestId('live').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
+    await page.getByTestId('organisation-name').waitFor();
+
+    const ownerContext = await newContext();
+    try {
+      const ownerPage = await ownerContext.newPage();
+      const ownerLogin = new LoginPage(ownerPage, server.baseUrl);
+      await ownerLogin.signInAs('owner@bakerybv.example');
+      await ownerPage.getByTestId('nav').getByRole('link', { name: 'Partners', exact: true }).click();
+      const acme = ownerPage.getByTestId('end-partnership-partnership').locator('option', { hasText: 'Acme Accountants' });
+      await ownerPage.getByTestId('end-partnership-partnership').selectOption(await acme.getAttribute('value'));
+      const preview = ownerPage.getByTestId('action-end-partnership');
+      await preview.getByTestId('preview-allowed').waitFor();
+      const losses = await preview.getByTestId('preview-change').allInnerTexts();
+      assert(losses.some((l) => /Bob Accountant loses/.test(l) && /Bakery BV/.test(l)), `Bob loses Bakery BV: ${losses.slice(0, 3)}`);
+      await screenshot(ownerPage, 'partners-end-preview');
+      await preview.getByTestId('submit-command').click();
+      await preview.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
+    } finally {
+      await ownerContext.close();
+    }
+    await page.getByTestId('access-lost').waitFor({ timeout: 10_000 });
+    await screenshot(page, 'organisation-access-lost-live');
   }],
 
   ['pages at phone width: organisation and document with a live preview', async ({ page, server }) => {
@@ -540,7 +677,7 @@ const tests = [
     await page.getByTestId('add-member-form').waitFor();
     await page.getByTestId('member-user').selectOption({ index: 1 });
     await page.getByTestId('member-role').selectOption('Manager');
-    await page.getByTestId('preview').waitFor();
+    await page.getByTestId('add-member').getByTestId('preview').waitFor();
     await screenshot(page, 'organisation-add-member-preview-phone');
     await signOut(page);
   }],
@@ -572,6 +709,9 @@ async function main() {
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
     });
+    // Other users at the same time need their own cookies: contexts of a second browser.
+    const otherBrowser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    const newContext = () => otherBrowser.newContext({ viewport: { width: 1280, height: 900 } });
     for (const [name, test] of tests) {
       // Each test starts signed out.
       await context.clearCookies();
@@ -590,7 +730,7 @@ async function main() {
       });
       const started = Date.now();
       try {
-        await test({ page, server, allowConsoleError: (pattern) => allowed.push(pattern) });
+        await test({ page, server, newContext, allowConsoleError: (pattern) => allowed.push(pattern) });
         if (problems.length > 0) throw new Error(problems.join('\n'));
         passed += 1;
         console.log(`ok     ${name} (${Date.now() - started} ms)`);
@@ -601,6 +741,7 @@ async function main() {
         mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
       } finally {
+        // (the second browser closes with the process)
         // The offline demo keeps its state in the browser: each test starts without it.
         await page.evaluate(() => localStorage.clear()).catch(() => {});
         await page.close();

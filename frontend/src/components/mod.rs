@@ -1,6 +1,7 @@
 //! Display pieces shared by pages. They take plain data and decide nothing: every
 //! decision they show comes from a `preflight-core` call.
 
+pub mod action_form;
 pub mod demo_bar;
 pub mod invoice;
 pub mod logins_table;

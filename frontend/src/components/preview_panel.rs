@@ -152,17 +152,25 @@ pub fn PreviewedCommand(
             };
             // The notice is set before reloading: the reload renders the page anew.
             match session.submit(&command, Some(&expected)).await {
-                Ok(version) => {
+                Ok(accepted) => {
+                    let secret = accepted.secret.map_or_else(String::new, |secret| {
+                        format!(" Copy it now, it is shown only once: {secret}")
+                    });
                     notice.set(Some((
                         true,
-                        format!("Done. The world is now at version {version}."),
+                        format!(
+                            "Done. The world is now at version {}.{secret}",
+                            accepted.version
+                        ),
                     )));
                 }
                 Err(error) if error.code() == Some("preview_outdated") => {
                     notice.set(Some((
                         false,
-                        "The outcome changed since your preview. Review the new preview and confirm again."
-                            .to_string(),
+                        format!(
+                            "The outcome changed since your preview ({}). Review the new preview and confirm again.",
+                            error.message()
+                        ),
                     )));
                 }
                 Err(error) => {

@@ -7,11 +7,16 @@ use preflight_core::{
     UserId,
 };
 
+use std::sync::Arc;
+
+use crate::components::action_form::{ActionForm, Field};
 use crate::components::invoice::InvoiceContent;
 use crate::components::preview_panel::PreviewedCommand;
 use crate::components::reasons::ReasonList;
 use crate::pages::organisation::parse_id;
+use crate::pages::tasks::{status_text, trail_view};
 use crate::pages::{signed_in_page, NotVisible};
+use crate::pages::{user_name, user_options};
 use crate::session::SignedIn;
 
 /// The state of the share form, kept outside the rendered page.
@@ -200,6 +205,62 @@ fn document_view(
         .into_any()
     };
 
+    // Removing a share: the document's current shares the viewer may see.
+    let shares: Vec<(String, String)> = world
+        .shares_of(id)
+        .iter()
+        .map(|share| {
+            let (value, name) = match share.grantee {
+                Grantee::User(u) => (format!("user:{}", u.0), user_name(&world, u)),
+                Grantee::Group(g) => (
+                    format!("group:{}", g.0),
+                    world
+                        .group(g)
+                        .map_or_else(|| "a group".to_string(), |g| format!("group {}", g.name)),
+                ),
+                Grantee::Organisation(o) => (
+                    format!("organisation:{}", o.0),
+                    world.organisation(o).map_or_else(
+                        || "an organisation".to_string(),
+                        |o| format!("organisation {}", o.name),
+                    ),
+                ),
+            };
+            (value, format!("{name} ({})", share.level))
+        })
+        .collect();
+    let shares_empty = shares.is_empty();
+    let grantee_of = |value: &str| -> Option<Grantee> {
+        let (kind, id) = value.split_once(':')?;
+        let id = parse_id(id)?;
+        Some(match kind {
+            "user" => Grantee::User(UserId(id)),
+            "group" => Grantee::Group(GroupId(id)),
+            _ => Grantee::Organisation(OrganisationId(id)),
+        })
+    };
+    let tasks = world
+        .tasks_of(id)
+        .iter()
+        .filter_map(|t| world.task(*t))
+        .map(|task| {
+            view! {
+                <li data-testid="document-task">
+                    <strong>{status_text(&task.status)}</strong> ", assigned to " {user_name(&world, task.assignee)}
+                    <ul class="plain hint">{trail_view(&world, task)}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    let assignees = user_options(&world, &vis, |u| u.is_active());
+    let is_sales = doc.doc_box == preflight_core::DocBox::InboxOut;
+    let recipients: Vec<String> = world
+        .organisations()
+        .filter(|o| o.id != doc.organisation && o.status == preflight_core::OrgStatus::Active)
+        .map(|o| format!("{} ({})", o.participant_id, o.name))
+        .take(8)
+        .collect();
+
     view! {
         <p class="crumbs">
             <A href="/">"Dashboard"</A> " / "
@@ -228,6 +289,45 @@ fn document_view(
             <section class="panel wide" aria-labelledby="share-heading" data-testid="share">
                 <h2 id="share-heading">"Share"</h2>
                 {share}
+            </section>
+            <section class="panel" aria-labelledby="unshare-heading" data-testid="unshare">
+                <h2 id="unshare-heading">"Remove a share"</h2>
+                {if shares_empty {
+                    view! { <p class="hint">"It is not shared with anyone you can see."</p> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm form=format!("unshare:{id}")
+                            fields=vec![Field::select("grantee", "Shared with", shares)]
+                            make=Arc::new(move |v| Some(Command::UnshareDocument { document: id, grantee: grantee_of(&v.get("grantee")?)? }))
+                            submit_label="Remove share"/>
+                    }.into_any()
+                }}
+            </section>
+            <section class="panel" aria-labelledby="tasks-heading" data-testid="document-tasks">
+                <h2 id="tasks-heading">"Approval"</h2>
+                <ul class="plain">{tasks}</ul>
+                <ActionForm form=format!("start-task:{id}")
+                    fields=vec![Field::select("assignee", "Ask for approval by", assignees), Field::text("note", "Note (optional)", "")]
+                    make=Arc::new(move |v| Some(Command::StartApprovalTask { document: id, assignee: UserId(parse_id(&v.get("assignee")?)?), note: v.get("note") }))
+                    submit_label="Start approval"/>
+            </section>
+            {is_sales.then(|| view! {
+                <section class="panel" aria-labelledby="send-heading" data-testid="send">
+                    <h2 id="send-heading">"Send over Peppol"</h2>
+                    <p class="hint">"Each side's cost bearer pays one transaction credit. Registered on the platform: " {recipients.join(", ")}</p>
+                    <ActionForm form=format!("send-document:{id}")
+                        fields=vec![Field::text("to", "Recipient (scheme:value)", "0208:0100100040")]
+                        make=Arc::new(move |v| Some(Command::SendDocument { document: id, to: v.get("to")?.trim().to_string() }))
+                        submit_label="Send"/>
+                </section>
+            })}
+            <section class="panel" aria-labelledby="delete-heading" data-testid="delete">
+                <h2 id="delete-heading">"Delete"</h2>
+                <p class="hint">"Everyone who sees it loses it; the preview lists them."</p>
+                <ActionForm form=format!("delete-document:{id}")
+                    fields=vec![]
+                    make=Arc::new(move |_| Some(Command::DeleteDocument { document: id }))
+                    submit_label="Delete document"/>
             </section>
         </div>
     }

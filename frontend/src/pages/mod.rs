@@ -1,11 +1,18 @@
 //! One module per route.
 
+pub mod audit;
 pub mod dashboard;
 pub mod document;
+pub mod explorer;
+pub mod groups;
 pub mod landing;
 pub mod login;
 pub mod not_found;
 pub mod organisation;
+pub mod partners;
+pub mod signup;
+pub mod tasks;
+pub mod users;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -74,4 +81,47 @@ pub fn NotVisible(what: &'static str, #[prop(optional)] lost: bool) -> impl Into
         </section>
     }
     .into_any()
+}
+
+/// `(id, "Name (email)")` for the users the viewer may see that `keep` keeps,
+/// sorted by name.
+pub fn user_options(
+    world: &preflight_core::World,
+    vis: &preflight_core::project::Visibility<'_>,
+    keep: impl Fn(&preflight_core::User) -> bool,
+) -> Vec<(String, String)> {
+    let mut users: Vec<_> = world
+        .users()
+        .filter(|u| vis.user(u.id) && keep(u))
+        .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.email)))
+        .collect();
+    users.sort_by(|a, b| a.1.cmp(&b.1));
+    users
+}
+
+/// A user's name, or a neutral phrase for one the viewer may not see.
+pub fn user_name(world: &preflight_core::World, user: preflight_core::UserId) -> String {
+    world
+        .user(user)
+        .map_or_else(|| "a user you cannot see".to_string(), |u| u.name.clone())
+}
+
+/// An environment's name, or a neutral phrase for one the viewer may not see.
+pub fn environment_name(
+    world: &preflight_core::World,
+    environment: preflight_core::EnvironmentId,
+) -> String {
+    world
+        .environment(environment)
+        .map_or_else(|| "another environment".to_string(), |e| e.name.clone())
+}
+
+/// A page's title and the sentence that says what it is for.
+#[component]
+pub fn PageHeader(title: &'static str, testid: &'static str, lead: &'static str) -> impl IntoView {
+    view! {
+        <p class="crumbs"><A href="/">"Dashboard"</A> " / " {title}</p>
+        <h1 data-testid=testid>{title}</h1>
+        <p class="lead-small">{lead}</p>
+    }
 }

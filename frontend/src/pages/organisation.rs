@@ -2,13 +2,18 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use preflight_core::project::Visibility;
-use preflight_core::{check, Action, Command, DocBox, OrgRole, OrganisationId, Resource, UserId};
+use preflight_core::{
+    check, Action, Command, DocBox, KeyId, OrgRole, OrganisationId, Resource, UserId,
+};
 
+use crate::components::action_form::{ActionForm, Field, Values};
 use crate::components::preview_panel::PreviewedCommand;
 use crate::components::reasons::ReasonList;
 use crate::components::upload::{UploadForm, UploadState};
+use crate::pages::user_name;
 use crate::pages::{signed_in_page, NotVisible};
 use crate::session::SignedIn;
+use std::sync::Arc;
 
 /// The id in a route or a form field; an empty or malformed value means "none".
 pub fn parse_id(value: &str) -> Option<uuid::Uuid> {
@@ -228,6 +233,46 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
     let environment = world
         .environment(org.environment)
         .map_or_else(String::new, |e| e.name.clone());
+    let member_options: Vec<(String, String)> = world
+        .members_of(id)
+        .iter()
+        .map(|u| (u.to_string(), user_name(&world, *u)))
+        .collect();
+    let keys: Vec<_> = world
+        .keys_of(id)
+        .iter()
+        .filter_map(|k| world.key(*k))
+        .cloned()
+        .collect();
+    let key_rows = keys
+        .iter()
+        .map(|k| {
+            let state = if k.is_valid() { "valid" } else { "revoked" };
+            view! { <li data-testid="connection-key">"Key of " {user_name(&world, k.holder)} ", issued " {k.issued_at.to_string()} ", " {state}</li> }
+        })
+        .collect_view();
+    let valid_keys: Vec<(String, String)> = keys
+        .iter()
+        .filter(|k| k.is_valid())
+        .map(|k| {
+            (
+                k.id.to_string(),
+                format!(
+                    "Key of {}, issued {}",
+                    user_name(&world, k.holder),
+                    k.issued_at
+                ),
+            )
+        })
+        .collect();
+    let member = |v: &Values<'_>| v.get("user").and_then(|u| parse_id(&u)).map(UserId);
+    let role_of = |v: &Values<'_>| match v.get("role")?.as_str() {
+        "Manager" => Some(OrgRole::Manager),
+        _ => Some(OrgRole::Member),
+    };
+    const ORG_ROLES: [(&str, &str); 2] = [("Member", "Member"), ("Manager", "Manager")];
+    let inactive = org.status != preflight_core::OrgStatus::Active;
+
     view! {
         <p class="crumbs"><A href="/">"Dashboard"</A> " / organisation"</p>
         <h1 data-testid="organisation-name">{org.name.clone()}</h1>
@@ -254,6 +299,57 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
             <section class="panel wide" aria-labelledby="docs-heading" data-testid="documents">
                 <h2 id="docs-heading">"Documents"</h2>
                 <div class="boxes">{boxes}</div>
+            </section>
+            <section class="panel" aria-labelledby="member-role-heading" data-testid="change-member-role">
+                <h2 id="member-role-heading">"Change a member's role"</h2>
+                <ActionForm form=format!("change-member-role:{id}")
+                    fields=vec![Field::select("user", "Member", member_options.clone()), Field::choice("role", "Role", &ORG_ROLES)]
+                    make=Arc::new(move |v| Some(Command::ChangeMemberRole { organisation: id, user: member(v)?, role: role_of(v)? }))
+                    submit_label="Change role"/>
+            </section>
+            <section class="panel" aria-labelledby="remove-member-heading" data-testid="remove-member">
+                <h2 id="remove-member-heading">"Remove a member"</h2>
+                <ActionForm form=format!("remove-member:{id}")
+                    fields=vec![Field::select("user", "Member", member_options)]
+                    make=Arc::new(move |v| Some(Command::RemoveMember { organisation: id, user: member(v)? }))
+                    submit_label="Remove member"/>
+            </section>
+            <section class="panel" aria-labelledby="peppol-heading" data-testid="peppol">
+                <h2 id="peppol-heading">"Peppol"</h2>
+                {if inactive {
+                    view! {
+                        <p>"Not registered: it can neither send nor receive."</p>
+                        <ActionForm form=format!("activate:{id}")
+                            fields=vec![]
+                            make=Arc::new(move |_| Some(Command::ActivateOrganisation { organisation: id }))
+                            submit_label="Activate on Peppol"/>
+                    }.into_any()
+                } else {
+                    view! { <p data-testid="peppol-active">"Registered as " <code>{org.participant_id.clone()}</code> ": reachable for receiving."</p> }.into_any()
+                }}
+                <ActionForm form=format!("rename:{id}")
+                    fields=vec![Field::text("name", "Rename to", "")]
+                    make=Arc::new(move |v| Some(Command::RenameOrganisation { organisation: id, name: v.get("name")? }))
+                    submit_label="Rename"/>
+            </section>
+            <section class="panel" aria-labelledby="keys-heading" data-testid="keys">
+                <h2 id="keys-heading">"Connection keys"</h2>
+                <p class="hint">"Accounting software uses a key as a bearer token for this organisation's documents. Its secret is shown once, when it is issued."</p>
+                <ul class="plain">{key_rows}</ul>
+                <ActionForm form=format!("retrieve-key:{id}")
+                    fields=vec![]
+                    make=Arc::new(move |_| Some(Command::RetrieveConnectionKey { organisation: id }))
+                    submit_label="Issue a key"/>
+                {(!valid_keys.is_empty()).then(|| view! {
+                    <ActionForm form=format!("revoke-key:{id}")
+                        fields=vec![Field::select("key", "Key", valid_keys)]
+                        make=Arc::new(|v| Some(Command::RevokeConnectionKey { key: KeyId(parse_id(&v.get("key")?)?) }))
+                        submit_label="Revoke"/>
+                })}
+                <ActionForm form=format!("software:{id}")
+                    fields=vec![Field::text("software", "Accounting software", "e.g. Exact Online")]
+                    make=Arc::new(move |v| Some(Command::ConfigureSoftwareConnection { organisation: id, software: v.get("software")? }))
+                    submit_label="Connect software"/>
             </section>
             <section class="panel wide" aria-labelledby="upload-heading" data-testid="upload">
                 <h2 id="upload-heading">"Upload a document"</h2>

@@ -1,0 +1,98 @@
+//! `/audit`: the environment's audit log (Administrators), newest first,
+//! filterable by what was done and by outcome.
+
+use leptos::prelude::*;
+use preflight_core::Actor;
+
+use crate::pages::{signed_in_page, user_name, PageHeader};
+use crate::session::{use_session, SignedIn};
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let outcome = RwSignal::new(String::new());
+    signed_in_page(move |signed_in| audit_view(signed_in, filter, outcome))
+}
+
+fn audit_view(signed_in: SignedIn, filter: RwSignal<String>, outcome: RwSignal<String>) -> AnyView {
+    let session = use_session();
+    let world = signed_in.world.clone();
+    // Loaded again whenever the world changes (a command, a live event).
+    let version = world.version();
+    let entries = LocalResource::new(move || {
+        let _ = version;
+        session.audit()
+    });
+    let table = move || {
+        let world = world.clone();
+        match entries.get() {
+            None => view! { <p class="loading" data-testid="audit-loading">"Loading the log…"</p> }.into_any(),
+            Some(Err(error)) => view! {
+                <p class="notice warning" role="alert" data-testid="audit-error">{error.message()}</p>
+            }
+            .into_any(),
+            Some(Ok(entries)) => {
+                let needle = filter.get().to_lowercase();
+                let wanted = outcome.get();
+                let rows: Vec<_> = entries
+                    .into_iter()
+                    .filter(|e| wanted.is_empty() || e.outcome == wanted)
+                    .filter(|e| needle.is_empty() || e.command.kind().to_lowercase().contains(&needle))
+                    .map(|e| {
+                        let who = match &e.actor {
+                            Actor::User { id } => user_name(&world, *id),
+                            Actor::Support { name } => format!("Support ({name})"),
+                            Actor::Anonymous => "someone signing up".into(),
+                            Actor::Network => "the Peppol network".into(),
+                        };
+                        let result = match (&e.code, &e.message) {
+                            (Some(code), Some(message)) => format!("{}: {message} ({code})", e.outcome),
+                            _ => e.outcome.clone(),
+                        };
+                        view! {
+                            <tr data-testid="audit-entry">
+                                <td>{e.at.to_string()}</td>
+                                <td>{who}</td>
+                                <td><code>{e.command.kind()}</code></td>
+                                <td>{result}</td>
+                            </tr>
+                        }
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    view! { <p class="hint" data-testid="audit-empty">"Nothing recorded matches."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-scroll">
+                            <table>
+                                <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Outcome"</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                    }
+                    .into_any()
+                }
+            }
+        }
+    };
+    view! {
+        <PageHeader title="Audit log" testid="audit-title"
+            lead="Every command that concerned your environment, accepted or refused, with who sent it. Only Administrators read it."/>
+        <section class="panel wide">
+            <form class="form inline" on:submit=|ev| ev.prevent_default()>
+                <label for="audit-filter">"What (command contains)"</label>
+                <input id="audit-filter" type="search" data-testid="audit-filter" prop:value=move || filter.get()
+                    on:input=move |ev| filter.set(event_target_value(&ev))/>
+                <label for="audit-outcome">"Outcome"</label>
+                <select id="audit-outcome" data-testid="audit-outcome" prop:value=move || outcome.get()
+                    on:change=move |ev| outcome.set(event_target_value(&ev))>
+                    <option value="">"Any"</option>
+                    <option value="accepted">"Accepted"</option>
+                    <option value="refused">"Refused"</option>
+                </select>
+            </form>
+            {table}
+        </section>
+    }
+    .into_any()
+}

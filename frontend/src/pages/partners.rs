@@ -1,0 +1,245 @@
+//! `/partners`: partnerships, requests (send, accept, decline, withdraw), manual
+//! partnerships, relationship managers ("Partners > Relationship managers >
+//! Connect"), cost bearing, and ending a partnership, each previewed.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use preflight_core::project::Visibility;
+use preflight_core::{
+    Command, EnvironmentId, OrganisationId, PartnershipId, PartnershipOrigin, RequestId,
+    RequestStatus, RequestTarget, UserId,
+};
+
+use crate::components::action_form::{ActionForm, Field, Values};
+use crate::pages::organisation::parse_id;
+use crate::pages::{environment_name, signed_in_page, user_name, user_options, PageHeader};
+use crate::session::SignedIn;
+
+#[component]
+pub fn PartnersPage() -> impl IntoView {
+    signed_in_page(partners_view)
+}
+
+fn id_of(values: &Values<'_>, name: &str) -> Option<uuid::Uuid> {
+    values.get(name).and_then(|v| parse_id(&v))
+}
+
+fn partners_view(signed_in: SignedIn) -> AnyView {
+    let world = signed_in.world.clone();
+    let me = signed_in.me.clone();
+    let Some(vis) = Visibility::of(&world, me.id) else {
+        return ().into_any();
+    };
+    let home = me.environment;
+
+    // Partnerships of my environment, active first.
+    let mut partnerships: Vec<_> = world
+        .partnerships_of(home)
+        .iter()
+        .filter_map(|p| world.partnership(*p))
+        .cloned()
+        .collect();
+    partnerships.sort_by_key(|p| (p.ended.is_some(), std::cmp::Reverse(p.created_at)));
+    let partner_of = |p: &preflight_core::Partnership| {
+        if p.requester == home {
+            p.accepter
+        } else {
+            p.requester
+        }
+    };
+    let rows = partnerships
+        .iter()
+        .map(|p| {
+            let partner = environment_name(&world, partner_of(p));
+            let status = match p.ended {
+                None => "Active".to_string(),
+                Some(ended) => format!("Ended {}", ended.at),
+            };
+            let managers = p
+                .relationship_managers
+                .iter()
+                .map(|u| user_name(&world, *u))
+                .collect::<Vec<_>>()
+                .join(", ");
+            view! {
+                <tr data-testid="partnership">
+                    <td>{partner}</td>
+                    <td>{match p.origin {
+                        PartnershipOrigin::AuthorisationRequest(_) => "Authorisation request",
+                        PartnershipOrigin::Manual(_) => "Manual",
+                    }}</td>
+                    <td>{p.created_at.to_string()}</td>
+                    <td>{status}</td>
+                    <td>{if managers.is_empty() { "none".to_string() } else { managers }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let active: Vec<(String, String)> = partnerships
+        .iter()
+        .filter(|p| p.ended.is_none())
+        .map(|p| (p.id.to_string(), environment_name(&world, partner_of(p))))
+        .collect();
+
+    // Requests: to me (by email or to my environment), and from my environment.
+    let pending: Vec<_> = world
+        .requests()
+        .filter(|r| r.status == RequestStatus::Pending)
+        .cloned()
+        .collect();
+    let incoming: Vec<(String, String)> = pending
+        .iter()
+        .filter(|r| match &r.target {
+            RequestTarget::Email { email } => email.eq_ignore_ascii_case(&me.email),
+            RequestTarget::Environment { environment } => *environment == home,
+        })
+        .map(|r| {
+            (
+                r.id.to_string(),
+                format!(
+                    "From {} ({}), {}",
+                    environment_name(&world, r.from_environment),
+                    user_name(&world, r.from_user),
+                    r.at
+                ),
+            )
+        })
+        .collect();
+    let outgoing: Vec<(String, String)> = pending
+        .iter()
+        .filter(|r| r.from_environment == home)
+        .map(|r| {
+            let to = match &r.target {
+                RequestTarget::Email { email } => email.clone(),
+                RequestTarget::Environment { environment } => {
+                    environment_name(&world, *environment)
+                }
+            };
+            (r.id.to_string(), format!("To {to}, {}", r.at))
+        })
+        .collect();
+    let list = |items: &[(String, String)], testid: &'static str| {
+        if items.is_empty() {
+            view! { <p class="hint">"None."</p> }.into_any()
+        } else {
+            let items = items
+                .iter()
+                .map(|(_, label)| view! { <li data-testid=testid>{label.clone()}</li> })
+                .collect_view();
+            view! { <ul class="plain">{items}</ul> }.into_any()
+        }
+    };
+    let incoming_list = list(&incoming, "incoming-request");
+    let outgoing_list = list(&outgoing, "outgoing-request");
+
+    let environments: Vec<(String, String)> = world
+        .environments()
+        .filter(|e| e.id != home)
+        .map(|e| (e.id.to_string(), e.name.clone()))
+        .collect();
+    let managers = user_options(&world, &vis, |u| u.relationship_manager);
+    let organisations: Vec<(String, String)> = world
+        .organisations()
+        .filter(|o| vis.organisation(o.id))
+        .map(|o| {
+            let bearer = environment_name(&world, o.cost_bearer);
+            (
+                o.id.to_string(),
+                format!("{} (costs borne by {bearer})", o.name),
+            )
+        })
+        .collect();
+
+    let request = |v: &Values<'_>| id_of(v, "request").map(RequestId);
+    let partnership = |v: &Values<'_>| id_of(v, "partnership").map(PartnershipId);
+    let organisation = |v: &Values<'_>| id_of(v, "organisation").map(OrganisationId);
+
+    view! {
+        <PageHeader title="Partners" testid="partners-title"
+            lead="Partnerships between environments, and what they give: a partner's advanced users can be made members of your organisations. Ending one takes all of that away; the preview shows exactly what."/>
+        <div class="panels">
+            <section class="panel wide" aria-labelledby="partnerships-heading">
+                <h2 id="partnerships-heading">"Partnerships"</h2>
+                <div class="table-scroll">
+                    <table>
+                        <thead><tr><th scope="col">"Partner"</th><th scope="col">"How"</th><th scope="col">"Since"</th><th scope="col">"Status"</th><th scope="col">"Relationship managers"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            </section>
+            <section class="panel" aria-labelledby="incoming-heading">
+                <h2 id="incoming-heading">"Requests to you"</h2>
+                {incoming_list}
+                {(!incoming.is_empty()).then(|| view! {
+                    <ActionForm form="accept-request".to_string()
+                        fields=vec![Field::select("request", "Request", incoming.clone())]
+                        make=Arc::new(move |v| Some(Command::AcceptPartnershipRequest { request: request(v)? }))
+                        submit_label="Accept"/>
+                    <ActionForm form="decline-request".to_string()
+                        fields=vec![Field::select("request", "Request", incoming.clone())]
+                        make=Arc::new(move |v| Some(Command::DeclinePartnershipRequest { request: request(v)? }))
+                        submit_label="Decline"/>
+                })}
+            </section>
+            <section class="panel" aria-labelledby="outgoing-heading">
+                <h2 id="outgoing-heading">"Requests you sent"</h2>
+                {outgoing_list}
+                {(!outgoing.is_empty()).then(|| view! {
+                    <ActionForm form="withdraw-request".to_string()
+                        fields=vec![Field::select("request", "Request", outgoing.clone())]
+                        make=Arc::new(move |v| Some(Command::WithdrawPartnershipRequest { request: request(v)? }))
+                        submit_label="Withdraw"/>
+                })}
+            </section>
+            <section class="panel" aria-labelledby="send-heading">
+                <h2 id="send-heading">"Send an authorisation request"</h2>
+                <p class="hint">"Addressed to a person by email; accepting it creates the partnership."</p>
+                <ActionForm form="send-request".to_string()
+                    fields=vec![Field::text("email", "Their email", "owner@client.example")]
+                    make=Arc::new(|v| Some(Command::SendAuthorisationRequest { email: v.get("email")? }))
+                    submit_label="Send request"/>
+            </section>
+            <section class="panel" aria-labelledby="manual-heading">
+                <h2 id="manual-heading">"Propose a manual partnership"</h2>
+                <ActionForm form="propose-partnership".to_string()
+                    fields=vec![Field::select("environment", "Environment", environments)]
+                    make=Arc::new(|v| Some(Command::ProposePartnership { environment: EnvironmentId(id_of(v, "environment")?) }))
+                    submit_label="Propose"/>
+            </section>
+            <section class="panel" aria-labelledby="rm-connect-heading">
+                <h2 id="rm-connect-heading">"Relationship managers"</h2>
+                <p class="hint">"Connect a relationship manager to a partnership; the link grants no access by itself."</p>
+                <ActionForm form="connect-rm".to_string()
+                    fields=vec![Field::select("partnership", "Partnership with", active.clone()), Field::select("user", "Relationship manager", managers.clone())]
+                    make=Arc::new(move |v| Some(Command::ConnectRelationshipManager { partnership: partnership(v)?, user: UserId(id_of(v, "user")?) }))
+                    submit_label="Connect"/>
+                <ActionForm form="disconnect-rm".to_string()
+                    fields=vec![Field::select("partnership", "Partnership with", active.clone()), Field::select("user", "Relationship manager", managers)]
+                    make=Arc::new(move |v| Some(Command::DisconnectRelationshipManager { partnership: partnership(v)?, user: UserId(id_of(v, "user")?) }))
+                    submit_label="Disconnect"/>
+            </section>
+            <section class="panel" aria-labelledby="costs-heading">
+                <h2 id="costs-heading">"Cost bearing"</h2>
+                <p class="hint">"A partner can bear the transaction costs of a client's organisation; releasing them gives them back to its own environment."</p>
+                <ActionForm form="take-on-costs".to_string()
+                    fields=vec![Field::select("organisation", "Organisation", organisations.clone())]
+                    make=Arc::new(move |v| Some(Command::TakeOnCosts { organisation: organisation(v)? }))
+                    submit_label="Take on costs"/>
+                <ActionForm form="release-costs".to_string()
+                    fields=vec![Field::select("organisation", "Organisation", organisations)]
+                    make=Arc::new(move |v| Some(Command::ReleaseCosts { organisation: organisation(v)? }))
+                    submit_label="Release costs"/>
+            </section>
+            <section class="panel wide" aria-labelledby="end-heading">
+                <h2 id="end-heading">"End a partnership"</h2>
+                <p class="hint">"Partner users lose their memberships, shares and group places; tasks move back; costs revert. The preview lists every loss."</p>
+                <ActionForm form="end-partnership".to_string()
+                    fields=vec![Field::select("partnership", "Partnership with", active)]
+                    make=Arc::new(move |v| Some(Command::EndPartnership { partnership: partnership(v)? }))
+                    submit_label="End partnership"/>
+            </section>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,129 @@
+//! `/tasks`: approval tasks on documents I can see; mine can be approved,
+//! rejected with a reason, or delegated (the preview shows who gains access).
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use preflight_core::project::Visibility;
+use preflight_core::{Command, Task, TaskStatus, TrailStep, UserId, World};
+
+use crate::components::action_form::{ActionForm, Field};
+use crate::pages::organisation::parse_id;
+use crate::pages::{signed_in_page, user_name, user_options, PageHeader};
+use crate::session::SignedIn;
+
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    signed_in_page(tasks_view)
+}
+
+/// A task's trail in words.
+pub fn trail_view(world: &World, task: &Task) -> impl IntoView {
+    task.trail
+        .iter()
+        .map(|entry| {
+            let name = |u: &UserId| user_name(world, *u);
+            let text = match &entry.step {
+                TrailStep::Started { by, assignee } => {
+                    format!("{} started it for {}", name(by), name(assignee))
+                }
+                TrailStep::Delegated { by, from, to } => {
+                    format!(
+                        "{} delegated it from {} to {}",
+                        name(by),
+                        name(from),
+                        name(to)
+                    )
+                }
+                TrailStep::Approved { by, comment } => match comment {
+                    Some(comment) => format!("{} approved: {comment}", name(by)),
+                    None => format!("{} approved", name(by)),
+                },
+                TrailStep::Rejected { by, reason } => format!("{} rejected: {reason}", name(by)),
+                TrailStep::Reassigned { from, to, why } => {
+                    format!("moved from {} to {} ({why:?})", name(from), name(to))
+                }
+            };
+            view! { <li>{entry.at.to_string()} ": " {text}</li> }
+        })
+        .collect_view()
+}
+
+pub fn status_text(status: &TaskStatus) -> String {
+    match status {
+        TaskStatus::Open => "Open".into(),
+        TaskStatus::Approved => "Approved".into(),
+        TaskStatus::Rejected { reason } => format!("Rejected: {reason}"),
+    }
+}
+
+fn tasks_view(signed_in: SignedIn) -> AnyView {
+    let world = signed_in.world.clone();
+    let me = signed_in.me.id;
+    let Some(vis) = Visibility::of(&world, me) else {
+        return ().into_any();
+    };
+    let mut tasks: Vec<_> = world
+        .tasks()
+        .filter(|t| vis.document(t.document))
+        .cloned()
+        .collect();
+    tasks.sort_by_key(|t| (!(t.is_open() && t.assignee == me), !t.is_open()));
+    let delegates = user_options(&world, &vis, |u| u.is_active() && u.id != me);
+    let cards = tasks
+        .iter()
+        .map(|task| {
+            let document = world
+                .document(task.document)
+                .map_or_else(|| "a document".to_string(), |d| d.name.clone());
+            let organisation = world
+                .document(task.document)
+                .and_then(|d| world.organisation(d.organisation))
+                .map_or_else(String::new, |o| o.name.clone());
+            let mine = task.is_open() && task.assignee == me;
+            let id = task.id;
+            let actions = mine.then(|| {
+                view! {
+                    <ActionForm form=format!("approve-task:{id}")
+                        fields=vec![Field::text("comment", "Comment (optional)", "")]
+                        make=Arc::new(move |v| Some(Command::ApproveTask { task: id, comment: v.get("comment") }))
+                        submit_label="Approve"/>
+                    <ActionForm form=format!("reject-task:{id}")
+                        fields=vec![Field::text("reason", "Reason", "Why it is rejected")]
+                        make=Arc::new(move |v| Some(Command::RejectTask { task: id, reason: v.get("reason")? }))
+                        submit_label="Reject"/>
+                    <ActionForm form=format!("delegate-task:{id}")
+                        fields=vec![Field::select("to", "Delegate to", delegates.clone())]
+                        make=Arc::new(move |v| Some(Command::DelegateTask { task: id, to: UserId(parse_id(&v.get("to")?)?) }))
+                        submit_label="Delegate"/>
+                }
+            });
+            view! {
+                <section class="panel" data-testid="task">
+                    <h2><A href=format!("/documents/{}", task.document)>{document}</A></h2>
+                    <p class="hint" data-testid="task-organisation">{organisation}</p>
+                    <p>
+                        <strong data-testid="task-status">{status_text(&task.status)}</strong>
+                        ", assigned to " <span data-testid="task-assignee">{user_name(&world, task.assignee)}</span>
+                    </p>
+                    {task.note.clone().map(|note| view! { <p class="hint">{note}</p> })}
+                    <ul class="plain hint">{trail_view(&world, task)}</ul>
+                    {actions}
+                </section>
+            }
+        })
+        .collect_view();
+    view! {
+        <PageHeader title="Tasks" testid="tasks-title"
+            lead="Approval tasks on received invoices. Yours come first; delegating one shows who gains access to the document before you confirm."/>
+        <div class="panels">
+            {if tasks.is_empty() {
+                view! { <section class="panel"><p class="hint">"No tasks on documents you can see."</p></section> }.into_any()
+            } else {
+                cards.into_any()
+            }}
+        </div>
+    }
+    .into_any()
+}
