@@ -251,6 +251,12 @@ pub enum Command {
         task: TaskId,
         to: UserId,
     },
+    // --- splitting (DOMAIN §7)
+    /// Executes a fresh option-1 split plan: its membership changes, together.
+    /// Refused with `stale_plan` when a fact it rests on changed.
+    ApplyAccessPlan {
+        plan: Box<crate::split::SplitPlan>,
+    },
 }
 
 impl Command {
@@ -302,6 +308,7 @@ impl Command {
             Command::ApproveTask { .. } => "ApproveTask",
             Command::RejectTask { .. } => "RejectTask",
             Command::DelegateTask { .. } => "DelegateTask",
+            Command::ApplyAccessPlan { .. } => "ApplyAccessPlan",
         }
     }
 }

@@ -35,6 +35,10 @@ pub enum CommandError {
     /// A field of the command is unusable.
     #[error("{field}: {message}")]
     InvalidInput { field: String, message: String },
+    /// A split plan rests on facts that changed since it was computed; the
+    /// message names which.
+    #[error("{0}")]
+    StalePlan(String),
     /// The caller passed too few fresh ids in the context.
     #[error("the context holds too few fresh ids")]
     MissingIds,
@@ -55,6 +59,7 @@ impl CommandError {
             CommandError::LastAdministrator(_) => "last_administrator",
             CommandError::UnknownRecipient(_) => "unknown_recipient",
             CommandError::InvalidInput { .. } => "invalid_input",
+            CommandError::StalePlan(_) => "stale_plan",
             CommandError::MissingIds => "missing_ids",
         }
     }

@@ -1417,6 +1417,11 @@ impl<'a> Decider<'a> {
                     at: now,
                 }])
             }
+
+            // ----- splitting (DOMAIN §7) ----------------------------------------
+            Command::ApplyAccessPlan { plan } => {
+                crate::split::apply_access_plan(self.world, self.actor, &plan, now)
+            }
         }
     }
 
@@ -1737,7 +1742,11 @@ impl<'a> Decider<'a> {
 /// assignee can no longer view the document go back to someone who can (DOMAIN §2,
 /// §5). Computed on the world after `events`, for the users and documents the
 /// events touch.
-fn consequences(world: &World, events: &[Event], now: Timestamp) -> (Vec<Event>, Option<World>) {
+pub(crate) fn consequences(
+    world: &World,
+    events: &[Event],
+    now: Timestamp,
+) -> (Vec<Event>, Option<World>) {
     let mut users: Vec<UserId> = Vec::new();
     let mut documents: Vec<DocumentId> = Vec::new();
     let mut key_reason = RevokeReason::HolderLostAccess;

@@ -26,6 +26,7 @@ pub mod model;
 pub mod peppol;
 pub mod preview;
 pub mod project;
+pub mod split;
 pub mod wire;
 pub mod world;
 
@@ -37,4 +38,5 @@ pub use ids::*;
 pub use model::*;
 pub use preview::{preview, AccessChange, Preview, Unconfirmed};
 pub use project::project;
+pub use split::{check_fresh, compare_split, plan_split, SplitOption, SplitPlan, StalePlan};
 pub use world::{World, WorldStats};

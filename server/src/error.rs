@@ -122,7 +122,8 @@ impl AppError {
                 }
                 CommandError::Conflict(_)
                 | CommandError::InsufficientCredit(_)
-                | CommandError::UnknownRecipient(_) => StatusCode::CONFLICT,
+                | CommandError::UnknownRecipient(_)
+                | CommandError::StalePlan(_) => StatusCode::CONFLICT,
                 CommandError::MissingIds => StatusCode::INTERNAL_SERVER_ERROR,
             },
             AppError::Store(_) | AppError::Internal(_) | AppError::Task(_) => {

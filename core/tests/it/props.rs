@@ -390,7 +390,7 @@ fn full_access(world: &World) -> Vec<(UserId, Resource, Access)> {
     out
 }
 
-fn full_diff(before: &World, after: &World) -> Vec<(UserId, Resource, Access, Access)> {
+pub fn full_diff(before: &World, after: &World) -> Vec<(UserId, Resource, Access, Access)> {
     let mut resources = all_resources(before);
     resources.extend(all_resources(after));
     resources.sort();

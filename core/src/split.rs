@@ -1,0 +1,1837 @@
+//! The split simulator (DOMAIN §7): what each way of splitting an environment
+//! would change, computed before anything changes.
+//!
+//! An Administrator who wants to separate some organisations from the rest of
+//! their environment has two ways (seed `000`): keep one environment and manage
+//! access per organisation (option 1), or remove the organisations and recreate
+//! them in a new environment (option 2, irreversible for the stored documents).
+//! [`plan_split`] shows the full impact of either, [`compare_split`] shows both
+//! side by side with the seed's "Which option suits you?" answered.
+//!
+//! Nothing here re-states an access rule: who has what is always asked of the
+//! access engine ([`crate::access`]), and what a cascade would change is found by
+//! applying its events to a copy of the world and comparing, with the machinery
+//! of [`crate::preview`].
+//!
+//! A plan is bound to the facts it was computed on. It carries a [`Fingerprint`]:
+//! one digest per category of fact it would alter or report (memberships, shares,
+//! documents, ... of the selected organisations), and [`check_fresh`] names the
+//! categories that changed since. Facts about other organisations are not in it, so
+//! an invoice arriving elsewhere does not make a plan stale. Executing option 1
+//! ([`Command::ApplyAccessPlan`]) refuses a stale plan with `stale_plan`.
+
+use crate::access::DocumentAccessor;
+use crate::access::{self, Access, Action, Reasons, Resource};
+use crate::command::{Actor, Command, Context, Event};
+use crate::error::CommandError;
+use crate::execute::{consequences, execute};
+use crate::ids::*;
+use crate::model::*;
+use crate::preview::{access_changes, access_with_reasons};
+use crate::world::World;
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+// ---------------------------------------------------------------------------
+// What is asked
+// ---------------------------------------------------------------------------
+
+/// Under option 1, the organisations of the environment one user keeps.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Keep {
+    pub user: UserId,
+    /// Sorted. After the plan the user is a member of exactly these organisations
+    /// of the environment (their memberships elsewhere are untouched).
+    pub organisations: Vec<OrganisationId>,
+}
+
+/// The option to simulate, with what it needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "option")]
+pub enum SplitOption {
+    /// Option 1: keep one environment, manage access per organisation.
+    ///
+    /// `keep` says which users keep which organisations. Without it the plan
+    /// proposes one: the selected organisations become a workspace of their own —
+    /// users whose memberships in the environment all lie within the selection keep
+    /// them, every other member of a selected organisation loses it (and keeps the
+    /// rest). Administrators keep the overview either way.
+    ManageAccess { keep: Option<Vec<Keep>> },
+    /// Option 2: remove the organisations and recreate them in a new environment.
+    ///
+    /// `exported` holds the per-document SHA-256 digests of the latest export's
+    /// manifest. There is no export in the model yet, so the caller passes the set
+    /// it has; `None` means no export exists and every document counts as not
+    /// covered by one.
+    FullSeparation { exported: Option<BTreeSet<Sha256>> },
+}
+
+impl SplitOption {
+    /// Which of the two options this is.
+    pub fn choice(&self) -> SplitChoice {
+        match self {
+            SplitOption::ManageAccess { .. } => SplitChoice::ManageAccess,
+            SplitOption::FullSeparation { .. } => SplitChoice::FullSeparation,
+        }
+    }
+}
+
+/// The two ways to split, without their inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SplitChoice {
+    /// Option 1 (manage access).
+    ManageAccess,
+    /// Option 2 (full separation).
+    FullSeparation,
+}
+
+impl fmt::Display for SplitChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SplitChoice::ManageAccess => "Option 1 (manage access)",
+            SplitChoice::FullSeparation => "Option 2 (full separation)",
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What a plan says
+// ---------------------------------------------------------------------------
+
+/// The impact of one option for a selection of organisations, and the facts it
+/// rests on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitPlan {
+    pub environment: EnvironmentId,
+    /// The selected organisations, sorted.
+    pub organisations: Vec<OrganisationId>,
+    pub fingerprint: Fingerprint,
+    pub impact: SplitImpact,
+}
+
+impl SplitPlan {
+    /// Which option the plan is for.
+    pub fn choice(&self) -> SplitChoice {
+        match self.impact {
+            SplitImpact::ManageAccess(_) => SplitChoice::ManageAccess,
+            SplitImpact::FullSeparation(_) => SplitChoice::FullSeparation,
+        }
+    }
+}
+
+/// The impact of one option.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "option")]
+pub enum SplitImpact {
+    ManageAccess(AccessPlan),
+    FullSeparation(SeparationPlan),
+}
+
+/// Option 1: membership changes that make each chosen user see only their
+/// organisations. Credit stays shared; Administrators keep the overview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessPlan {
+    /// Every chosen user with the organisations they keep, by user.
+    pub keep: Vec<Keep>,
+    /// `AddMember` and `RemoveMember` commands, by user then organisation;
+    /// [`Command::ApplyAccessPlan`] executes them together.
+    pub changes: Vec<Command>,
+    /// Who gains or loses what, per user and organisation: the organisation
+    /// itself one by one, its documents counted (a plan for an organisation with
+    /// 100,000 documents stays small).
+    pub access_changes: Vec<PlannedAccess>,
+    /// The Administrators of the environment: they keep seeing every organisation.
+    pub administrators: Vec<UserId>,
+    /// Connection keys that stop working because their holder loses the right to
+    /// retrieve them.
+    pub keys_revoked: Vec<KeyImpact>,
+    /// Open tasks that go back to someone who can still view their document.
+    pub tasks_reassigned: Vec<TaskImpact>,
+    pub credit: CreditImpact,
+}
+
+/// One user's access to one organisation and its documents, before and after an
+/// option-1 plan. Computed exactly as a preview computes access changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedAccess {
+    pub user: UserId,
+    pub organisation: OrganisationId,
+    /// The organisation actions before and after (equal when only documents change).
+    pub before: Access,
+    pub after: Access,
+    /// The grant paths to the organisation before (what is lost) and after.
+    pub reasons_before: Reasons,
+    pub reasons_after: Reasons,
+    /// The organisation's documents whose access changes, counted by change.
+    pub documents: Vec<DocumentAccessCount>,
+}
+
+impl PlannedAccess {
+    /// Whether the user ends with less than they had, of the organisation or of
+    /// any of its documents.
+    pub fn is_loss(&self) -> bool {
+        let lost = |before: Access, after: Access, kind| {
+            before.actions(kind).iter().any(|a| !after.allows(*a))
+        };
+        lost(self.before, self.after, access::ResourceKind::Organisation)
+            || self
+                .documents
+                .iter()
+                .any(|d| lost(d.before, d.after, access::ResourceKind::Document))
+    }
+
+    /// The number of documents whose access changes.
+    pub fn n_documents(&self) -> usize {
+        self.documents.iter().map(|d| d.documents).sum()
+    }
+}
+
+/// How many documents go from one access to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DocumentAccessCount {
+    pub before: Access,
+    pub after: Access,
+    pub documents: usize,
+}
+
+/// Option 2: everything the removal and recreation would change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeparationPlan {
+    /// Users of the environment and of partner environments who lose access, by user.
+    pub losses: Vec<UserLoss>,
+    /// Every document of the selected organisations is deleted irreversibly.
+    pub documents_deleted: usize,
+    /// Of those, how many the latest export does not cover (all of them when no
+    /// export digests were passed in; see [`SplitOption::FullSeparation`]).
+    pub documents_not_exported: usize,
+    /// Whether export digests were passed in at all.
+    pub export_known: bool,
+    /// Shares of the selected organisations' documents, and shares of other
+    /// documents with the selected organisations: all go.
+    pub shares_removed: Vec<Share>,
+    /// Groups that lose shares. No group membership is removed, but these groups'
+    /// members lose what the groups held.
+    pub groups: Vec<GroupImpact>,
+    /// Open tasks deleted with their document, or reassigned because their
+    /// assignee loses access.
+    pub tasks: Vec<TaskImpact>,
+    pub keys_revoked: Vec<KeyImpact>,
+    /// Relationship managers of the partnerships the new environment would have to
+    /// re-create: their links do not move.
+    pub relationship_managers: Vec<RelationshipManagerLink>,
+    pub partnerships_to_recreate: Vec<PartnershipToRecreate>,
+    /// Partners bearing the costs of a selected organisation: the bearing reverts.
+    pub cost_bearing: Vec<CostBearing>,
+    pub credit: CreditImpact,
+    /// Per organisation, the steps during which it is unreachable on Peppol.
+    pub peppol: Vec<PeppolGap>,
+    /// The procedure, in order.
+    pub steps: Vec<SplitStep>,
+}
+
+/// What one user loses under option 2.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserLoss {
+    pub user: UserId,
+    pub home: EnvironmentId,
+    /// Whether the user comes from a partner environment.
+    pub partner: bool,
+    /// Organisations the user loses as a whole (with every one of their documents).
+    pub organisations: Vec<OrganisationLoss>,
+    /// Documents the user reaches one by one (shares) and loses or keeps less of.
+    pub documents: Vec<DocumentLoss>,
+}
+
+impl UserLoss {
+    /// The number of documents the user loses or keeps less of.
+    pub fn n_documents(&self) -> usize {
+        self.organisations
+            .iter()
+            .map(|o| o.documents)
+            .sum::<usize>()
+            + self.documents.len()
+    }
+}
+
+/// An organisation one user loses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationLoss {
+    pub organisation: OrganisationId,
+    /// The organisation actions the user had.
+    pub access: Access,
+    /// Why they had it (Administrator, membership).
+    pub reasons: Reasons,
+    /// The documents of the organisation, all lost with it.
+    pub documents: usize,
+}
+
+/// A document one user loses, or keeps less of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentLoss {
+    pub document: DocumentId,
+    pub organisation: OrganisationId,
+    pub before: Access,
+    pub after: Access,
+    /// The grant paths the user had.
+    pub reasons: Reasons,
+}
+
+/// A group that loses shares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupImpact {
+    pub group: GroupId,
+    pub environment: EnvironmentId,
+    pub members: Vec<UserId>,
+    /// The number of its shares that go.
+    pub shares: usize,
+}
+
+/// An open task affected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskImpact {
+    pub task: TaskId,
+    pub document: DocumentId,
+    pub assignee: UserId,
+    pub outcome: TaskOutcome,
+}
+
+/// What happens to an open task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome")]
+pub enum TaskOutcome {
+    /// Deleted with its document.
+    Deleted,
+    /// Goes back to someone who can still view the document.
+    Reassigned { to: UserId },
+}
+
+/// A connection key that stops working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyImpact {
+    pub key: KeyId,
+    pub organisation: OrganisationId,
+    pub holder: UserId,
+}
+
+/// A relationship manager connected to a partnership.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationshipManagerLink {
+    pub partnership: PartnershipId,
+    pub user: UserId,
+}
+
+/// An active partnership the selected organisations rely on, which the new
+/// environment would have to re-create (the accountant's, typically).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnershipToRecreate {
+    pub partnership: PartnershipId,
+    pub partner: EnvironmentId,
+    /// Users of the partner who are members of a selected organisation.
+    pub members: Vec<UserId>,
+    /// Shares that cross this partnership.
+    pub shares: usize,
+    /// Selected organisations whose costs the partner bears.
+    pub bears_costs_of: Vec<OrganisationId>,
+    pub relationship_managers: Vec<UserId>,
+}
+
+/// Cost bearing that reverts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostBearing {
+    pub organisation: OrganisationId,
+    /// The partner bearing the costs now.
+    pub bearer: EnvironmentId,
+}
+
+/// Credit before and after, and the selection's share of recent transactions.
+///
+/// "Recent" is the [`RECENT_DAYS`] days up to the environment's latest credit
+/// movement (the core reads no clock). Credit figures move with every transaction
+/// of the environment, so they are not part of a plan's fingerprint; only the
+/// selected organisations' own transactions are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditImpact {
+    /// The environment's balance now.
+    pub balance_before: i64,
+    /// Its balance after the split: no credit moves either way.
+    pub balance_after: i64,
+    /// Whether the selection keeps sharing the environment's credit (option 1).
+    pub shared: bool,
+    /// The credit a new environment starts with (option 2: the Free plan's).
+    pub new_environment_credit: Option<i64>,
+    /// Sends and receives charged to the environment in the recent window.
+    pub recent_transactions: u64,
+    /// Of those, the selected organisations'.
+    pub recent_transactions_of_selection: u64,
+}
+
+impl CreditImpact {
+    /// The selection's share of recent transactions, in whole percent.
+    pub fn share_percent(&self) -> u64 {
+        self.recent_transactions_of_selection
+            .saturating_mul(100)
+            .checked_div(self.recent_transactions)
+            .unwrap_or(0)
+    }
+
+    /// Recent transactions the environment would have had without the selection.
+    pub fn recent_transactions_after(&self) -> u64 {
+        self.recent_transactions
+            .saturating_sub(self.recent_transactions_of_selection)
+    }
+}
+
+/// The window of "recent" credit transactions.
+pub const RECENT_DAYS: i64 = 90;
+
+/// The steps of option 2 (DOMAIN §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SplitStep {
+    Export,
+    AuthoriseRemoval,
+    ExecuteRemoval,
+    SignUp,
+    AddOrganisation,
+    ActivateOrganisation,
+    ImportBundle,
+}
+
+impl SplitStep {
+    /// The procedure, in order.
+    pub const ALL: [SplitStep; 7] = [
+        SplitStep::Export,
+        SplitStep::AuthoriseRemoval,
+        SplitStep::ExecuteRemoval,
+        SplitStep::SignUp,
+        SplitStep::AddOrganisation,
+        SplitStep::ActivateOrganisation,
+        SplitStep::ImportBundle,
+    ];
+
+    /// The steps during which the organisation is unreachable on Peppol: from its
+    /// removal until its activation in the new environment.
+    pub const PEPPOL_GAP: [SplitStep; 3] = [
+        SplitStep::ExecuteRemoval,
+        SplitStep::SignUp,
+        SplitStep::AddOrganisation,
+    ];
+}
+
+/// One organisation's time off Peppol.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeppolGap {
+    pub organisation: OrganisationId,
+    pub participant_id: String,
+    /// Whether it is registered (reachable) now.
+    pub registered: bool,
+    /// Unreachable from removal ...
+    pub unreachable_during: Vec<SplitStep>,
+    /// ... until this step restores the registration.
+    pub reachable_again_at: SplitStep,
+}
+
+// ---------------------------------------------------------------------------
+// Which option suits you?
+// ---------------------------------------------------------------------------
+
+/// The four situations of the seed's "Which option suits you?" table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Question {
+    SeparateCredit,
+    RestrictEmployees,
+    ClientManagesOwnAccount,
+    CentralOverview,
+}
+
+impl Question {
+    pub const ALL: [Question; 4] = [
+        Question::SeparateCredit,
+        Question::RestrictEmployees,
+        Question::ClientManagesOwnAccount,
+        Question::CentralOverview,
+    ];
+
+    /// The option the seed's table recommends for this situation.
+    pub fn recommends(self) -> SplitChoice {
+        match self {
+            Question::SeparateCredit | Question::ClientManagesOwnAccount => {
+                SplitChoice::FullSeparation
+            }
+            Question::RestrictEmployees | Question::CentralOverview => SplitChoice::ManageAccess,
+        }
+    }
+
+    /// The situation, in the seed's words.
+    pub fn situation(self) -> &'static str {
+        match self {
+            Question::SeparateCredit => {
+                "organisations need to operate separately with their own credit"
+            }
+            Question::RestrictEmployees => {
+                "you want to restrict employees to specific organisations"
+            }
+            Question::ClientManagesOwnAccount => "a client wants to manage their own account",
+            Question::CentralOverview => "you want to keep a single central overview",
+        }
+    }
+}
+
+/// The Administrator's answers to the four questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct SplitQuestions {
+    pub separate_credit: bool,
+    pub restrict_employees: bool,
+    pub client_manages_own_account: bool,
+    pub central_overview: bool,
+}
+
+impl SplitQuestions {
+    /// Whether the answer to `question` is yes.
+    pub fn answer(&self, question: Question) -> bool {
+        match question {
+            Question::SeparateCredit => self.separate_credit,
+            Question::RestrictEmployees => self.restrict_employees,
+            Question::ClientManagesOwnAccount => self.client_manages_own_account,
+            Question::CentralOverview => self.central_overview,
+        }
+    }
+
+    /// The recommended option, per the seed's table.
+    ///
+    /// Each "yes" points at the option the table names for it. When answers point
+    /// both ways, option 2 wins: option 1 cannot give separate credit or an account
+    /// of the client's own at all, while the new environment can still restrict its
+    /// employees; what option 2 gives up (the central overview) is said.
+    pub fn recommend(&self) -> Recommendation {
+        let yes: Vec<Question> = Question::ALL
+            .into_iter()
+            .filter(|q| self.answer(*q))
+            .collect();
+        let (for_separation, for_access): (Vec<Question>, Vec<Question>) = yes
+            .iter()
+            .partition(|q| q.recommends() == SplitChoice::FullSeparation);
+        let (option, because, other) = if !for_separation.is_empty() {
+            (SplitChoice::FullSeparation, for_separation, for_access)
+        } else {
+            (SplitChoice::ManageAccess, for_access, Vec::new())
+        };
+        let gives_up: Vec<Question> = other
+            .into_iter()
+            .filter(|q| *q == Question::CentralOverview)
+            .collect();
+        let mut reason = if because.is_empty() {
+            format!(
+                "{option}: nothing calls for a full separation, and managing access per organisation keeps the credit shared and the overview in one place"
+            )
+        } else {
+            let situations: Vec<&str> = because.iter().map(|q| q.situation()).collect();
+            format!("{option}: {}", situations.join("; "))
+        };
+        if !gives_up.is_empty() {
+            let situations: Vec<&str> = gives_up.iter().map(|q| q.situation()).collect();
+            reason.push_str(&format!(
+                "; but it gives up what you also asked for: {}",
+                situations.join("; ")
+            ));
+        }
+        Recommendation {
+            option,
+            because,
+            gives_up,
+            reason,
+        }
+    }
+}
+
+/// The option recommended, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub option: SplitChoice,
+    /// The "yes" answers that point at it.
+    pub because: Vec<Question>,
+    /// "Yes" answers that it does not satisfy.
+    pub gives_up: Vec<Question>,
+    /// One sentence for the Administrator.
+    pub reason: String,
+}
+
+/// Both options for the same selection, side by side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitComparison {
+    pub questions: SplitQuestions,
+    pub recommendation: Recommendation,
+    pub manage_access: SplitPlan,
+    pub full_separation: SplitPlan,
+}
+
+// ---------------------------------------------------------------------------
+// Fingerprints
+// ---------------------------------------------------------------------------
+
+/// A category of fact a plan rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    /// The organisations' status and Peppol identifiers.
+    Organisations,
+    /// Roles and status of the users involved (the environment's Administrators,
+    /// members, grantees).
+    Users,
+    Memberships,
+    Documents,
+    Shares,
+    Groups,
+    Tasks,
+    Keys,
+    Partnerships,
+    CostBearing,
+    /// The selected organisations' own credit transactions.
+    Credit,
+}
+
+impl Fact {
+    pub const ALL: [Fact; 11] = [
+        Fact::Organisations,
+        Fact::Users,
+        Fact::Memberships,
+        Fact::Documents,
+        Fact::Shares,
+        Fact::Groups,
+        Fact::Tasks,
+        Fact::Keys,
+        Fact::Partnerships,
+        Fact::CostBearing,
+        Fact::Credit,
+    ];
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Fact::Organisations => "organisations",
+            Fact::Users => "users",
+            Fact::Memberships => "memberships",
+            Fact::Documents => "documents",
+            Fact::Shares => "shares",
+            Fact::Groups => "groups",
+            Fact::Tasks => "tasks",
+            Fact::Keys => "connection keys",
+            Fact::Partnerships => "partnerships",
+            Fact::CostBearing => "cost bearing",
+            Fact::Credit => "credit transactions",
+        })
+    }
+}
+
+/// The digest of one category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FactDigest {
+    pub fact: Fact,
+    pub digest: Sha256,
+}
+
+/// What a plan rests on: the organisations and users it looked at, and one
+/// SHA-256 per category of fact about them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub environment: EnvironmentId,
+    /// The organisations looked at: the selection and, under option 1, every
+    /// organisation a membership change touches. Sorted.
+    pub organisations: Vec<OrganisationId>,
+    /// Users looked at beyond the organisations' members (option 1's chosen users).
+    pub users: Vec<UserId>,
+    /// In [`Fact::ALL`] order.
+    pub facts: Vec<FactDigest>,
+}
+
+/// A plan computed on facts that have changed since.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StalePlan {
+    /// The categories that changed, in [`Fact::ALL`] order.
+    pub changed: Vec<Fact>,
+}
+
+impl fmt::Display for StalePlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.changed.iter().map(Fact::to_string).collect();
+        let list = match names.split_last() {
+            None => "its facts".to_string(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        };
+        write!(
+            f,
+            "the plan is out of date: {list} changed since it was computed; simulate the split again"
+        )
+    }
+}
+
+impl std::error::Error for StalePlan {}
+
+impl From<StalePlan> for CommandError {
+    fn from(stale: StalePlan) -> Self {
+        CommandError::StalePlan(stale.to_string())
+    }
+}
+
+/// Whether `plan` still rests on the facts of `world`; if not, which categories
+/// changed.
+pub fn check_fresh(world: &World, plan: &SplitPlan) -> Result<(), StalePlan> {
+    let print = &plan.fingerprint;
+    let now = facts(world, print.environment, &print.organisations, &print.users);
+    let changed: Vec<Fact> = Fact::ALL
+        .into_iter()
+        .filter(|fact| {
+            let was = print.facts.iter().find(|f| f.fact == *fact);
+            let is = now.iter().find(|f| f.fact == *fact);
+            was != is
+        })
+        .collect();
+    if changed.is_empty() {
+        Ok(())
+    } else {
+        Err(StalePlan { changed })
+    }
+}
+
+/// An incremental SHA-256 with helpers for the world's values.
+struct Feed(sha2::Sha256);
+
+impl Feed {
+    fn new() -> Self {
+        use sha2::Digest;
+        Feed(sha2::Sha256::new())
+    }
+    fn bytes(&mut self, bytes: &[u8]) {
+        use sha2::Digest;
+        self.0.update(bytes);
+    }
+    fn uuid(&mut self, id: &uuid::Uuid) {
+        self.bytes(id.as_bytes());
+    }
+    fn number(&mut self, n: u64) {
+        self.bytes(&n.to_le_bytes());
+    }
+    fn byte(&mut self, b: u8) {
+        self.bytes(&[b]);
+    }
+    fn text(&mut self, text: &str) {
+        self.number(text.len() as u64);
+        self.bytes(text.as_bytes());
+    }
+    fn finish(self) -> Sha256 {
+        use sha2::Digest;
+        Sha256(self.0.finalize().into())
+    }
+}
+
+fn grantee_code(grantee: Grantee) -> (u8, uuid::Uuid) {
+    match grantee {
+        Grantee::User(u) => (0, u.0),
+        Grantee::Group(g) => (1, g.0),
+        Grantee::Organisation(o) => (2, o.0),
+    }
+}
+
+/// The digests of every category, for the organisations `organisations` (sorted)
+/// of `environment` and the extra `users`.
+fn facts(
+    world: &World,
+    environment: EnvironmentId,
+    organisations: &[OrganisationId],
+    users: &[UserId],
+) -> Vec<FactDigest> {
+    let mut f_orgs = Feed::new();
+    let mut f_users = Feed::new();
+    let mut f_memberships = Feed::new();
+    let mut f_documents = Feed::new();
+    let mut f_shares = Feed::new();
+    let mut f_groups = Feed::new();
+    let mut f_tasks = Feed::new();
+    let mut f_keys = Feed::new();
+    let mut f_partnerships = Feed::new();
+    let mut f_costs = Feed::new();
+    let mut f_credit = Feed::new();
+
+    let mut involved: Vec<UserId> = users.to_vec();
+    let mut members: Vec<UserId> = users.to_vec();
+    let mut groups: Vec<GroupId> = Vec::new();
+    let mut environments: Vec<EnvironmentId> = vec![environment];
+    involved.extend(world.users_of(environment).iter().copied().filter(|u| {
+        world
+            .user(*u)
+            .is_some_and(|u| u.role == EnvRole::Administrator)
+    }));
+
+    let feed_task = |feed: &mut Feed, task: TaskId| {
+        feed.uuid(&task.0);
+        match world.task(task) {
+            None => feed.byte(0),
+            Some(t) => {
+                feed.byte(1);
+                feed.uuid(&t.document.0);
+                feed.uuid(&t.assignee.0);
+                feed.byte(u8::from(t.is_open()));
+                feed.number(t.trail.len() as u64);
+            }
+        }
+    };
+    // A document's shares and tasks, and the users and groups its shares name.
+    let document_facts = |document: DocumentId,
+                          f_shares: &mut Feed,
+                          f_tasks: &mut Feed,
+                          involved: &mut Vec<UserId>,
+                          groups: &mut Vec<GroupId>| {
+        let shares = world.shares_of(document);
+        if !shares.is_empty() {
+            f_shares.uuid(&document.0);
+            f_shares.number(shares.len() as u64);
+            for share in shares {
+                let (code, id) = grantee_code(share.grantee);
+                f_shares.byte(code);
+                f_shares.uuid(&id);
+                f_shares.byte(share.level as u8);
+                match share.grantee {
+                    Grantee::User(u) => involved.push(u),
+                    Grantee::Group(g) => groups.push(g),
+                    Grantee::Organisation(o) => involved.extend_from_slice(world.members_of(o)),
+                }
+            }
+        }
+        for task in world.tasks_of(document) {
+            feed_task(f_tasks, *task);
+        }
+    };
+
+    for o in organisations {
+        f_orgs.uuid(&o.0);
+        f_costs.uuid(&o.0);
+        match world.organisation(*o) {
+            None => f_orgs.byte(0),
+            Some(org) => {
+                f_orgs.byte(1);
+                f_orgs.uuid(&org.environment.0);
+                f_orgs.byte(org.status as u8);
+                f_orgs.text(&org.participant_id);
+                f_costs.uuid(&org.cost_bearer.0);
+            }
+        }
+        members.extend_from_slice(world.members_of(*o));
+        f_documents.uuid(&o.0);
+        f_documents.number(world.document_count(*o) as u64);
+        for d in world.documents_of(*o) {
+            f_documents.uuid(&d.0);
+            document_facts(d, &mut f_shares, &mut f_tasks, &mut involved, &mut groups);
+        }
+        for f in world.keys_of(*o) {
+            f_keys.uuid(&f.0);
+            if let Some(k) = world.key(*f) {
+                f_keys.uuid(&k.holder.0);
+                f_keys.byte(u8::from(k.is_valid()));
+            }
+        }
+    }
+    // Other organisations' documents shared with the selected ones.
+    for o in organisations {
+        f_shares.uuid(&o.0);
+        for d in world.documents_shared_with(Grantee::Organisation(*o)) {
+            let Some(doc) = world.document(*d) else {
+                continue;
+            };
+            if organisations.binary_search(&doc.organisation).is_ok() {
+                continue;
+            }
+            environments.push(doc.environment);
+            document_facts(*d, &mut f_shares, &mut f_tasks, &mut involved, &mut groups);
+        }
+    }
+
+    members.sort_unstable();
+    members.dedup();
+    for u in &members {
+        f_memberships.uuid(&u.0);
+        for o in world.organisations_of_user(*u) {
+            f_memberships.uuid(&o.0);
+            f_memberships.byte(world.membership(*u, *o).map_or(9, |m| m.role as u8));
+        }
+        f_tasks.uuid(&u.0);
+        for task in world.open_tasks_of(*u) {
+            feed_task(&mut f_tasks, *task);
+        }
+    }
+
+    groups.sort_unstable();
+    groups.dedup();
+    for g in &groups {
+        f_groups.uuid(&g.0);
+        f_groups.byte(u8::from(world.group(*g).is_some()));
+        let list = world.group_members(*g);
+        f_groups.number(list.len() as u64);
+        for u in list {
+            f_groups.uuid(&u.0);
+        }
+        involved.extend_from_slice(list);
+    }
+
+    involved.extend_from_slice(&members);
+    involved.sort_unstable();
+    involved.dedup();
+    for u in &involved {
+        f_users.uuid(&u.0);
+        match world.user(*u) {
+            None => f_users.byte(0),
+            Some(user) => {
+                f_users.byte(1);
+                f_users.uuid(&user.environment.0);
+                f_users.byte(user.role as u8);
+                f_users.byte(u8::from(user.is_active()));
+            }
+        }
+    }
+
+    environments.sort_unstable();
+    environments.dedup();
+    for e in &environments {
+        f_partnerships.uuid(&e.0);
+        for p in world.partnerships_of(*e) {
+            f_partnerships.uuid(&p.0);
+            if let Some(p) = world.partnership(*p) {
+                f_partnerships.uuid(&p.requester.0);
+                f_partnerships.uuid(&p.accepter.0);
+                f_partnerships.byte(u8::from(p.is_active()));
+                f_partnerships.number(p.relationship_managers.len() as u64);
+                for u in &p.relationship_managers {
+                    f_partnerships.uuid(&u.0);
+                }
+            }
+        }
+    }
+
+    f_credit.byte(u8::from(world.environment(environment).is_some()));
+    for entry in world.ledger_of(environment) {
+        if entry
+            .organisation
+            .is_some_and(|o| organisations.binary_search(&o).is_ok())
+        {
+            f_credit.number(entry.at.0 as u64);
+            f_credit.number(entry.amount as u64);
+        }
+    }
+
+    let digests = [
+        f_orgs,
+        f_users,
+        f_memberships,
+        f_documents,
+        f_shares,
+        f_groups,
+        f_tasks,
+        f_keys,
+        f_partnerships,
+        f_costs,
+        f_credit,
+    ];
+    Fact::ALL
+        .into_iter()
+        .zip(digests)
+        .map(|(fact, feed)| FactDigest {
+            fact,
+            digest: feed.finish(),
+        })
+        .collect()
+}
+
+fn fingerprint(
+    world: &World,
+    environment: EnvironmentId,
+    mut organisations: Vec<OrganisationId>,
+    mut users: Vec<UserId>,
+) -> Fingerprint {
+    organisations.sort_unstable();
+    organisations.dedup();
+    users.sort_unstable();
+    users.dedup();
+    let facts = facts(world, environment, &organisations, &users);
+    Fingerprint {
+        environment,
+        organisations,
+        users,
+        facts,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Planning
+// ---------------------------------------------------------------------------
+
+/// Simulated events carry no meaningful time: the core reads no clock, and no
+/// time of a simulated event shows in a plan.
+const SIMULATED: Timestamp = Timestamp(0);
+
+/// The acting user, an Administrator of `environment`.
+fn administrator<'w>(
+    world: &'w World,
+    actor: &Actor,
+    environment: EnvironmentId,
+) -> Result<&'w User, CommandError> {
+    let env = world
+        .environment(environment)
+        .ok_or_else(|| CommandError::not_found("environment"))?;
+    let me = actor
+        .user_id()
+        .and_then(|id| world.user(id))
+        .filter(|u| u.is_active());
+    match me {
+        Some(me) if me.environment == environment && me.role == EnvRole::Administrator => Ok(me),
+        _ => Err(CommandError::NotPermitted(format!(
+            "only an Administrator of environment {} may simulate or execute splitting it",
+            env.name
+        ))),
+    }
+}
+
+/// The selection, sorted: organisations of `environment`, not removed, at least one.
+fn selection(
+    world: &World,
+    environment: EnvironmentId,
+    organisations: &[OrganisationId],
+) -> Result<Vec<OrganisationId>, CommandError> {
+    let mut out = organisations.to_vec();
+    out.sort_unstable();
+    out.dedup();
+    if out.is_empty() {
+        return Err(CommandError::invalid(
+            "organisations",
+            "choose at least one organisation to split off",
+        ));
+    }
+    for o in &out {
+        let found = world
+            .organisation(*o)
+            .is_some_and(|org| org.environment == environment && org.status != OrgStatus::Removed);
+        if !found {
+            return Err(CommandError::not_found("organisation"));
+        }
+    }
+    Ok(out)
+}
+
+/// Simulates `option` for the `organisations` of `environment`, on behalf of
+/// `actor`, who must be an Administrator of it. Nothing changes.
+pub fn plan_split(
+    world: &World,
+    actor: &Actor,
+    environment: EnvironmentId,
+    organisations: &[OrganisationId],
+    option: SplitOption,
+) -> Result<SplitPlan, CommandError> {
+    administrator(world, actor, environment)?;
+    let selected = selection(world, environment, organisations)?;
+    match option {
+        SplitOption::ManageAccess { keep } => {
+            let keep = resolve_keep(world, environment, &selected, keep.as_deref())?;
+            let changes = membership_changes(world, environment, &keep);
+            validate_changes(world, actor, &changes)?;
+            let plan = predict_access(world, environment, &selected, keep, changes);
+            let (scope, users) = option1_fingerprint_scope(&selected, &plan.keep, &plan.changes);
+            Ok(SplitPlan {
+                environment,
+                organisations: selected,
+                fingerprint: fingerprint(world, environment, scope, users),
+                impact: SplitImpact::ManageAccess(plan),
+            })
+        }
+        SplitOption::FullSeparation { exported } => {
+            let plan = separation(world, environment, &selected, exported.as_ref());
+            Ok(SplitPlan {
+                environment,
+                fingerprint: fingerprint(world, environment, selected.clone(), Vec::new()),
+                organisations: selected,
+                impact: SplitImpact::FullSeparation(plan),
+            })
+        }
+    }
+}
+
+/// What an option-1 plan rests on: the selection and the organisations whose
+/// access it changes (the ones a user merely keeps are not part of it), and the
+/// chosen users. Both sorted.
+fn option1_fingerprint_scope(
+    selected: &[OrganisationId],
+    keep: &[Keep],
+    changes: &[Command],
+) -> (Vec<OrganisationId>, Vec<UserId>) {
+    let mut organisations = selected.to_vec();
+    organisations.extend(changes.iter().filter_map(change_organisation));
+    organisations.sort_unstable();
+    organisations.dedup();
+    let mut users: Vec<UserId> = keep.iter().map(|k| k.user).collect();
+    users.sort_unstable();
+    users.dedup();
+    (organisations, users)
+}
+
+/// Both options for the same selection, side by side, with the recommendation the
+/// answers lead to.
+pub fn compare_split(
+    world: &World,
+    actor: &Actor,
+    environment: EnvironmentId,
+    organisations: &[OrganisationId],
+    keep: Option<Vec<Keep>>,
+    exported: Option<BTreeSet<Sha256>>,
+    questions: SplitQuestions,
+) -> Result<SplitComparison, CommandError> {
+    let manage_access = plan_split(
+        world,
+        actor,
+        environment,
+        organisations,
+        SplitOption::ManageAccess { keep },
+    )?;
+    let full_separation = plan_split(
+        world,
+        actor,
+        environment,
+        organisations,
+        SplitOption::FullSeparation { exported },
+    )?;
+    Ok(SplitComparison {
+        questions,
+        recommendation: questions.recommend(),
+        manage_access,
+        full_separation,
+    })
+}
+
+fn is_administrator_of(world: &World, user: UserId, environment: EnvironmentId) -> bool {
+    world
+        .user(user)
+        .is_some_and(|u| u.environment == environment && u.role == EnvRole::Administrator)
+}
+
+/// `user`'s organisations in `environment` (not removed), sorted.
+fn memberships_in(world: &World, user: UserId, environment: EnvironmentId) -> Vec<OrganisationId> {
+    world
+        .organisations_of_user(user)
+        .iter()
+        .copied()
+        .filter(|o| {
+            world.organisation(*o).is_some_and(|org| {
+                org.environment == environment && org.status != OrgStatus::Removed
+            })
+        })
+        .collect()
+}
+
+/// Option 1's assignment: the one asked for, checked, or the default proposal.
+fn resolve_keep(
+    world: &World,
+    environment: EnvironmentId,
+    selected: &[OrganisationId],
+    keep: Option<&[Keep]>,
+) -> Result<Vec<Keep>, CommandError> {
+    let Some(keep) = keep else {
+        let mut users: Vec<UserId> = selected
+            .iter()
+            .flat_map(|o| world.members_of(*o).iter().copied())
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        return Ok(users
+            .into_iter()
+            .filter(|u| !is_administrator_of(world, *u, environment))
+            .map(|user| {
+                let current = memberships_in(world, user, environment);
+                let within = current.iter().all(|o| selected.binary_search(o).is_ok());
+                let organisations = if within {
+                    current
+                } else {
+                    current
+                        .into_iter()
+                        .filter(|o| selected.binary_search(o).is_err())
+                        .collect()
+                };
+                Keep {
+                    user,
+                    organisations,
+                }
+            })
+            .collect());
+    };
+    let mut out: Vec<Keep> = Vec::with_capacity(keep.len());
+    for k in keep {
+        let user = world
+            .user(k.user)
+            .ok_or_else(|| CommandError::not_found("user"))?;
+        if is_administrator_of(world, k.user, environment) {
+            return Err(CommandError::invalid(
+                "keep",
+                format!(
+                    "{} is an Administrator and keeps the overview of every organisation; assign another role first",
+                    user.name
+                ),
+            ));
+        }
+        let mut organisations = k.organisations.clone();
+        organisations.sort_unstable();
+        organisations.dedup();
+        for o in &organisations {
+            let ok = world.organisation(*o).is_some_and(|org| {
+                org.environment == environment && org.status != OrgStatus::Removed
+            });
+            if !ok {
+                return Err(CommandError::not_found("organisation"));
+            }
+        }
+        out.push(Keep {
+            user: k.user,
+            organisations,
+        });
+    }
+    out.sort_by_key(|k| k.user);
+    if out
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if a.user == b.user))
+    {
+        return Err(CommandError::invalid("keep", "a user is listed twice"));
+    }
+    Ok(out)
+}
+
+/// The membership commands that give each user exactly their organisations of
+/// `environment`, by user then organisation. New memberships are `Member`s.
+fn membership_changes(world: &World, environment: EnvironmentId, keep: &[Keep]) -> Vec<Command> {
+    let mut changes = Vec::new();
+    for k in keep {
+        let current = memberships_in(world, k.user, environment);
+        let mut mine: Vec<(OrganisationId, Command)> = Vec::new();
+        for o in &current {
+            if k.organisations.binary_search(o).is_err() {
+                mine.push((
+                    *o,
+                    Command::RemoveMember {
+                        organisation: *o,
+                        user: k.user,
+                    },
+                ));
+            }
+        }
+        for o in &k.organisations {
+            if current.binary_search(o).is_err() {
+                mine.push((
+                    *o,
+                    Command::AddMember {
+                        organisation: *o,
+                        user: k.user,
+                        role: OrgRole::Member,
+                    },
+                ));
+            }
+        }
+        mine.sort_by_key(|(o, _)| *o);
+        changes.extend(mine.into_iter().map(|(_, c)| c));
+    }
+    changes
+}
+
+fn change_organisation(change: &Command) -> Option<OrganisationId> {
+    match change {
+        Command::AddMember { organisation, .. } | Command::RemoveMember { organisation, .. } => {
+            Some(*organisation)
+        }
+        _ => None,
+    }
+}
+
+/// Each change must be one the rules allow the actor on its own (eligibility of
+/// partner users, the actor's rights).
+fn validate_changes(world: &World, actor: &Actor, changes: &[Command]) -> Result<(), CommandError> {
+    let ctx = Context {
+        now: SIMULATED,
+        new_ids: Vec::new(),
+    };
+    for change in changes {
+        execute(world, actor, change.clone(), &ctx)?;
+    }
+    Ok(())
+}
+
+/// The events of membership commands.
+fn change_events(changes: &[Command], at: Timestamp) -> Vec<Event> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Command::AddMember {
+                organisation,
+                user,
+                role,
+            } => Some(Event::MembershipGranted {
+                user: *user,
+                organisation: *organisation,
+                role: *role,
+                at,
+            }),
+            Command::RemoveMember { organisation, user } => Some(Event::MembershipRemoved {
+                user: *user,
+                organisation: *organisation,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Applies `events` and their consequences to a copy of `world`.
+fn simulate(world: &World, events: &[Event]) -> (World, Vec<Event>) {
+    let (more, after) = consequences(world, events, SIMULATED);
+    let mut after = after.unwrap_or_else(|| {
+        let mut copy = world.clone();
+        for event in events {
+            copy.apply(event);
+        }
+        copy
+    });
+    for event in &more {
+        after.apply(event);
+    }
+    (after, more)
+}
+
+fn key_impact(world: &World, key: KeyId) -> Option<KeyImpact> {
+    world.key(key).map(|k| KeyImpact {
+        key,
+        organisation: k.organisation,
+        holder: k.holder,
+    })
+}
+
+fn predict_access(
+    world: &World,
+    environment: EnvironmentId,
+    selected: &[OrganisationId],
+    keep: Vec<Keep>,
+    changes: Vec<Command>,
+) -> AccessPlan {
+    let events = change_events(&changes, SIMULATED);
+    let (after, more) = simulate(world, &events);
+    let access_changes = planned_access(world, &after, &changes);
+    let mut keys_revoked = Vec::new();
+    let mut tasks_reassigned = Vec::new();
+    for event in &more {
+        match event {
+            Event::ConnectionKeyRevoked { key, .. } => keys_revoked.extend(key_impact(world, *key)),
+            Event::TaskReassigned { task, to, .. } => {
+                if let Some(t) = world.task(*task) {
+                    tasks_reassigned.push(TaskImpact {
+                        task: *task,
+                        document: t.document,
+                        assignee: t.assignee,
+                        outcome: TaskOutcome::Reassigned { to: *to },
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    let administrators = world
+        .users_of(environment)
+        .iter()
+        .copied()
+        .filter(|u| {
+            world
+                .user(*u)
+                .is_some_and(|u| u.role == EnvRole::Administrator && u.is_active())
+        })
+        .collect();
+    AccessPlan {
+        keep,
+        changes,
+        access_changes,
+        administrators,
+        keys_revoked,
+        tasks_reassigned,
+        credit: credit(world, environment, selected, false),
+    }
+}
+
+/// The access changes of membership changes, as [`crate::preview`] finds them
+/// (the organisation, its documents, the documents shared with it), per user and
+/// organisation. Consequences (keys, tasks) change no access.
+///
+/// A document without shares grants a user exactly what its organisation's
+/// membership and the user's role grant, the same for every such document of the
+/// organisation: the engine decides one of them and the answer is counted for all;
+/// documents with shares are decided one by one.
+fn planned_access(world: &World, after: &World, changes: &[Command]) -> Vec<PlannedAccess> {
+    let mut by_user: BTreeMap<UserId, Vec<OrganisationId>> = BTreeMap::new();
+    for change in changes {
+        if let (Some(o), Command::AddMember { user, .. } | Command::RemoveMember { user, .. }) =
+            (change_organisation(change), change)
+        {
+            by_user.entry(*user).or_default().push(o);
+        }
+    }
+    let mut out = Vec::new();
+    for (user, organisations) in by_user {
+        let mut was = DocumentAccessor::new(world, user);
+        let mut now = DocumentAccessor::new(after, user);
+        let mut level = |d: DocumentId| {
+            (
+                Access::of_level(was.level(d).0),
+                Access::of_level(now.level(d).0),
+            )
+        };
+        let mut counts: BTreeMap<(OrganisationId, Access, Access), usize> = BTreeMap::new();
+        let mut seen: FxHashSet<DocumentId> = FxHashSet::default();
+        let mut touched: BTreeSet<OrganisationId> = organisations.iter().copied().collect();
+        for o in &organisations {
+            let mut plain: Option<(Access, Access)> = None;
+            for d in world.documents_of(*o) {
+                let (before, after) = if world.shares_of(d).is_empty() {
+                    *plain.get_or_insert_with(|| level(d))
+                } else if seen.insert(d) {
+                    level(d)
+                } else {
+                    continue;
+                };
+                if before != after {
+                    *counts.entry((*o, before, after)).or_default() += 1;
+                }
+            }
+            for d in world.documents_shared_with(Grantee::Organisation(*o)) {
+                let Some(doc) = world.document(*d) else {
+                    continue;
+                };
+                if !seen.insert(*d) {
+                    continue;
+                }
+                let (before, after) = level(*d);
+                if before != after {
+                    touched.insert(doc.organisation);
+                    *counts.entry((doc.organisation, before, after)).or_default() += 1;
+                }
+            }
+        }
+        for o in touched {
+            let resource = Resource::Organisation(o);
+            let (before, reasons_before) = access_with_reasons(world, user, resource);
+            let (after_access, reasons_after) = access_with_reasons(after, user, resource);
+            let documents: Vec<DocumentAccessCount> = counts
+                .range((o, Access::NONE, Access::NONE)..)
+                .take_while(|((org, _, _), _)| *org == o)
+                .map(|((_, before, after), n)| DocumentAccessCount {
+                    before: *before,
+                    after: *after,
+                    documents: *n,
+                })
+                .collect();
+            if before != after_access || !documents.is_empty() {
+                out.push(PlannedAccess {
+                    user,
+                    organisation: o,
+                    before,
+                    after: after_access,
+                    reasons_before,
+                    reasons_after,
+                    documents,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn credit(
+    world: &World,
+    environment: EnvironmentId,
+    selected: &[OrganisationId],
+    separate: bool,
+) -> CreditImpact {
+    let balance = world.environment(environment).map_or(0, |e| e.credit);
+    let ledger = world.ledger_of(environment);
+    let since = ledger.last().map_or(i64::MIN, |e| {
+        e.at.0.saturating_sub(RECENT_DAYS * 86_400_000)
+    });
+    let mut recent = 0;
+    let mut recent_of_selection = 0;
+    for entry in ledger.iter().rev().take_while(|e| e.at.0 >= since) {
+        if matches!(
+            entry.reason,
+            LedgerReason::Sent { .. } | LedgerReason::Received { .. }
+        ) {
+            recent += 1;
+            if entry
+                .organisation
+                .is_some_and(|o| selected.binary_search(&o).is_ok())
+            {
+                recent_of_selection += 1;
+            }
+        }
+    }
+    CreditImpact {
+        balance_before: balance,
+        balance_after: balance,
+        shared: !separate,
+        new_environment_credit: separate.then(|| Plan::Free.included_credit()),
+        recent_transactions: recent,
+        recent_transactions_of_selection: recent_of_selection,
+    }
+}
+
+fn grantee_environment(world: &World, grantee: Grantee) -> Option<EnvironmentId> {
+    match grantee {
+        Grantee::User(u) => world.user(u).map(|u| u.environment),
+        Grantee::Group(g) => world.group(g).map(|g| g.environment),
+        Grantee::Organisation(o) => world.organisation(o).map(|o| o.environment),
+    }
+}
+
+fn grantee_users(world: &World, grantee: Grantee) -> &[UserId] {
+    match grantee {
+        Grantee::User(_) => &[],
+        Grantee::Group(g) => world.group_members(g),
+        Grantee::Organisation(o) => world.members_of(o),
+    }
+}
+
+/// Option 2's impact.
+fn separation(
+    world: &World,
+    environment: EnvironmentId,
+    selected: &[OrganisationId],
+    exported: Option<&BTreeSet<Sha256>>,
+) -> SeparationPlan {
+    let mut losses: BTreeMap<UserId, (Vec<OrganisationLoss>, Vec<DocumentLoss>)> = BTreeMap::new();
+    let mut shares_removed: Vec<Share> = Vec::new();
+    let mut group_shares: BTreeMap<GroupId, usize> = BTreeMap::new();
+    let mut tasks: Vec<TaskImpact> = Vec::new();
+    let mut documents_deleted = 0;
+    let mut documents_not_exported = 0;
+
+    // 1. Whoever sees a selected organisation loses it, and with it every one of
+    //    its documents (an organisation-wide grant gives at least Edit on them).
+    let mut whole: FxHashSet<(UserId, OrganisationId)> = FxHashSet::default();
+    for o in selected {
+        let resource = Resource::Organisation(*o);
+        for holder in access::who_can(world, Action::ViewOrganisation, resource) {
+            whole.insert((holder.user, *o));
+            losses
+                .entry(holder.user)
+                .or_default()
+                .0
+                .push(OrganisationLoss {
+                    organisation: *o,
+                    access: access::access(world, holder.user, resource),
+                    reasons: holder.reasons,
+                    documents: world.document_count(*o),
+                });
+        }
+    }
+
+    // 2. The documents are deleted: whoever reaches one through a share loses it,
+    //    its shares go, its open tasks go with it.
+    let mut seen: FxHashSet<(UserId, DocumentId)> = FxHashSet::default();
+    for o in selected {
+        for d in world.documents_of(*o) {
+            documents_deleted += 1;
+            let covered = match (exported, world.document(d)) {
+                (Some(set), Some(doc)) => set.contains(&doc.sha256),
+                _ => false,
+            };
+            if !covered {
+                documents_not_exported += 1;
+            }
+            for share in world.shares_of(d) {
+                shares_removed.push(*share);
+                let direct = match share.grantee {
+                    Grantee::User(u) => Some(u),
+                    Grantee::Group(g) => {
+                        *group_shares.entry(g).or_default() += 1;
+                        None
+                    }
+                    Grantee::Organisation(_) => None,
+                };
+                let users = direct
+                    .iter()
+                    .chain(grantee_users(world, share.grantee).iter());
+                for u in users {
+                    if whole.contains(&(*u, *o)) || !seen.insert((*u, d)) {
+                        continue;
+                    }
+                    let (level, reasons) = access::document_level(world, *u, d);
+                    if level.is_some() {
+                        losses.entry(*u).or_default().1.push(DocumentLoss {
+                            document: d,
+                            organisation: *o,
+                            before: Access::of_level(level),
+                            after: Access::NONE,
+                            reasons,
+                        });
+                    }
+                }
+            }
+            for task in world.tasks_of(d) {
+                if let Some(t) = world.task(*task).filter(|t| t.is_open()) {
+                    tasks.push(TaskImpact {
+                        task: *task,
+                        document: d,
+                        assignee: t.assignee,
+                        outcome: TaskOutcome::Deleted,
+                    });
+                }
+            }
+        }
+    }
+
+    // 3. The rest of the cascade (memberships, shares with the organisations, keys,
+    //    cost bearing) applied to a copy of the world and compared, as a preview.
+    let mut cascade: Vec<Event> = Vec::new();
+    let mut revoked: Vec<Event> = Vec::new();
+    let mut keys_revoked: Vec<KeyImpact> = Vec::new();
+    let mut cost_bearing: Vec<CostBearing> = Vec::new();
+    for o in selected {
+        for u in world.members_of(*o) {
+            cascade.push(Event::MembershipRemoved {
+                user: *u,
+                organisation: *o,
+            });
+        }
+        for d in world.documents_shared_with(Grantee::Organisation(*o)) {
+            let elsewhere = world
+                .document(*d)
+                .is_some_and(|doc| selected.binary_search(&doc.organisation).is_err());
+            if !elsewhere {
+                continue;
+            }
+            if let Some(share) = world
+                .shares_of(*d)
+                .iter()
+                .find(|s| s.grantee == Grantee::Organisation(*o))
+            {
+                shares_removed.push(*share);
+            }
+            revoked.push(Event::ShareRevoked {
+                document: *d,
+                grantee: Grantee::Organisation(*o),
+            });
+        }
+        for key in world.keys_of(*o) {
+            if world.key(*key).is_some_and(|k| k.is_valid()) {
+                keys_revoked.extend(key_impact(world, *key));
+                cascade.push(Event::ConnectionKeyRevoked {
+                    key: *key,
+                    reason: RevokeReason::OrganisationRemoved,
+                    at: SIMULATED,
+                });
+            }
+        }
+        if let Some(org) = world.organisation(*o) {
+            if org.cost_bearer != org.environment {
+                cost_bearing.push(CostBearing {
+                    organisation: *o,
+                    bearer: org.cost_bearer,
+                });
+                cascade.push(Event::CostBearerChanged {
+                    organisation: *o,
+                    bearer: org.environment,
+                });
+            }
+        }
+    }
+    cascade.extend(revoked.iter().cloned());
+    let (after, more) = simulate(world, &cascade);
+    for change in access_changes(world, &after, &revoked) {
+        let Resource::Document(d) = change.resource else {
+            continue;
+        };
+        let organisation = world
+            .document(d)
+            .map_or(OrganisationId::from_u128(0), |doc| doc.organisation);
+        losses.entry(change.user).or_default().1.push(DocumentLoss {
+            document: d,
+            organisation,
+            before: change.before,
+            after: change.after,
+            reasons: change.reasons_before,
+        });
+    }
+    for event in &more {
+        match event {
+            Event::ConnectionKeyRevoked { key, .. }
+                if !keys_revoked.iter().any(|k| k.key == *key) =>
+            {
+                keys_revoked.extend(key_impact(world, *key));
+            }
+            Event::TaskReassigned { task, to, .. } => {
+                let Some(t) = world.task(*task) else { continue };
+                let deleted = world
+                    .document(t.document)
+                    .is_some_and(|doc| selected.binary_search(&doc.organisation).is_ok());
+                if !deleted {
+                    tasks.push(TaskImpact {
+                        task: *task,
+                        document: t.document,
+                        assignee: t.assignee,
+                        outcome: TaskOutcome::Reassigned { to: *to },
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    tasks.sort_by_key(|t| t.task);
+    keys_revoked.sort_by_key(|k| k.key);
+
+    // 4. Partnerships the selection relies on.
+    let mut partnerships_to_recreate = Vec::new();
+    let mut relationship_managers = Vec::new();
+    for p in world.partnerships_of(environment) {
+        let Some(p) = world.partnership(*p).filter(|p| p.is_active()) else {
+            continue;
+        };
+        let partner = p.other_side(environment);
+        let mut members: Vec<UserId> = selected
+            .iter()
+            .flat_map(|o| world.members_of(*o).iter().copied())
+            .filter(|u| world.user(*u).is_some_and(|u| u.environment == partner))
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        let shares = shares_removed
+            .iter()
+            .filter(|s| {
+                let grantee_env = grantee_environment(world, s.grantee);
+                let document_env = world.document(s.document).map(|d| d.environment);
+                grantee_env == Some(partner) || document_env == Some(partner)
+            })
+            .count();
+        let bears_costs_of: Vec<OrganisationId> = cost_bearing
+            .iter()
+            .filter(|c| c.bearer == partner)
+            .map(|c| c.organisation)
+            .collect();
+        if members.is_empty() && shares == 0 && bears_costs_of.is_empty() {
+            continue;
+        }
+        relationship_managers.extend(p.relationship_managers.iter().map(|user| {
+            RelationshipManagerLink {
+                partnership: p.id,
+                user: *user,
+            }
+        }));
+        partnerships_to_recreate.push(PartnershipToRecreate {
+            partnership: p.id,
+            partner,
+            members,
+            shares,
+            bears_costs_of,
+            relationship_managers: p.relationship_managers.clone(),
+        });
+    }
+
+    let groups = group_shares
+        .into_iter()
+        .filter_map(|(group, shares)| {
+            world.group(group).map(|g| GroupImpact {
+                group,
+                environment: g.environment,
+                members: world.group_members(group).to_vec(),
+                shares,
+            })
+        })
+        .collect();
+
+    let peppol = selected
+        .iter()
+        .filter_map(|o| world.organisation(*o))
+        .map(|org| PeppolGap {
+            organisation: org.id,
+            participant_id: org.participant_id.clone(),
+            registered: org.status == OrgStatus::Active,
+            unreachable_during: SplitStep::PEPPOL_GAP.to_vec(),
+            reachable_again_at: SplitStep::ActivateOrganisation,
+        })
+        .collect();
+
+    let losses = losses
+        .into_iter()
+        .map(|(user, (organisations, mut documents))| {
+            documents.sort_by_key(|d| d.document);
+            let home = world.user(user).map_or(environment, |u| u.environment);
+            UserLoss {
+                user,
+                home,
+                partner: home != environment,
+                organisations,
+                documents,
+            }
+        })
+        .collect();
+
+    SeparationPlan {
+        losses,
+        documents_deleted,
+        documents_not_exported,
+        export_known: exported.is_some(),
+        shares_removed,
+        groups,
+        tasks,
+        keys_revoked,
+        relationship_managers,
+        partnerships_to_recreate,
+        cost_bearing,
+        credit: credit(world, environment, selected, true),
+        peppol,
+        steps: SplitStep::ALL.to_vec(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Executing option 1
+// ---------------------------------------------------------------------------
+
+/// Decides [`Command::ApplyAccessPlan`]: the membership events of a fresh
+/// option-1 plan. Its consequences (keys, tasks) are added by the caller, as for
+/// every command.
+pub(crate) fn apply_access_plan(
+    world: &World,
+    actor: &Actor,
+    plan: &SplitPlan,
+    now: Timestamp,
+) -> Result<Vec<Event>, CommandError> {
+    administrator(world, actor, plan.environment)?;
+    let SplitImpact::ManageAccess(access_plan) = &plan.impact else {
+        return Err(CommandError::invalid(
+            "plan",
+            "only option 1 (manage access) is executed as one command; a full separation goes through export, authorisation and removal",
+        ));
+    };
+    if plan.fingerprint.environment != plan.environment {
+        return Err(CommandError::invalid(
+            "plan",
+            "its fingerprint is for another environment",
+        ));
+    }
+    check_fresh(world, plan)?;
+    let selected = selection(world, plan.environment, &plan.organisations)?;
+    let keep = resolve_keep(world, plan.environment, &selected, Some(&access_plan.keep))?;
+    let changes = membership_changes(world, plan.environment, &keep);
+    if changes != access_plan.changes {
+        return Err(CommandError::invalid(
+            "plan",
+            "its membership changes do not follow from who keeps which organisations",
+        ));
+    }
+    // The fingerprint must cover what the plan changes, or freshness means nothing.
+    let expected = option1_fingerprint_scope(&selected, &keep, &changes);
+    if (&plan.fingerprint.organisations, &plan.fingerprint.users) != (&expected.0, &expected.1) {
+        return Err(CommandError::invalid(
+            "plan",
+            "its fingerprint does not cover the organisations and users it changes",
+        ));
+    }
+    validate_changes(world, actor, &changes)?;
+    Ok(change_events(&changes, now))
+}
