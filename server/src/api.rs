@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/who-can", get(who_can_get))
         .route("/what-can", get(what_can_get))
         .route("/audit", get(audit_get))
+        .route("/split/compare", post(split_compare_post))
         .route("/events", get(events_get))
 }
 
@@ -794,4 +795,45 @@ async fn events_get(
         }
     };
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitCompareRequest {
+    /// Organisations of the caller's environment to split off.
+    pub organisations: Vec<preflight_core::OrganisationId>,
+    /// The Administrator's answers to the seed's four questions.
+    #[serde(default)]
+    pub questions: preflight_core::split::SplitQuestions,
+}
+
+/// Both options of splitting the caller's environment, side by side, computed on
+/// the authoritative world: a plan's fingerprint must be the server's for
+/// `ApplyAccessPlan` to accept it.
+async fn split_compare_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<SplitCompareRequest>,
+) -> Result<Json<preflight_core::split::SplitComparison>, AppError> {
+    let world = state.engine.world();
+    let me = caller.user(&world)?.clone();
+    if request.organisations.is_empty() {
+        return Err(AppError::Invalid {
+            field: "organisations".into(),
+            message: "choose at least one organisation to split off".into(),
+        });
+    }
+    let comparison = tokio::task::spawn_blocking(move || {
+        preflight_core::compare_split(
+            &world,
+            &Actor::user(me.id),
+            me.environment,
+            &request.organisations,
+            None,
+            None,
+            request.questions,
+        )
+    })
+    .await??;
+    Ok(Json(comparison))
 }

@@ -566,3 +566,76 @@ fn a_crash_never_loses_an_acknowledged_command() {
         drop(server);
     }
 }
+
+#[test]
+fn split_simulation_over_http_then_option_1_applied_once_and_refused_when_stale() {
+    let api = Api::start();
+    let world = demo_world();
+    let labs = org_named(&world, "Globex Labs BV");
+    let body = json!({
+        "organisations": [labs],
+        "questions": { "separate_credit": true, "restrict_employees": false,
+                       "client_manages_own_account": true, "central_overview": false },
+    });
+
+    // Only an Administrator of the environment may simulate its split.
+    let ivo = api.login("ivo@globex.example");
+    let (status, error) = api.call("POST", "/api/split/compare", Some(&ivo), Some(body.clone()));
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (403, Some("not_permitted")),
+        "{error}"
+    );
+
+    let hanna = api.login("hanna@globex.example");
+    let (status, comparison) = api.call(
+        "POST",
+        "/api/split/compare",
+        Some(&hanna),
+        Some(body.clone()),
+    );
+    assert_eq!(status, 200, "{comparison}");
+    assert_eq!(comparison["recommendation"]["option"], "FullSeparation");
+    let separation = &comparison["full_separation"]["impact"];
+    assert!(
+        separation["documents_deleted"].as_u64().unwrap_or(0) > 0,
+        "{separation}"
+    );
+    let plan = comparison["manage_access"].clone();
+    assert!(
+        !plan["impact"]["changes"]
+            .as_array()
+            .map_or(true, Vec::is_empty),
+        "option 1 changes memberships: {plan}"
+    );
+
+    // Option 1 executes exactly once; the same plan is then stale.
+    let (status, answer) = api.command(&hanna, json!({ "type": "ApplyAccessPlan", "plan": plan }));
+    assert_eq!(status, 200, "{answer}");
+    let (status, error) = api.command(&hanna, json!({ "type": "ApplyAccessPlan", "plan": plan }));
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (409, Some("stale_plan")),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("memberships"),
+        "{error}"
+    );
+
+    // A malformed request names the field.
+    let (status, error) = api.call(
+        "POST",
+        "/api/split/compare",
+        Some(&hanna),
+        Some(json!({ "organisations": [] })),
+    );
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("invalid_input")),
+        "{error}"
+    );
+}
