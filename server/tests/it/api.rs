@@ -635,7 +635,7 @@ fn split_simulation_over_http_then_option_1_applied_once_and_refused_when_stale(
     );
     assert_eq!(
         (status, error["code"].as_str()),
-        (400, Some("invalid_input")),
+        (422, Some("invalid_input")),
         "{error}"
     );
 }
