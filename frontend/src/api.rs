@@ -301,3 +301,23 @@ pub async fn sign_up(
         .map_err(|error| ApiError::Decode(error.to_string()))?;
     read_json(send(request).await?).await
 }
+
+#[derive(Serialize)]
+struct SplitBody<'a> {
+    organisations: &'a [preflight_core::OrganisationId],
+    questions: preflight_core::split::SplitQuestions,
+}
+
+/// Both options of splitting the caller's environment, computed by the server.
+pub async fn compare_split(
+    organisations: &[preflight_core::OrganisationId],
+    questions: preflight_core::split::SplitQuestions,
+) -> Result<preflight_core::split::SplitComparison, ApiError> {
+    let request = Request::post("/api/split/compare")
+        .json(&SplitBody {
+            organisations,
+            questions,
+        })
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    read_json(send(request).await?).await
+}

@@ -28,6 +28,7 @@ use crate::pages::not_found::NotFound;
 use crate::pages::organisation::OrganisationPage;
 use crate::pages::partners::PartnersPage;
 use crate::pages::signup::SignUp;
+use crate::pages::split::SplitPage;
 use crate::pages::tasks::TasksPage;
 use crate::pages::users::UsersPage;
 use crate::session::{use_session, Live, Session, SessionState};
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/audit") view=AuditPage/>
                         <Route path=path!("/explorer") view=ExplorerPage/>
                         <Route path=path!("/signup") view=SignUp/>
+                        <Route path=path!("/split") view=SplitPage/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -115,6 +117,7 @@ fn Nav() -> impl IntoView {
                     <A href="/tasks">"Tasks"</A>
                     <A href="/explorer">"Access explorer"</A>
                     <A href="/audit">"Audit log"</A>
+                    <A href="/split">"Split"</A>
                 </nav>
             }
         })

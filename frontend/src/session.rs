@@ -305,6 +305,43 @@ impl Session {
         api::audit(None).await
     }
 
+    /// Both options of splitting the user's environment. The server computes them
+    /// on the authoritative world (the plan's fingerprint must be its own); the
+    /// offline demo on its whole world.
+    pub async fn compare_split(
+        self,
+        organisations: Vec<OrganisationId>,
+        questions: preflight_core::split::SplitQuestions,
+    ) -> Result<preflight_core::split::SplitComparison, ApiError> {
+        if self.is_offline() {
+            let result = self.with_offline(|demo| {
+                let world = demo.world();
+                let me = world.user(demo.acting())?;
+                Some(preflight_core::compare_split(
+                    world,
+                    &preflight_core::Actor::user(me.id),
+                    me.environment,
+                    &organisations,
+                    None,
+                    None,
+                    questions,
+                ))
+            });
+            return match result.flatten() {
+                Some(Ok(comparison)) => Ok(comparison),
+                Some(Err(error)) => Err(ApiError::Server {
+                    status: 403,
+                    code: error.code().to_string(),
+                    message: error.to_string(),
+                }),
+                None => Err(ApiError::Unreachable(
+                    "the offline demo is not running".into(),
+                )),
+            };
+        }
+        api::compare_split(&organisations, questions).await
+    }
+
     /// Signs up a new environment and signs its Administrator in.
     pub async fn sign_up(
         self,

@@ -11,6 +11,7 @@ pub mod not_found;
 pub mod organisation;
 pub mod partners;
 pub mod signup;
+pub mod split;
 pub mod tasks;
 pub mod users;
 

@@ -1,0 +1,358 @@
+//! `/split`: the split simulator (DOMAIN §7). An Administrator picks the
+//! organisations to split off and answers the seed's four questions; both options
+//! are simulated side by side, with a recommendation, and option 1 can be applied
+//! as planned (refused as `stale_plan` if its facts changed meanwhile).
+
+use leptos::prelude::*;
+use preflight_core::access::{Access, ResourceKind};
+use preflight_core::split::{
+    SplitComparison, SplitImpact, SplitPlan, SplitQuestions, SplitStep, TaskOutcome,
+};
+use preflight_core::{Command, EnvRole, OrganisationId, World};
+
+use crate::pages::{environment_name, signed_in_page, user_name, PageHeader};
+use crate::session::{use_session, SignedIn};
+
+/// The simulator's inputs and last answer, kept across renders.
+#[derive(Clone, Copy)]
+struct SplitState {
+    selected: RwSignal<Vec<OrganisationId>>,
+    questions: RwSignal<SplitQuestions>,
+    answer: RwSignal<Option<Result<SplitComparison, String>>>,
+    applied: RwSignal<Option<(bool, String)>>,
+}
+
+#[component]
+pub fn SplitPage() -> impl IntoView {
+    let state = SplitState {
+        selected: RwSignal::new(Vec::new()),
+        questions: RwSignal::new(SplitQuestions::default()),
+        answer: RwSignal::new(None),
+        applied: RwSignal::new(None),
+    };
+    signed_in_page(move |signed_in| split_view(signed_in, state))
+}
+
+fn actions_text(access: Access, kind: ResourceKind) -> String {
+    let actions = access.actions(kind);
+    if actions.is_empty() {
+        "no access".into()
+    } else {
+        actions
+            .iter()
+            .map(|a| a.verb())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn org_name(world: &World, id: OrganisationId) -> String {
+    world
+        .organisation(id)
+        .map_or_else(|| "an organisation".into(), |o| o.name.clone())
+}
+
+fn step_text(step: SplitStep) -> &'static str {
+    match step {
+        SplitStep::Export => "export every document (signed bundle)",
+        SplitStep::AuthoriseRemoval => "an Administrator authorises the removal",
+        SplitStep::ExecuteRemoval => {
+            "Support removes the organisation (documents deleted irreversibly)"
+        }
+        SplitStep::SignUp => "someone signs up a new environment",
+        SplitStep::AddOrganisation => "they add the organisation again",
+        SplitStep::ActivateOrganisation => "they activate it on Peppol",
+        SplitStep::ImportBundle => "they import the signed bundle",
+    }
+}
+
+fn option_one(world: &World, plan: &SplitPlan) -> AnyView {
+    let SplitImpact::ManageAccess(access) = &plan.impact else {
+        return ().into_any();
+    };
+    let keep = access
+        .keep
+        .iter()
+        .map(|k| {
+            let orgs: Vec<_> = k
+                .organisations
+                .iter()
+                .map(|o| org_name(world, *o))
+                .collect();
+            let orgs = if orgs.is_empty() {
+                "none".to_string()
+            } else {
+                orgs.join(", ")
+            };
+            view! { <li>{user_name(world, k.user)} " keeps: " {orgs}</li> }
+        })
+        .collect_view();
+    let changes = access
+        .access_changes
+        .iter()
+        .map(|c| {
+            let verb = if c.is_loss() { "loses" } else { "gains" };
+            let class = if c.is_loss() { "change loss" } else { "change gain" };
+            view! {
+                <li class=class data-testid="split-option1-change">
+                    <strong>{user_name(world, c.user)}</strong> " " {verb} " " <em>{org_name(world, c.organisation)}</em> ": "
+                    {actions_text(c.before, ResourceKind::Organisation)} " → " {actions_text(c.after, ResourceKind::Organisation)}
+                    {format!(" ({} document(s) change)", c.n_documents())}
+                </li>
+            }
+        })
+        .collect_view();
+    let admins: Vec<_> = access
+        .administrators
+        .iter()
+        .map(|u| user_name(world, *u))
+        .collect();
+    view! {
+        <h3>"Who keeps which organisations"</h3>
+        <ul class="plain">{keep}</ul>
+        <h3>{format!("Access changes ({} membership change(s))", access.changes.len())}</h3>
+        <ul class="changes">{changes}</ul>
+        <p>"Administrators keep the overview: " {admins.join(", ")}</p>
+        <p>{format!("Credit stays shared: {} now and after.", access.credit.balance_before)}</p>
+        <p>{format!("{} connection key(s) stop working; {} open task(s) move.", access.keys_revoked.len(), access.tasks_reassigned.len())}</p>
+    }
+    .into_any()
+}
+
+fn option_two(world: &World, plan: &SplitPlan) -> AnyView {
+    let SplitImpact::FullSeparation(separation) = &plan.impact else {
+        return ().into_any();
+    };
+    let losses = separation
+        .losses
+        .iter()
+        .map(|loss| {
+            let whose = if loss.partner {
+                format!(" (of partner {})", environment_name(world, loss.home))
+            } else {
+                String::new()
+            };
+            let orgs: Vec<_> = loss
+                .organisations
+                .iter()
+                .map(|o| org_name(world, o.organisation))
+                .collect();
+            view! {
+                <li class="change loss" data-testid="split-option2-loss">
+                    <strong>{user_name(world, loss.user)}</strong> {whose} " loses "
+                    {if orgs.is_empty() { String::new() } else { format!("{}, ", orgs.join(", ")) }}
+                    {format!("{} document(s)", loss.n_documents())}
+                </li>
+            }
+        })
+        .collect_view();
+    let partnerships = separation
+        .partnerships_to_recreate
+        .iter()
+        .map(|p| {
+            view! {
+                <li>{environment_name(world, p.partner)} ": "
+                    {format!("{} member(s), {} share(s), {} relationship manager(s)", p.members.len(), p.shares, p.relationship_managers.len())}
+                </li>
+            }
+        })
+        .collect_view();
+    let tasks_deleted = separation
+        .tasks
+        .iter()
+        .filter(|t| matches!(t.outcome, TaskOutcome::Deleted))
+        .count();
+    let gaps = separation
+        .peppol
+        .iter()
+        .map(|gap| {
+            let during: Vec<_> = gap.unreachable_during.iter().map(|s| step_text(*s)).collect();
+            view! {
+                <li data-testid="split-peppol-gap">
+                    <code>{gap.participant_id.clone()}</code> " is unreachable on Peppol from the removal until: "
+                    {step_text(gap.reachable_again_at)} " (during: " {during.join("; ")} ")"
+                </li>
+            }
+        })
+        .collect_view();
+    let steps = separation
+        .steps
+        .iter()
+        .map(|s| view! { <li>{step_text(*s)}</li> })
+        .collect_view();
+    let credit = &separation.credit;
+    let exported = if separation.export_known {
+        format!(
+            "{} not covered by the latest export",
+            separation.documents_not_exported
+        )
+    } else {
+        "none exported yet".to_string()
+    };
+    view! {
+        <p data-testid="split-documents-deleted"><strong>{format!("{} document(s) deleted irreversibly", separation.documents_deleted)}</strong> {format!(" ({exported})")}</p>
+        <h3>"Who loses access"</h3>
+        <ul class="changes">{losses}</ul>
+        <p>{format!("{} share(s) removed; {} group(s) lose shares; {} open task(s) deleted, {} moved; {} connection key(s) stop working.",
+            separation.shares_removed.len(), separation.groups.len(), tasks_deleted, separation.tasks.len() - tasks_deleted, separation.keys_revoked.len())}</p>
+        <h3>"Partnerships the new environment must re-create"</h3>
+        {if separation.partnerships_to_recreate.is_empty() {
+            view! { <p class="hint">"None."</p> }.into_any()
+        } else {
+            view! { <ul class="plain">{partnerships}</ul> }.into_any()
+        }}
+        <p>{format!("Cost bearing that reverts: {} organisation(s).", separation.cost_bearing.len())}</p>
+        <p>{format!("Credit: {} now, {} after (no credit moves); the new environment starts with {}. The selection made {} of the last {} transactions ({} %).",
+            credit.balance_before, credit.balance_after, credit.new_environment_credit.unwrap_or(0),
+            credit.recent_transactions_of_selection, credit.recent_transactions, credit.share_percent())}</p>
+        <h3>"Peppol"</h3>
+        <ul class="plain">{gaps}</ul>
+        <h3>"The steps"</h3>
+        <ol>{steps}</ol>
+    }
+    .into_any()
+}
+
+fn split_view(signed_in: SignedIn, state: SplitState) -> AnyView {
+    let session = use_session();
+    let world = signed_in.world.clone();
+    let me = signed_in.me.clone();
+    let mut organisations: Vec<_> = world
+        .organisations()
+        .filter(|o| o.environment == me.environment)
+        .map(|o| (o.id, o.name.clone()))
+        .collect();
+    organisations.sort_by(|a, b| a.1.cmp(&b.1));
+    let boxes = organisations
+        .into_iter()
+        .map(|(id, name)| {
+            let checked = move || state.selected.get().contains(&id);
+            view! {
+                <label class="check">
+                    <input type="checkbox" data-testid="split-organisation" value=id.to_string()
+                        prop:checked=checked
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            state.answer.set(None);
+                            state.selected.update(|s| {
+                                s.retain(|o| *o != id);
+                                if on { s.push(id); }
+                            });
+                        }/>
+                    {name}
+                </label>
+            }
+        })
+        .collect_view();
+    let question = |label: &'static str,
+                    testid: &'static str,
+                    get: fn(&SplitQuestions) -> bool,
+                    set: fn(&mut SplitQuestions, bool)| {
+        view! {
+            <label class="check">
+                <input type="checkbox" data-testid=testid prop:checked=move || get(&state.questions.get())
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        state.answer.set(None);
+                        state.questions.update(|q| set(q, on));
+                    }/>
+                {label}
+            </label>
+        }
+    };
+    let simulate = Action::new_local(move |_: &()| {
+        let selected = state.selected.get_untracked();
+        let questions = state.questions.get_untracked();
+        async move {
+            state.applied.set(None);
+            let answer = session
+                .compare_split(selected, questions)
+                .await
+                .map_err(|e| e.message());
+            state.answer.set(Some(answer));
+        }
+    });
+    let apply = Action::new_local(move |plan: &SplitPlan| {
+        let command = Command::ApplyAccessPlan {
+            plan: Box::new(plan.clone()),
+        };
+        async move {
+            let result = session.submit(&command, None).await;
+            state.applied.set(Some(match result {
+                Ok(accepted) => (
+                    true,
+                    format!("Applied. The world is now at version {}.", accepted.version),
+                ),
+                Err(error) => (
+                    false,
+                    format!(
+                        "{} Simulate again to see the plan as things are now.",
+                        error.message()
+                    ),
+                ),
+            }));
+        }
+    });
+    let not_admin = me.role != EnvRole::Administrator;
+    let answer_world = world.clone();
+    let answer = move || {
+        let world = answer_world.clone();
+        match state.answer.get()? {
+            Err(message) => Some(view! { <p class="notice warning" role="alert" data-testid="split-error">{message}</p> }.into_any()),
+            Ok(comparison) => {
+                let plan = comparison.manage_access.clone();
+                Some(view! {
+                    <p class="notice success" data-testid="split-recommendation">
+                        <strong>"Recommended: " {comparison.recommendation.option.to_string()}</strong> ". " {comparison.recommendation.reason.clone()}
+                    </p>
+                    <div class="panels">
+                        <section class="panel" data-testid="split-option1">
+                            <h2>"Option 1: manage access per organisation"</h2>
+                            <p class="hint">"One environment; the plan is a set of membership changes."</p>
+                            {option_one(&world, &comparison.manage_access)}
+                            <button type="button" class="primary" data-testid="split-apply-option1"
+                                disabled=move || apply.pending().get()
+                                on:click=move |_| { apply.dispatch(plan.clone()); }>
+                                "Apply option 1 as planned"
+                            </button>
+                            {move || state.applied.get().map(|(ok, message)| {
+                                let class = if ok { "notice success" } else { "notice warning" };
+                                view! { <p class=class role="status" data-testid="split-applied">{message}</p> }
+                            })}
+                        </section>
+                        <section class="panel" data-testid="split-option2">
+                            <h2>"Option 2: full separation"</h2>
+                            <p class="hint">"The organisation leaves and is recreated in a new environment with its own credit, users and settings."</p>
+                            {option_two(&world, &comparison.full_separation)}
+                        </section>
+                    </div>
+                }.into_any())
+            }
+        }
+    };
+    view! {
+        <PageHeader title="Split the environment" testid="split-title"
+            lead="Simulate both ways of splitting organisations off, side by side, before anything changes."/>
+        {not_admin.then(|| view! { <p class="notice warning" data-testid="split-not-admin">"Only an Administrator of the environment may simulate or execute a split."</p> })}
+        <section class="panel wide">
+            <fieldset class="choices">
+                <legend>"Organisations to split off"</legend>
+                {boxes}
+            </fieldset>
+            <fieldset class="choices">
+                <legend>"Which option suits you?"</legend>
+                {question("The organisation needs its own credit", "split-q-credit", |q| q.separate_credit, |q, on| q.separate_credit = on)}
+                {question("Employees should see only their organisations", "split-q-restrict", |q| q.restrict_employees, |q, on| q.restrict_employees = on)}
+                {question("The client will manage their own account", "split-q-own-account", |q| q.client_manages_own_account, |q, on| q.client_manages_own_account = on)}
+                {question("Keep one central overview", "split-q-overview", |q| q.central_overview, |q, on| q.central_overview = on)}
+            </fieldset>
+            <button type="button" class="primary" data-testid="split-simulate"
+                disabled=move || state.selected.get().is_empty() || simulate.pending().get()
+                on:click=move |_| { simulate.dispatch(()); }>
+                {move || if simulate.pending().get() { "Simulating…" } else { "Simulate both options" }}
+            </button>
+        </section>
+        {answer}
+    }
+    .into_any()
+}
