@@ -605,7 +605,7 @@ fn split_simulation_over_http_then_option_1_applied_once_and_refused_when_stale(
     assert!(
         !plan["impact"]["changes"]
             .as_array()
-            .map_or(true, Vec::is_empty),
+            .is_none_or(Vec::is_empty),
         "option 1 changes memberships: {plan}"
     );
 
