@@ -1018,6 +1018,46 @@ fn selection(
     Ok(out)
 }
 
+impl SplitComparison {
+    /// Drops from both plans every user the viewer may not see (DOMAIN §1): the
+    /// server sends a comparison only in this form. What such users lose stays
+    /// counted where a plan counts (documents, shares), never named.
+    pub fn restrict_to(&mut self, visible: impl Fn(UserId) -> bool) {
+        self.manage_access.restrict_to(&visible);
+        self.full_separation.restrict_to(&visible);
+    }
+}
+
+impl SplitPlan {
+    /// See [`SplitComparison::restrict_to`].
+    pub fn restrict_to(&mut self, visible: &impl Fn(UserId) -> bool) {
+        match &mut self.impact {
+            // `keep` and `changes` are what `ApplyAccessPlan` executes; they name
+            // members of the environment's own organisations, whom its
+            // Administrator sees, and are left whole.
+            SplitImpact::ManageAccess(plan) => {
+                plan.access_changes.retain(|c| visible(c.user));
+                plan.administrators.retain(|u| visible(*u));
+                plan.keys_revoked.retain(|k| visible(k.holder));
+                plan.tasks_reassigned.retain(|t| visible(t.assignee));
+            }
+            SplitImpact::FullSeparation(plan) => {
+                plan.losses.retain(|l| visible(l.user));
+                for group in &mut plan.groups {
+                    group.members.retain(|u| visible(*u));
+                }
+                plan.tasks.retain(|t| visible(t.assignee));
+                plan.keys_revoked.retain(|k| visible(k.holder));
+                plan.relationship_managers.retain(|l| visible(l.user));
+                for partnership in &mut plan.partnerships_to_recreate {
+                    partnership.members.retain(|u| visible(*u));
+                    partnership.relationship_managers.retain(|u| visible(*u));
+                }
+            }
+        }
+    }
+}
+
 /// Simulates `option` for the `organisations` of `environment`, on behalf of
 /// `actor`, who must be an Administrator of it. Nothing changes.
 pub fn plan_split(

@@ -317,15 +317,22 @@ impl Session {
             let result = self.with_offline(|demo| {
                 let world = demo.world();
                 let me = world.user(demo.acting())?;
-                Some(preflight_core::compare_split(
-                    world,
-                    &preflight_core::Actor::user(me.id),
-                    me.environment,
-                    &organisations,
-                    None,
-                    None,
-                    questions,
-                ))
+                let vis = preflight_core::project::Visibility::of(world, me.id)?;
+                Some(
+                    preflight_core::compare_split(
+                        world,
+                        &preflight_core::Actor::user(me.id),
+                        me.environment,
+                        &organisations,
+                        None,
+                        None,
+                        questions,
+                    )
+                    .map(|mut comparison| {
+                        comparison.restrict_to(|user| vis.user(user));
+                        comparison
+                    }),
+                )
             });
             return match result.flatten() {
                 Some(Ok(comparison)) => Ok(comparison),

@@ -824,7 +824,7 @@ async fn split_compare_post(
         });
     }
     let comparison = tokio::task::spawn_blocking(move || {
-        preflight_core::compare_split(
+        let mut comparison = preflight_core::compare_split(
             &world,
             &Actor::user(me.id),
             me.environment,
@@ -832,7 +832,12 @@ async fn split_compare_post(
             None,
             None,
             request.questions,
-        )
+        )?;
+        // Only the users the caller may see are named.
+        if let Some(vis) = Visibility::of(&world, me.id) {
+            comparison.restrict_to(|user| vis.user(user));
+        }
+        Ok::<_, preflight_core::CommandError>(comparison)
     })
     .await??;
     Ok(Json(comparison))

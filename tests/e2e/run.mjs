@@ -746,6 +746,7 @@ async function main() {
   let failed = 0;
   let server;
   let context;
+  let otherBrowser;
   const userDataDir = mkdtempSync(join(tmpdir(), 'preflight-e2e-chromium-'));
   try {
     server = await startServer();
@@ -757,7 +758,7 @@ async function main() {
       viewport: { width: 1280, height: 900 },
     });
     // Other users at the same time need their own cookies: contexts of a second browser.
-    const otherBrowser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    otherBrowser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     const newContext = () => otherBrowser.newContext({ viewport: { width: 1280, height: 900 } });
     for (const [name, test] of tests) {
       // Each test starts signed out.
@@ -788,7 +789,6 @@ async function main() {
         mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
       } finally {
-        // (the second browser closes with the process)
         // The offline demo keeps its state in the browser: each test starts without it.
         await page.evaluate(() => localStorage.clear()).catch(() => {});
         await page.close();
@@ -799,6 +799,7 @@ async function main() {
     console.log(`FAILED setup\n  ${String(error.stack ?? error).replaceAll('\n', '\n  ')}`);
   } finally {
     await context?.close().catch(() => {});
+    await otherBrowser?.close().catch(() => {});
     await server?.stop().catch(() => {});
     rmSync(userDataDir, { recursive: true, force: true });
   }

@@ -1159,3 +1159,61 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn split_comparison_restricted_to_a_viewer_names_only_users_they_see() {
+    let demo = preflight_core::generate::demo();
+    let world = &demo.world;
+    let hanna = world.user_by_email("hanna@globex.example").expect("hanna");
+    let labs = world
+        .organisations()
+        .find(|o| o.name == "Globex Labs BV")
+        .expect("the subsidiary")
+        .id;
+    let mut comparison = preflight_core::compare_split(
+        world,
+        &preflight_core::Actor::user(hanna.id),
+        hanna.environment,
+        &[labs],
+        None,
+        None,
+        preflight_core::split::SplitQuestions::default(),
+    )
+    .expect("a comparison");
+    let unrestricted = comparison.clone();
+    // A viewer who sees nobody but themselves.
+    comparison.restrict_to(|user| user == hanna.id);
+    let preflight_core::split::SplitImpact::FullSeparation(separation) =
+        &comparison.full_separation.impact
+    else {
+        panic!("option 2");
+    };
+    assert!(separation.losses.iter().all(|l| l.user == hanna.id));
+    assert!(separation
+        .groups
+        .iter()
+        .all(|g| g.members.iter().all(|u| *u == hanna.id)));
+    // What executes stays whole, and counts stay.
+    let (
+        preflight_core::split::SplitImpact::ManageAccess(before),
+        preflight_core::split::SplitImpact::ManageAccess(after),
+    ) = (
+        &unrestricted.manage_access.impact,
+        &comparison.manage_access.impact,
+    )
+    else {
+        panic!("option 1");
+    };
+    assert_eq!(before.changes, after.changes);
+    assert_eq!(before.keep, after.keep);
+    let preflight_core::split::SplitImpact::FullSeparation(full) =
+        &unrestricted.full_separation.impact
+    else {
+        panic!("option 2");
+    };
+    assert_eq!(full.documents_deleted, separation.documents_deleted);
+    assert!(
+        full.losses.len() > separation.losses.len(),
+        "someone was dropped"
+    );
+}
