@@ -74,7 +74,7 @@ impl Preview {
             .filter(|c| visible(c.user, c.resource))
             .map(|c| (c.user, c.resource, c.before, c.after))
             .collect();
-        changes.sort();
+        changes.sort_unstable();
         Outcome {
             allowed: self.allowed,
             error_code: self.error.as_ref().map(|e| e.code().to_string()),

@@ -1231,7 +1231,7 @@ fn resolve_keep(
             organisations,
         });
     }
-    out.sort_by_key(|k| k.user);
+    out.sort_unstable_by_key(|k| k.user);
     if out
         .windows(2)
         .any(|w| matches!(w, [a, b] if a.user == b.user))
@@ -1271,7 +1271,7 @@ fn membership_changes(world: &World, environment: EnvironmentId, keep: &[Keep]) 
                 ));
             }
         }
-        mine.sort_by_key(|(o, _)| *o);
+        mine.sort_unstable_by_key(|(o, _)| *o);
         changes.extend(mine.into_iter().map(|(_, c)| c));
     }
     changes
@@ -1721,8 +1721,8 @@ fn separation(
             _ => {}
         }
     }
-    tasks.sort_by_key(|t| t.task);
-    keys_revoked.sort_by_key(|k| k.key);
+    tasks.sort_unstable_by_key(|t| t.task);
+    keys_revoked.sort_unstable_by_key(|k| k.key);
 
     // 4. Partnerships the selection relies on.
     let mut partnerships_to_recreate = Vec::new();
@@ -1798,7 +1798,7 @@ fn separation(
     let losses = losses
         .into_iter()
         .map(|(user, (organisations, mut documents))| {
-            documents.sort_by_key(|d| d.document);
+            documents.sort_unstable_by_key(|d| d.document);
             let home = world.user(user).map_or(environment, |u| u.environment);
             UserLoss {
                 user,

@@ -362,7 +362,7 @@ impl World {
             .filter(|p| p.is_active())
             .map(|p| p.other_side(environment))
             .collect();
-        out.sort();
+        out.sort_unstable();
         out.dedup();
         out
     }
@@ -491,7 +491,7 @@ impl World {
                     env.add_ons.retain(|a| a != add_on);
                     if *enabled {
                         env.add_ons.push(*add_on);
-                        env.add_ons.sort();
+                        env.add_ons.sort_unstable();
                     }
                 }
             }
@@ -872,7 +872,7 @@ impl World {
                 Some(existing) => *existing = share,
                 None => {
                     list.push(share);
-                    list.sort_by_key(|s| s.grantee);
+                    list.sort_unstable_by_key(|s| s.grantee);
                 }
             }
         }

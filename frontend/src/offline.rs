@@ -48,6 +48,15 @@ pub struct Saved {
     pub uploads: Vec<Vec<u8>>,
 }
 
+/// The fields of [`Saved`] that say what a file is; everything else is ignored.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    version: Option<u64>,
+}
+
 /// Why a saved or imported state was not loaded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LoadError {
@@ -115,14 +124,16 @@ impl Offline {
         if json.len() > MAX_IMPORT_BYTES {
             return Err(LoadError::TooLarge(json.len()));
         }
-        let value: serde_json::Value =
+        // What the file says it is, read before the rest so that a foreign or
+        // older file is named as such rather than as malformed.
+        let header: Header =
             serde_json::from_str(json).map_err(|e| LoadError::Malformed(e.to_string()))?;
-        match value.get("format").and_then(|f| f.as_str()) {
+        match header.format.as_deref() {
             Some(FORMAT) => {}
             Some(other) => return Err(LoadError::Foreign(format!("“{other}” file"))),
             None => return Err(LoadError::Foreign("JSON file without a format".into())),
         }
-        match value.get("version").and_then(|v| v.as_u64()) {
+        match header.version {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
             Some(v) if v < u64::from(FORMAT_VERSION) => {
                 return Err(LoadError::OldVersion(v as u32))
@@ -135,7 +146,7 @@ impl Offline {
             None => return Err(LoadError::Malformed("no version".into())),
         }
         let saved: Saved =
-            serde_json::from_value(value).map_err(|e| LoadError::Malformed(e.to_string()))?;
+            serde_json::from_str(json).map_err(|e| LoadError::Malformed(e.to_string()))?;
         let mut offline = Offline::fresh();
         for bytes in saved.uploads {
             offline.contents.insert(Sha256::of(&bytes), bytes.clone());

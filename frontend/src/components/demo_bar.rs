@@ -50,7 +50,7 @@ pub fn DemoBar() -> impl IntoView {
                     .environments()
                     .map(|e| (e.id, e.name.clone()))
                     .collect();
-                environments.sort_by(|a, b| a.1.cmp(&b.1));
+                crate::pages::sort_by_label(&mut environments);
                 environments
                     .into_iter()
                     .map(|(environment, name)| {
@@ -66,7 +66,7 @@ pub fn DemoBar() -> impl IntoView {
                                 (login.is_none(), label, u.id)
                             })
                             .collect();
-                        users.sort();
+                        users.sort_unstable();
                         (name, users)
                     })
                     .filter(|(_, users)| !users.is_empty())

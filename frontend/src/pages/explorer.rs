@@ -56,7 +56,7 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
         .filter(|o| vis.organisation(o.id))
         .map(|o| (format!("o:{}", o.id), format!("Organisation {}", o.name)))
         .collect();
-    resources.sort_by(|a, b| a.1.cmp(&b.1));
+    super::sort_by_label(&mut resources);
     let mut documents: Vec<(String, String)> = world
         .documents()
         .filter(|d| vis.document(d.id))
@@ -70,7 +70,7 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
             )
         })
         .collect();
-    documents.sort_by(|a, b| a.1.cmp(&b.1));
+    super::sort_by_label(&mut documents);
     resources.extend(documents);
 
     let user_select = users
@@ -167,7 +167,7 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
             .map(|a| (a.resource.name(&world), a))
             .filter(|(name, _)| needle.is_empty() || name.to_lowercase().contains(&needle))
             .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.resource.cmp(&b.1.resource)));
         let n = found.len();
         let items = found
             .into_iter()

@@ -28,7 +28,7 @@ fn groups_view(signed_in: SignedIn) -> AnyView {
         .filter(|g| vis.group(g.id))
         .cloned()
         .collect();
-    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    groups.sort_unstable_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     let cards = groups
         .iter()
         .map(|g| {

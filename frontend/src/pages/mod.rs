@@ -96,8 +96,14 @@ pub fn user_options(
         .filter(|u| vis.user(u.id) && keep(u))
         .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.email)))
         .collect();
-    users.sort_by(|a, b| a.1.cmp(&b.1));
+    sort_by_label(&mut users);
     users
+}
+
+/// Sorts `(key, label)` pairs by label, then by key, so that equal labels keep
+/// one order. (One unstable sort shared by the screens keeps the app small.)
+pub fn sort_by_label<K: Ord>(items: &mut [(K, String)]) {
+    items.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
 }
 
 /// A user's name, or a neutral phrase for one the viewer may not see.

@@ -40,7 +40,8 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         .filter_map(|p| world.partnership(*p))
         .cloned()
         .collect();
-    partnerships.sort_by_key(|p| (p.ended.is_some(), std::cmp::Reverse(p.created_at)));
+    partnerships
+        .sort_unstable_by_key(|p| (p.ended.is_some(), std::cmp::Reverse(p.created_at), p.id));
     let partner_of = |p: &preflight_core::Partnership| {
         if p.requester == home {
             p.accepter

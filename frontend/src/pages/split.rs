@@ -222,7 +222,7 @@ fn split_view(signed_in: SignedIn, state: SplitState) -> AnyView {
         .filter(|o| o.environment == me.environment)
         .map(|o| (o.id, o.name.clone()))
         .collect();
-    organisations.sort_by(|a, b| a.1.cmp(&b.1));
+    super::sort_by_label(&mut organisations);
     let boxes = organisations
         .into_iter()
         .map(|(id, name)| {
