@@ -209,40 +209,50 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
     let mut pairs = affected_pairs(before, after, events);
     pairs.sort_unstable();
     pairs.dedup();
-    let mut out = Vec::new();
-    // Pairs come sorted by user: resolve each user once per world.
-    let mut current: Option<(UserId, DocumentAccessor, DocumentAccessor)> = None;
-    for (user, resource) in pairs {
-        if current.as_ref().is_none_or(|(u, _, _)| *u != user) {
-            current = Some((
-                user,
-                DocumentAccessor::new(before, user),
-                DocumentAccessor::new(after, user),
-            ));
-        }
-        let Some((_, was_accessor, now_accessor)) = current.as_mut() else {
+    let mut out = Vec::with_capacity(pairs.len());
+    // Pairs come sorted by user: resolve each user once per world, and decide
+    // their documents in one batch per world.
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&(user, _)) = run.first() else {
             continue;
         };
-        let ((was, reasons_before), (now, reasons_after)) = match resource {
-            Resource::Document(d) => {
-                let (a, ra) = was_accessor.level(d);
-                let (b, rb) = now_accessor.level(d);
-                ((Access::of_level(a), ra), (Access::of_level(b), rb))
+        let documents: Vec<DocumentId> = run
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Resource::Document(d) => Some(*d),
+                Resource::Organisation(_) => None,
+            })
+            .collect();
+        let mut was_levels = DocumentAccessor::new(before, user)
+            .levels(&documents)
+            .into_iter();
+        let mut now_levels = DocumentAccessor::new(after, user)
+            .levels(&documents)
+            .into_iter();
+        for &(_, resource) in run {
+            let ((was, reasons_before), (now, reasons_after)) = match resource {
+                Resource::Document(_) => {
+                    let (Some((a, ra)), Some((b, rb))) = (was_levels.next(), now_levels.next())
+                    else {
+                        continue;
+                    };
+                    ((Access::of_level(a), ra), (Access::of_level(b), rb))
+                }
+                Resource::Organisation(_) => (
+                    access_with_reasons(before, user, resource),
+                    access_with_reasons(after, user, resource),
+                ),
+            };
+            if was != now {
+                out.push(AccessChange {
+                    user,
+                    resource,
+                    before: was,
+                    after: now,
+                    reasons_before,
+                    reasons_after,
+                });
             }
-            Resource::Organisation(_) => (
-                access_with_reasons(before, user, resource),
-                access_with_reasons(after, user, resource),
-            ),
-        };
-        if was != now {
-            out.push(AccessChange {
-                user,
-                resource,
-                before: was,
-                after: now,
-                reasons_before,
-                reasons_after,
-            });
         }
     }
     out

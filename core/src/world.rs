@@ -12,6 +12,7 @@ use crate::model::*;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The shares of one document (usually none, one or two).
 pub type DocShares = SmallVec<[Share; 2]>;
@@ -106,7 +107,9 @@ pub(crate) struct Indexes {
     pub orgs_by_user: CowMap<UserId, Vec<OrganisationId>>,
     pub members_by_org: CowMap<OrganisationId, Vec<UserId>>,
     pub docs_by_org: CowMap<OrganisationId, BTreeSet<DocumentId>>,
-    pub shares_by_grantee: CowMap<Grantee, Vec<DocumentId>>,
+    /// Behind an `Arc` each: a grantee can hold thousands of documents, and a
+    /// preview that revokes one share must not deep-copy every list of a shard.
+    pub shares_by_grantee: CowMap<Grantee, Arc<Vec<DocumentId>>>,
     pub groups_by_env: CowMap<EnvironmentId, Vec<GroupId>>,
     pub groups_by_user: CowMap<UserId, Vec<GroupId>>,
     /// The active partnership of a pair (at most one).
@@ -300,7 +303,7 @@ impl World {
         self.index
             .shares_by_grantee
             .get(&grantee)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |list| list.as_slice())
     }
     /// The groups of `environment`.
     pub fn groups_of(&self, environment: EnvironmentId) -> &[GroupId] {
@@ -877,7 +880,7 @@ impl World {
             }
         }
         if let Some(list) = self.index.shares_by_grantee.entry_or_default(share.grantee) {
-            sorted_insert(list, share.document);
+            sorted_insert(Arc::make_mut(list), share.document);
         }
     }
 
@@ -891,7 +894,7 @@ impl World {
             self.t.shares.remove(&document);
         }
         if let Some(list) = self.index.shares_by_grantee.get_mut(&grantee) {
-            sorted_remove(list, &document);
+            sorted_remove(Arc::make_mut(list), &document);
         }
     }
 

@@ -253,7 +253,17 @@ fn reach(
     user: UserId,
     environment: EnvironmentId,
 ) -> Result<(&User, Option<EnvironmentId>), Reason> {
-    let Some(u) = world.user(user) else {
+    reach_found(world, user, world.user(user), environment)
+}
+
+/// [`reach`] with the user already looked up.
+fn reach_found<'w>(
+    world: &World,
+    user: UserId,
+    found: Option<&'w User>,
+    environment: EnvironmentId,
+) -> Result<(&'w User, Option<EnvironmentId>), Reason> {
+    let Some(u) = found else {
         return Err(Reason::UnknownUser);
     };
     if !u.is_active() {
@@ -287,25 +297,29 @@ fn document_grants(
     let role = world
         .membership(user.id, document.organisation)
         .map(|m| m.role);
-    document_grants_with(world, user, document, through, role)
+    let shares = world.shares_of(document.id);
+    document_grants_with(world, user, home(document), through, role, shares)
+}
+
+/// A document's organisation and environment: all a decision needs of it.
+type Home = (OrganisationId, EnvironmentId);
+
+fn home(document: &Document) -> Home {
+    (document.organisation, document.environment)
 }
 
 /// [`document_grants`] with the user's role in the document's organisation known.
 fn document_grants_with(
     world: &World,
     user: &User,
-    document: &Document,
+    (organisation, environment): Home,
     through: Option<EnvironmentId>,
     membership: Option<OrgRole>,
+    shares: &[Share],
 ) -> Grants {
     let mut grants = Grants::new();
     if through.is_none() && user.role == EnvRole::Administrator {
-        grants.push((
-            Level::Manage,
-            Reason::Administrator {
-                environment: document.environment,
-            },
-        ));
+        grants.push((Level::Manage, Reason::Administrator { environment }));
     }
     if let Some(role) = membership {
         let level = match role {
@@ -315,13 +329,13 @@ fn document_grants_with(
         grants.push((
             level,
             Reason::Membership {
-                organisation: document.organisation,
+                organisation,
                 role,
                 through,
             },
         ));
     }
-    for share in world.shares_of(document.id) {
+    for share in shares {
         match share.grantee {
             Grantee::User(id) if id == user.id => {
                 grants.push((
@@ -361,14 +375,21 @@ fn document_grants_with(
 }
 
 fn check_document(world: &World, user: UserId, document: DocumentId, needed: Level) -> Decision {
-    let Some(doc) = world.document(document) else {
+    // The three lookups that need only the question come first and together: in
+    // a large world each misses the cache, and the processor overlaps
+    // independent misses instead of waiting for one after the other.
+    let doc = world.document(document);
+    let found = world.user(user);
+    let shares = world.shares_of(document);
+    let Some(doc) = doc else {
         return Decision::deny(Reason::UnknownResource);
     };
-    let (u, through) = match reach(world, user, doc.environment) {
+    let (u, through) = match reach_found(world, user, found, doc.environment) {
         Ok(found) => found,
         Err(reason) => return Decision::deny(reason),
     };
-    let grants = document_grants(world, u, doc, through);
+    let role = world.membership(user, doc.organisation).map(|m| m.role);
+    let grants = document_grants_with(world, u, home(doc), through, role, shares);
     let reasons: Reasons = grants
         .iter()
         .filter(|(l, _)| *l >= needed)
@@ -664,30 +685,75 @@ impl<'a> DocumentAccessor<'a> {
 
     /// The user's level on `document` with every grant path, as [`document_level`].
     pub fn level(&mut self, document: DocumentId) -> (Option<Level>, Reasons) {
-        let (Ok(u), Some(doc)) = (self.user, self.world.document(document)) else {
+        // A disabled or unknown user has nothing: no need to look the document up.
+        let Ok(u) = self.user else {
+            return (None, Reasons::new());
+        };
+        let Some(doc) = self.world.document(document) else {
             return (None, Reasons::new());
         };
         let Ok(through) = self.reach(u, doc.environment) else {
             return (None, Reasons::new());
         };
         let role = self.membership_in(u, doc.organisation);
-        let grants = document_grants_with(self.world, u, doc, through, role);
+        let shares = self.world.shares_of(document);
+        let grants = document_grants_with(self.world, u, home(doc), through, role, shares);
         let level = grants.iter().map(|(l, _)| *l).max();
         (level, grants.into_iter().map(|(_, r)| r).collect())
     }
 
+    /// [`DocumentAccessor::level`] of many documents, in their order. The lookups
+    /// come first, in a tight loop of their own: in a large world each misses
+    /// the cache, and the processor then overlaps several misses instead of
+    /// waiting for each in turn (a preview asks tens of thousands).
+    pub fn levels(&mut self, documents: &[DocumentId]) -> Vec<(Option<Level>, Reasons)> {
+        let Ok(u) = self.user else {
+            return vec![(None, Reasons::new()); documents.len()];
+        };
+        let world = self.world;
+        // Only what a decision needs is kept, so that the second pass reads a
+        // compact list instead of touching every document again.
+        let found: Vec<(Option<Home>, &[Share])> = documents
+            .iter()
+            .map(|d| (world.document(*d).map(home), world.shares_of(*d)))
+            .collect();
+        found
+            .into_iter()
+            .map(|(doc, shares)| {
+                let Some((organisation, environment)) = doc else {
+                    return (None, Reasons::new());
+                };
+                let Ok(through) = self.reach(u, environment) else {
+                    return (None, Reasons::new());
+                };
+                let role = self.membership_in(u, organisation);
+                let grants = document_grants_with(
+                    world,
+                    u,
+                    (organisation, environment),
+                    through,
+                    role,
+                    shares,
+                );
+                let level = grants.iter().map(|(l, _)| *l).max();
+                (level, grants.into_iter().map(|(_, r)| r).collect())
+            })
+            .collect()
+    }
+
     /// The grant paths of at least `needed`, if the user has that level.
     pub fn allowed(&mut self, document: DocumentId, needed: Level) -> Option<Reasons> {
-        let (Ok(u), Some(doc)) = (self.user, self.world.document(document)) else {
-            return None;
-        };
+        let u = self.user.ok()?;
+        let doc = self.world.document(document)?;
         let through = self.reach(u, doc.environment).ok()?;
         let role = self.membership_in(u, doc.organisation);
-        let reasons: Reasons = document_grants_with(self.world, u, doc, through, role)
-            .into_iter()
-            .filter(|(l, _)| *l >= needed)
-            .map(|(_, r)| r)
-            .collect();
+        let shares = self.world.shares_of(document);
+        let reasons: Reasons =
+            document_grants_with(self.world, u, home(doc), through, role, shares)
+                .into_iter()
+                .filter(|(l, _)| *l >= needed)
+                .map(|(_, r)| r)
+                .collect();
         (!reasons.is_empty()).then_some(reasons)
     }
 }
