@@ -250,10 +250,20 @@ impl<'a> Decider<'a> {
         }
     }
 
+    /// An environment's name as the acting user may read it: their own and
+    /// actively partnered ones by name, any other as "another environment", so
+    /// that no refusal names what lies beyond the actor's view.
     fn env_name(&self, id: EnvironmentId) -> String {
-        self.world
-            .environment(id)
-            .map_or_else(|| "the other environment".to_string(), |e| e.name.clone())
+        let seen = match self.actor {
+            Actor::User { id: me } => self.world.user(*me).is_some_and(|u| {
+                u.environment == id || self.world.active_partnership(u.environment, id).is_some()
+            }),
+            _ => true,
+        };
+        match self.world.environment(id) {
+            Some(e) if seen => e.name.clone(),
+            _ => "another environment".to_string(),
+        }
     }
 
     /// Whether facts about `environment` are hidden from this (projected) world.

@@ -1055,7 +1055,7 @@ fn user_of_unpartnered_environment_cannot_be_made_member() {
             role: OrgRole::Member,
         },
         "partnership_required",
-        "Olga belongs to Other, which has no active partnership with Acme",
+        "Olga belongs to another environment, which has no active partnership with Acme",
     );
 }
 
@@ -1975,7 +1975,7 @@ fn taking_on_costs_needs_administrator_and_active_partnership() {
             organisation: f.bakery,
         },
         "partnership_required",
-        "Other has no active partnership with Acme",
+        "Other has no active partnership with another environment",
     );
     f.f.refuse(
         f.firm_admin,
@@ -2627,7 +2627,7 @@ fn cannot_share_outside_partnered_environments() {
                 level: Level::View,
             },
             "partnership_required",
-            "belongs to Other, which has no active partnership with Acme",
+            "belongs to another environment, which has no active partnership with Acme",
         );
     }
     // Once the partnership ends, the former partner is outside too.
@@ -2640,7 +2640,7 @@ fn cannot_share_outside_partnered_environments() {
             level: Level::View,
         },
         "partnership_required",
-        "Anna belongs to Acme Accountants",
+        "Anna belongs to another environment",
     );
 }
 
@@ -2759,7 +2759,7 @@ fn group_members_come_from_own_and_actively_partnered_environments() {
         f.acme_admin,
         Command::AddGroupMember { group, user: olga },
         "partnership_required",
-        "Olga belongs to Other, which has no active partnership with Acme",
+        "Olga belongs to another environment, which has no active partnership with Acme",
     );
     f.f.refuse(
         f.acme_admin,

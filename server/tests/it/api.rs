@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::support::{demo_world, RunningServer};
 
 /// An HTTP/1.0 exchange with an optional session cookie and JSON body.
-fn request(
+pub(crate) fn request(
     addr: &str,
     method: &str,
     path: &str,
@@ -60,13 +60,13 @@ fn request(
     (status, set_cookie, value)
 }
 
-struct Api {
+pub(crate) struct Api {
     server: RunningServer,
     _data: tempfile::TempDir,
 }
 
 impl Api {
-    fn start() -> Api {
+    pub(crate) fn start() -> Api {
         let data = tempfile::tempdir().expect("a temp dir");
         let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);
         Api {
@@ -75,7 +75,11 @@ impl Api {
         }
     }
 
-    fn call(
+    pub(crate) fn addr(&self) -> &str {
+        &self.server.addr
+    }
+
+    pub(crate) fn call(
         &self,
         method: &str,
         path: &str,
@@ -88,7 +92,7 @@ impl Api {
     }
 
     /// Logs in; returns the session token.
-    fn login(&self, email: &str) -> String {
+    pub(crate) fn login(&self, email: &str) -> String {
         let body = json!({ "email": email, "password": DEMO_PASSWORD }).to_string();
         let (status, cookie, value) =
             request(&self.server.addr, "POST", "/api/session", None, Some(&body));
@@ -110,7 +114,7 @@ impl Api {
         )
     }
 
-    fn projection(&self, token: &str) -> World {
+    pub(crate) fn projection(&self, token: &str) -> World {
         let (status, value) = self.call("GET", "/api/projection", Some(token), None);
         assert_eq!(status, 200, "{value}");
         serde_json::from_value(value["world"].clone()).expect("a world")

@@ -4,5 +4,6 @@
 mod api;
 mod documents;
 mod http_surface;
+mod leaks;
 mod persistence;
 mod support;
