@@ -11,6 +11,7 @@
 use std::fs;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use preflight_core::World;
 
@@ -44,16 +45,57 @@ pub fn load(path: &Path) -> Result<World, String> {
     serde_json::from_reader(BufReader::new(file)).map_err(|e| e.to_string())
 }
 
+/// How much of a snapshot is written between two flushes to the disk.
+const PACE_BYTES: usize = 2 << 20;
+/// The pause after each flush.
+const PACE_PAUSE: Duration = Duration::from_millis(20);
+
+/// A file written in paced steps: every [`PACE_BYTES`] it is flushed to the disk
+/// and the thread pauses. A snapshot of a large world is hundreds of megabytes;
+/// written in one go, the disk's queue fills and every command's commit waits
+/// behind it. Flushed a little at a time, the commits slip in between.
+struct Paced {
+    file: fs::File,
+    unsynced: usize,
+}
+
+impl Paced {
+    fn new(file: fs::File) -> Paced {
+        Paced { file, unsynced: 0 }
+    }
+}
+
+impl Write for Paced {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(bytes)?;
+        self.unsynced += written;
+        if self.unsynced >= PACE_BYTES {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+            std::thread::sleep(PACE_PAUSE);
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Writes a snapshot of `world` into `dir` and removes older ones.
 pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
     let final_path = dir.join(name(world.version()));
     let temporary = dir.join(format!(".{}.tmp", name(world.version())));
     {
         let file = fs::File::create(&temporary).map_err(|e| e.to_string())?;
-        let mut writer = BufWriter::new(file);
+        let mut writer = BufWriter::with_capacity(1 << 20, Paced::new(file));
         serde_json::to_writer(&mut writer, world).map_err(|e| e.to_string())?;
         writer.flush().map_err(|e| e.to_string())?;
-        writer.get_ref().sync_all().map_err(|e| e.to_string())?;
+        writer
+            .get_ref()
+            .file
+            .sync_all()
+            .map_err(|e| e.to_string())?;
     }
     fs::rename(&temporary, &final_path).map_err(|e| e.to_string())?;
     if let Ok(directory) = fs::File::open(dir) {
@@ -74,6 +116,12 @@ pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
 /// Writes a snapshot on a background thread.
 pub fn write_in_background(dir: PathBuf, world: World) {
     let spawned = std::thread::Builder::new().name("preflight-snapshot".into()).spawn(move || {
+        // Serialising a large world takes seconds of processor time: give way to
+        // the threads that answer requests, so that a snapshot never shows in
+        // their latency. (Without the permission to lower it, run as is.)
+        if let Err(error) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+            tracing::debug!(?error, "the snapshot thread keeps its priority");
+        }
         match write(&dir, &world) {
             Ok(path) => tracing::info!(version = world.version(), path = %path.display(), "snapshot written"),
             Err(error) => tracing::warn!(%error, "writing a snapshot failed; the event log is still complete"),

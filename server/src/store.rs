@@ -1,7 +1,9 @@
 //! The event log: the only durable state. The world is rebuilt from it at start.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use preflight_core::{Actor, Command, EnvironmentId, Event, Timestamp};
 use rusqlite::{params, Connection, OpenFlags};
@@ -93,8 +95,63 @@ pub enum StoreError {
 }
 
 /// An event log in one SQLite file: WAL mode, `synchronous=FULL`, one row per event.
+///
+/// The write-ahead log is copied back into the database by a background thread
+/// on its own connection (a passive checkpoint every [`CHECKPOINT_EVERY`]), not
+/// by SQLite's automatic checkpoint, which runs inside the committing write and
+/// would show in the latency of the commands of that group.
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// Stops the checkpointer when the store goes.
+    checkpointer: Option<Arc<AtomicBool>>,
+}
+
+/// How often the background thread checkpoints the write-ahead log.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Some(running) = &self.checkpointer {
+            running.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Checkpoints `path`'s write-ahead log from a thread of its own until `running`
+/// turns false. A passive checkpoint never waits for the writer.
+fn start_checkpointer(path: &Path) -> Option<Arc<AtomicBool>> {
+    let connection = match Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) {
+        Ok(connection) => connection,
+        Err(error) => {
+            tracing::warn!(%error, "no background checkpointer; SQLite checkpoints as it writes");
+            return None;
+        }
+    };
+    let running = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&running);
+    let spawned = std::thread::Builder::new()
+        .name("preflight-checkpoint".into())
+        .spawn(move || {
+            while flag.load(Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                let done = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                    row.get::<_, i64>(0)
+                });
+                if let Err(error) = done {
+                    tracing::warn!(%error, "a background checkpoint failed; the next one retries");
+                }
+            }
+        });
+    match spawned {
+        Ok(_) => Some(running),
+        Err(error) => {
+            tracing::warn!(%error, "cannot start the checkpoint thread");
+            None
+        }
+    }
 }
 
 const SCHEMA: &str = "
@@ -145,8 +202,19 @@ impl SqliteStore {
         connection.pragma_update(None, "foreign_keys", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.execute_batch(SCHEMA)?;
+        // An in-memory database has no file another connection could open.
+        let in_memory = path.as_os_str() == ":memory:";
+        let checkpointer = if in_memory {
+            None
+        } else {
+            start_checkpointer(path)
+        };
+        if checkpointer.is_some() {
+            connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
         Ok(SqliteStore {
             connection: Mutex::new(connection),
+            checkpointer,
         })
     }
 
