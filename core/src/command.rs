@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Who is acting.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind")]
 pub enum Actor {
@@ -61,6 +62,7 @@ impl Context {
 }
 
 /// Everything a user, Support or the network can ask the platform to do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum Command {
@@ -186,8 +188,10 @@ pub enum Command {
         organisation: OrganisationId,
         doc_box: DocBox,
         name: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         sha256: Sha256,
         size: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
         summary: Option<DocSummary>,
     },
     DeleteDocument {
@@ -211,8 +215,10 @@ pub enum Command {
     ReceiveDocument {
         to: String,
         name: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         sha256: Sha256,
         size: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
         summary: Option<DocSummary>,
     },
     CreateGroup {
@@ -255,6 +261,7 @@ pub enum Command {
     /// Executes a fresh option-1 split plan: its membership changes, together.
     /// Refused with `stale_plan` when a fact it rests on changed.
     ApplyAccessPlan {
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         plan: Box<crate::split::SplitPlan>,
     },
 }

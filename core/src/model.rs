@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A subscription plan; plans are ordered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Plan {
     Free,
@@ -45,6 +46,7 @@ impl fmt::Display for Plan {
 }
 
 /// An add-on an environment can have.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum AddOn {
     WorkflowEngine,
@@ -77,6 +79,7 @@ impl Environment {
 }
 
 /// A user's role in their home environment; roles are ordered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EnvRole {
     User,
@@ -95,6 +98,7 @@ impl fmt::Display for EnvRole {
 }
 
 /// Whether a user may act at all.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UserStatus {
     Active,
@@ -102,6 +106,7 @@ pub enum UserStatus {
 }
 
 /// A person with a login, belonging to exactly one environment (their home).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
@@ -172,6 +177,7 @@ pub struct Organisation {
 }
 
 /// A user's role in an organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum OrgRole {
     Member,
@@ -194,6 +200,7 @@ pub struct Membership {
 }
 
 /// Where a document sits in its organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum DocBox {
     Documents,
@@ -218,6 +225,7 @@ impl fmt::Display for DocBox {
 }
 
 /// Document permission levels, ordered `View` < `Edit` < `Manage`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Level {
     View,
@@ -262,6 +270,7 @@ pub struct Document {
 }
 
 /// Who a document is shared with.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id")]
 pub enum Grantee {

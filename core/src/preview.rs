@@ -57,11 +57,13 @@ pub struct Preview {
 
 /// The part of a preview that must not differ between what a user was shown and
 /// what executing does: the decision and the access changes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Outcome {
     pub allowed: bool,
     pub error_code: Option<String>,
     /// Sorted (user, resource, before, after).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<Object>>))]
     pub changes: Vec<(UserId, Resource, Access, Access)>,
 }
 

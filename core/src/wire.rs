@@ -5,6 +5,7 @@ use crate::model::User;
 use serde::{Deserialize, Serialize};
 
 /// Who is signed in (`GET /api/me`, `POST /api/session`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Me {

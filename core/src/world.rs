@@ -125,6 +125,7 @@ pub(crate) struct Indexes {
 }
 
 /// Counts, for dashboards and health checks.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorldStats {
     pub environments: usize,

@@ -15,8 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use futures_util::stream::Stream;
 use preflight_core::access::{self, Decision};
 use preflight_core::preview::{Outcome, Preview};
@@ -26,34 +25,34 @@ use preflight_core::{
     UserId, World,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::{self, Subject};
 use crate::engine::Committed;
-use crate::error::{ApiJson, AppError};
+use crate::error::{ApiJson, AppError, ErrorBody};
 use crate::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "preflight_session";
 
 /// The API routes, nested under `/api` by [`crate::app`].
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/session",
-            get(session_get).post(session_post).delete(session_delete),
-        )
-        .route("/signup", post(signup_post))
-        .route("/invitations/accept", post(invitation_accept))
-        .route("/me", get(me_get))
-        .route("/projection", get(projection_get))
-        .route("/commands", post(commands_post))
-        .route("/preview", post(preview_post))
-        .route("/check", get(check_get))
-        .route("/who-can", get(who_can_get))
-        .route("/what-can", get(what_can_get))
-        .route("/audit", get(audit_get))
-        .route("/split/compare", post(split_compare_post))
-        .route("/events", get(events_get))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session_get, session_post, session_delete))
+        .routes(routes!(signup_post))
+        .routes(routes!(invitation_accept))
+        .routes(routes!(me_get))
+        .routes(routes!(projection_get))
+        .routes(routes!(commands_post))
+        .routes(routes!(preview_post))
+        .routes(routes!(check_get))
+        .routes(routes!(who_can_get))
+        .routes(routes!(what_can_get))
+        .routes(routes!(audit_get))
+        .routes(routes!(split_compare_post))
+        .routes(routes!(events_get))
 }
 
 /// The signed-in caller.
@@ -166,15 +165,21 @@ fn me_of(state: &AppState, subject: &Subject) -> Result<Me, AppError> {
     }
 }
 
+/// Who holds this session.
+#[utoipa::path(get, path = "/session", tag = "session",
+    responses((status = 200, description = "The signed-in caller.", body = Me), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
 async fn session_get(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
     Ok(Json(me_of(&state, &caller.subject)?))
 }
 
+/// Who is signed in.
+#[utoipa::path(get, path = "/me", tag = "session",
+    responses((status = 200, description = "The signed-in caller.", body = Me), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
 async fn me_get(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
     Ok(Json(me_of(&state, &caller.subject)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -203,6 +208,14 @@ async fn start_session(state: &AppState, subject: Subject) -> Result<Response, A
     Ok(response)
 }
 
+/// Signs in with email and password; sets the session cookie (HttpOnly,
+/// SameSite=Strict). Failed attempts are throttled per account and per address.
+#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the `preflight_session` cookie is set.", body = Me),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`).", body = ErrorBody),
+        (status = 403, description = "The account is disabled (`not_permitted`).", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts (`throttled`).", body = ErrorBody)))]
 async fn session_post(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -227,6 +240,9 @@ async fn session_post(
     start_session(&state, subject).await
 }
 
+/// Signs out: ends the session and clears the cookie.
+#[utoipa::path(delete, path = "/session", tag = "session",
+    responses((status = 204, description = "Signed out."), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
 async fn session_delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -238,7 +254,7 @@ async fn session_delete(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub environment_name: String,
@@ -257,6 +273,13 @@ fn check_password(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Creates a new environment whose first user, the caller, is its Administrator,
+/// and signs them in.
+#[utoipa::path(post, path = "/signup", tag = "session", request_body = SignupRequest,
+    responses(
+        (status = 200, description = "The environment exists; signed in as its Administrator.", body = Me),
+        (status = 409, description = "The email is taken (`conflict`).", body = ErrorBody),
+        (status = 422, description = "A field is unusable, e.g. a short password (`invalid_input`).", body = ErrorBody)))]
 async fn signup_post(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SignupRequest>,
@@ -294,13 +317,20 @@ async fn set_password_and_sign_in(
     start_session(state, Subject::User(user)).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     pub secret: String,
     pub password: String,
 }
 
+/// Accepts an invitation with its secret, sets the new user's password and signs
+/// them in.
+#[utoipa::path(post, path = "/invitations/accept", tag = "session", request_body = AcceptInvitationRequest,
+    responses(
+        (status = 200, description = "The account exists; signed in.", body = Me),
+        (status = 404, description = "No such invitation, or revoked (`not_found`).", body = ErrorBody),
+        (status = 422, description = "A field is unusable (`invalid_input`).", body = ErrorBody)))]
 async fn invitation_accept(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<AcceptInvitationRequest>,
@@ -323,12 +353,18 @@ async fn invitation_accept(
 }
 
 /// The caller's slice of the world.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectionResponse {
     pub version: u64,
+    /// `preflight_core::World`, holding only what the caller may see.
+    #[schema(value_type = Object)]
     pub world: World,
 }
 
+/// The caller's slice of the world (`preflight_core::project`): everything the
+/// caller may see and nothing else, for the browser's previews.
+#[utoipa::path(get, path = "/projection", tag = "world",
+    responses((status = 200, description = "The projection.", body = ProjectionResponse), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
 async fn projection_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -342,7 +378,7 @@ async fn projection_get(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandRequest {
     pub command: Command,
@@ -352,10 +388,11 @@ pub struct CommandRequest {
     pub expected: Option<Outcome>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CommandResponse {
     pub version: u64,
-    /// The command's events that the caller may see.
+    /// The command's events that the caller may see (`preflight_core::Event`).
+    #[schema(value_type = Vec<Object>)]
     pub events: Vec<Event>,
     /// A secret shown once: a connection key, or an invitation's secret.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -455,6 +492,16 @@ pub fn visible_events(world: &World, user: UserId, events: &[Event]) -> Vec<Even
     }
 }
 
+/// Executes a command: the server decides it again on the whole world, whatever
+/// the browser previewed, and answers once its events are durable.
+#[utoipa::path(post, path = "/commands", tag = "commands", request_body = CommandRequest,
+    responses(
+        (status = 200, description = "Accepted and durable.", body = CommandResponse),
+        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        (status = 403, description = "Refused by the rules; the message says what is missing (`not_permitted`, `partnership_required`, `plan_too_low`, …).", body = ErrorBody),
+        (status = 404, description = "Something the command names does not exist or is not visible to the caller (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The state does not allow it now (`conflict`, `stale_plan`), or executing it now would differ from the preview sent (`preview_outdated`, with the new `outcome`).", body = ErrorBody),
+        (status = 422, description = "A field is unusable (`invalid_input`, `invalid_participant_id`) or the body is malformed (`bad_json`).", body = ErrorBody)))]
 async fn commands_post(
     State(state): State<AppState>,
     caller: Caller,
@@ -513,20 +560,27 @@ async fn after_commit(state: &AppState, committed: &Committed) -> Result<Option<
     Ok(secret)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewRequest {
     pub command: Command,
 }
 
 /// A preview as the caller may see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PreviewResponse {
     pub version: u64,
+    /// `preflight_core::Preview`: allowed or why not, the events, the access
+    /// changes with their reasons, restricted to what the caller may see.
+    #[schema(value_type = Object)]
     pub preview: Preview,
     pub outcome: Outcome,
 }
 
+/// Previews a command on the authoritative world without executing it.
+#[utoipa::path(post, path = "/preview", tag = "commands", request_body = PreviewRequest,
+    responses((status = 200, description = "What executing it now would do.", body = PreviewResponse), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        (status = 422, description = "The body is malformed (`bad_json`).", body = ErrorBody)))]
 async fn preview_post(
     State(state): State<AppState>,
     caller: Caller,
@@ -557,7 +611,8 @@ async fn preview_post(
     Ok(Json(response))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CheckQuery {
     /// Whose access; the caller's own when absent.
@@ -582,7 +637,7 @@ fn parse_resource(text: &str) -> Result<Resource, AppError> {
 }
 
 /// A decision with its reasons as sentences.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ExplainedDecision {
     pub allowed: bool,
     pub decision: Decision,
@@ -599,6 +654,10 @@ fn may_ask(vis: &Visibility<'_>, user: UserId, resource: Resource) -> bool {
     vis.pair(user, resource)
 }
 
+/// Whether a user (the caller when absent) may do an action to a resource, with
+/// the reasons: the grant paths when allowed, what is missing when not.
+#[utoipa::path(get, path = "/check", tag = "access", params(CheckQuery),
+    responses((status = 200, description = "The decision.", body = ExplainedDecision), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody), (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn check_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -629,14 +688,15 @@ async fn check_get(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WhoCanQuery {
     pub action: Action,
     pub resource: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WhoCanEntry {
     pub user: UserId,
     pub name: String,
@@ -644,6 +704,10 @@ pub struct WhoCanEntry {
     pub access: access::UserAccess,
 }
 
+/// Who may do an action to a resource, each with the reasons; only users the
+/// caller may see are listed.
+#[utoipa::path(get, path = "/who-can", tag = "access", params(WhoCanQuery),
+    responses((status = 200, description = "The users, with their reasons.", body = Vec<WhoCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody), (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn who_can_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -676,7 +740,8 @@ async fn who_can_get(
     Ok(Json(entries))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WhatCanQuery {
     pub user: Option<UserId>,
@@ -684,13 +749,17 @@ pub struct WhatCanQuery {
     pub kind: ResourceKind,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WhatCanEntry {
     pub resource: Resource,
     pub name: String,
     pub explanation: Vec<String>,
 }
 
+/// What a user (the caller when absent) may do an action to, among resources of
+/// one kind, each with the reasons.
+#[utoipa::path(get, path = "/what-can", tag = "access", params(WhatCanQuery),
+    responses((status = 200, description = "The resources, with their reasons.", body = Vec<WhatCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody), (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn what_can_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -715,7 +784,8 @@ async fn what_can_get(
     Ok(Json(entries))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     #[serde(default)]
@@ -726,6 +796,11 @@ pub struct AuditQuery {
     pub outcome: Option<String>,
 }
 
+/// The caller's environment's audit log, newest first, accepted and refused
+/// commands alike (Administrators only).
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, description = "A page of entries.", body = Vec<crate::store::AuditEntry>), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        (status = 403, description = "Only Administrators read the log (`not_permitted`).", body = ErrorBody)))]
 async fn audit_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -750,12 +825,18 @@ async fn audit_get(
 }
 
 /// What the stream sends: a version, and the events of it the user may see.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StreamMessage {
     pub version: u64,
+    /// `preflight_core::Event`s.
+    #[schema(value_type = Vec<Object>)]
     pub events: Vec<Event>,
 }
 
+/// A server-sent-events stream: each committed version, with the events of it
+/// the caller may see (`data:` is a `StreamMessage`).
+#[utoipa::path(get, path = "/events", tag = "world",
+    responses((status = 200, description = "`text/event-stream` of `StreamMessage`s.", content_type = "text/event-stream", body = StreamMessage), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
 async fn events_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -797,19 +878,28 @@ async fn events_get(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SplitCompareRequest {
     /// Organisations of the caller's environment to split off.
     pub organisations: Vec<preflight_core::OrganisationId>,
-    /// The Administrator's answers to the seed's four questions.
+    /// The Administrator's answers to the seed's four questions
+    /// (`preflight_core::split::SplitQuestions`).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub questions: preflight_core::split::SplitQuestions,
 }
 
 /// Both options of splitting the caller's environment, side by side, computed on
 /// the authoritative world: a plan's fingerprint must be the server's for
 /// `ApplyAccessPlan` to accept it.
+#[utoipa::path(post, path = "/split/compare", tag = "split", request_body = SplitCompareRequest,
+    responses(
+        (status = 200, description = "`preflight_core::split::SplitComparison`: option 1 and option 2 side by side, with a recommendation.", body = serde_json::Value),
+        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        (status = 403, description = "Only the environment's Administrator simulates a split (`not_permitted`).", body = ErrorBody),
+        (status = 404, description = "An organisation does not exist or is not visible (`not_found`).", body = ErrorBody),
+        (status = 422, description = "No organisation chosen (`invalid_input`).", body = ErrorBody)))]
 async fn split_compare_post(
     State(state): State<AppState>,
     caller: Caller,

@@ -10,35 +10,32 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use preflight_core::peppol::{self, Finding, MAX_DOCUMENT_BYTES};
 use preflight_core::{
     check, Action, Actor, DocBox, Document, DocumentId, Event, OrganisationId, Resource, UserId,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::Caller;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::AppState;
 
 /// The routes of this module, nested under `/api`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/organisations/{organisation}/documents",
-            post(documents_upload),
-        )
-        .route("/documents/{document}/content", get(documents_content))
-        .route(
-            "/software/documents",
-            get(software_list).post(software_upload),
-        )
-        .route("/software/documents/{document}", get(software_content))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(documents_upload))
+        .routes(routes!(documents_content))
+        .routes(routes!(software_list, software_upload))
+        .routes(routes!(software_content))
         .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 64 * 1024))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     #[serde(rename = "box")]
@@ -46,7 +43,7 @@ pub struct UploadQuery {
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UploadResponse {
     pub document: DocumentId,
     pub version: u64,
@@ -101,6 +98,18 @@ async fn upload(
     })
 }
 
+/// Uploads a file into one of an organisation's boxes; the body is the file's
+/// bytes. A file into an inbox must be a readable UBL invoice or credit note.
+#[utoipa::path(post, path = "/organisations/{organisation}/documents", tag = "documents",
+    params(("organisation" = OrganisationId, Path, description = "The organisation."), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "Read, stored and recorded.", body = UploadResponse),
+        (status = 403, description = "The caller may not upload into this organisation (`not_permitted`).", body = ErrorBody),
+        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
+        (status = 413, description = "Larger than the limit (`too_large`).", body = ErrorBody),
+        (status = 422, description = "Not a readable UBL invoice or credit note for an inbox, or a bad query (`invalid_input`).", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
 async fn documents_upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -146,6 +155,13 @@ async fn content_of(
     Ok(response)
 }
 
+/// The bytes of a document the caller may view.
+#[utoipa::path(get, path = "/documents/{document}/content", tag = "documents",
+    params(("document" = DocumentId, Path, description = "The document.")),
+    responses(
+        (status = 200, description = "The file (`application/xml` for UBL).", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        (status = 404, description = "No such document, or not visible (`not_found`).", body = ErrorBody)))]
 async fn documents_content(
     State(state): State<AppState>,
     caller: Caller,
@@ -202,6 +218,12 @@ impl FromRequestParts<AppState> for Software {
     }
 }
 
+/// Accounting software holding a connection key (`Authorization: Bearer …`):
+/// the documents of the key's organisation.
+#[utoipa::path(get, path = "/software/documents", tag = "software", security(("connection_key" = [])),
+    responses(
+        (status = 200, description = "`preflight_core::Document` metadata, every box.", body = Vec<serde_json::Value>),
+        (status = 401, description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it.", body = ErrorBody)))]
 async fn software_list(
     State(state): State<AppState>,
     software: Software,
@@ -214,6 +236,13 @@ async fn software_list(
     Ok(Json(documents))
 }
 
+/// Accounting software: the bytes of one of the organisation's documents.
+#[utoipa::path(get, path = "/software/documents/{document}", tag = "software", security(("connection_key" = [])),
+    params(("document" = DocumentId, Path, description = "The document.")),
+    responses(
+        (status = 200, description = "The file.", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 401, description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it.", body = ErrorBody),
+        (status = 404, description = "Not a document of the key's organisation (`not_found`).", body = ErrorBody)))]
 async fn software_content(
     State(state): State<AppState>,
     software: Software,
@@ -226,6 +255,17 @@ async fn software_content(
     content_of(&state, software.holder, document).await
 }
 
+/// Accounting software: uploads a file into one of the organisation's boxes.
+#[utoipa::path(post, path = "/software/documents", tag = "software", security(("connection_key" = [])),
+    params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "Read, stored and recorded.", body = UploadResponse),
+        (status = 403, description = "The caller may not upload into this organisation (`not_permitted`).", body = ErrorBody),
+        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
+        (status = 413, description = "Larger than the limit (`too_large`).", body = ErrorBody),
+        (status = 422, description = "Not a readable UBL invoice or credit note for an inbox, or a bad query (`invalid_input`).", body = ErrorBody),
+        (status = 401, description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it.", body = ErrorBody)))]
 async fn software_upload(
     State(state): State<AppState>,
     software: Software,

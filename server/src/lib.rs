@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod documents;
 pub mod engine;
 pub mod error;
+pub mod openapi;
 pub mod snapshot;
 pub mod store;
 
@@ -33,6 +34,9 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::{AccountError, Accounts, Subject};
 use crate::blobs::Blobs;
@@ -294,10 +298,21 @@ fn now_ms() -> i64 {
 
 /// The whole HTTP surface, without a socket (tests call it with `oneshot`).
 pub fn app(state: AppState) -> Router {
-    let api = api::routes()
-        .route("/health", get(health_get))
+    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(api::routes())
+        .routes(routes!(health_get))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(documents::routes())
+        .split_for_parts();
+    let document = Arc::new(document);
+    let api = api
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = Arc::clone(&document);
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
         .fallback(api_not_found);
 
     let index = state.static_dir.join("index.html");
@@ -335,13 +350,16 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// `GET /api/health`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthResponse {
     pub status: &'static str,
     pub version: u64,
     pub stats: WorldStats,
 }
 
+/// Whether the server is up, and what its world holds.
+#[utoipa::path(get, path = "/health", tag = "server",
+    responses((status = 200, description = "Up.", body = HealthResponse)))]
 async fn health_get(State(state): State<AppState>) -> Result<Json<HealthResponse>, AppError> {
     let world = state.engine.world();
     Ok(Json(HealthResponse {

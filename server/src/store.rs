@@ -58,7 +58,7 @@ pub enum RecordedOutcome {
 }
 
 /// One entry of the audit log (DOMAIN §8).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: Timestamp,

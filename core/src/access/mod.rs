@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
 
 /// What a user may want to do to a resource.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Action {
     /// Read and download a document.
@@ -79,6 +80,7 @@ impl Action {
 }
 
 /// Something access is decided on.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id")]
 pub enum Resource {
@@ -87,6 +89,7 @@ pub enum Resource {
 }
 
 /// The kinds of [`Resource`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ResourceKind {
     Document,
@@ -94,6 +97,7 @@ pub enum ResourceKind {
 }
 
 /// One explanation: a grant path, or something missing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "reason")]
 pub enum Reason {
@@ -165,9 +169,11 @@ pub enum Reason {
 pub type Reasons = SmallVec<[Reason; 2]>;
 
 /// The answer to a check.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub allowed: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Reason>))]
     pub reasons: Reasons,
 }
 
@@ -182,6 +188,7 @@ impl Decision {
 
 /// What a user may do to one resource: a document level, or a set of
 /// organisation actions.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
 )]
@@ -523,16 +530,20 @@ pub fn access(world: &World, user: UserId, resource: Resource) -> Access {
 }
 
 /// One answer of a reverse query.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserAccess {
     pub user: UserId,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Reason>))]
     pub reasons: Reasons,
 }
 
 /// One answer of a reverse query.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceAccess {
     pub resource: Resource,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Reason>))]
     pub reasons: Reasons,
 }
 

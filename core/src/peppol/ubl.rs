@@ -275,6 +275,7 @@ pub struct Line {
 }
 
 /// A business rule the document breaks without being unreadable.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The rule identifier from EN 16931, for example `BR-CO-10`.

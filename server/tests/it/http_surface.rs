@@ -104,3 +104,89 @@ async fn app_answers_health_without_a_socket() {
     let body: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
     assert_eq!(body["version"], demo_world().version());
 }
+
+#[test]
+fn the_openapi_document_describes_every_route_from_the_code() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);
+
+    let response = server.get("/api/openapi.json");
+    assert_eq!(response.status, 200, "{}", response.body);
+    let document = response.json();
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.")),
+        "{document}"
+    );
+    assert_eq!(document["servers"][0]["url"], "/api");
+    // Every route the server answers, with its methods. The routes and their
+    // descriptions are registered together (`utoipa_axum::routes!`), so a route
+    // without a description cannot exist; this list catches one going missing.
+    let expected = [
+        ("/session", &["get", "post", "delete"][..]),
+        ("/signup", &["post"]),
+        ("/invitations/accept", &["post"]),
+        ("/me", &["get"]),
+        ("/projection", &["get"]),
+        ("/commands", &["post"]),
+        ("/preview", &["post"]),
+        ("/check", &["get"]),
+        ("/who-can", &["get"]),
+        ("/what-can", &["get"]),
+        ("/audit", &["get"]),
+        ("/split/compare", &["post"]),
+        ("/events", &["get"]),
+        ("/health", &["get"]),
+        ("/organisations/{organisation}/documents", &["post"]),
+        ("/documents/{document}/content", &["get"]),
+        ("/software/documents", &["get", "post"]),
+        ("/software/documents/{document}", &["get"]),
+    ];
+    let paths = document["paths"].as_object().expect("paths");
+    assert_eq!(
+        paths.len(),
+        expected.len(),
+        "{:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    for (path, methods) in expected {
+        for method in methods {
+            let operation = &paths[path][*method];
+            assert!(operation.is_object(), "{method} {path} is not described");
+            assert!(
+                operation["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{method} {path} has no responses"
+            );
+        }
+    }
+    // Every error answers with the same body, and every command kind is typed.
+    let schemas = &document["components"]["schemas"];
+    assert!(
+        schemas["ErrorBody"]["properties"]["code"].is_object(),
+        "{schemas}"
+    );
+    let kinds = schemas["Command"]["oneOf"]
+        .as_array()
+        .expect("Command is a oneOf");
+    let sample = [
+        "ShareDocument",
+        "EndPartnership",
+        "DisableUser",
+        "ApplyAccessPlan",
+        "SignUp",
+    ];
+    for kind in sample {
+        assert!(
+            kinds
+                .iter()
+                .any(|k| k.to_string().contains(&format!("\"{kind}\""))),
+            "Command lacks {kind}"
+        );
+    }
+    assert!(kinds.len() >= 46, "{} command kinds", kinds.len());
+    // And the document is served as it is built, by the router itself.
+    assert_eq!(response.header("content-type"), Some("application/json"));
+}
