@@ -510,6 +510,7 @@ async fn commands_post(
     if let Subject::User(_) = caller.subject {
         caller.user(&state.engine.world())?;
     }
+    refuse_file_commands(&request.command)?;
     let committed = state
         .engine
         .submit(caller.actor(), request.command, request.expected)
@@ -529,6 +530,26 @@ async fn commands_post(
 
 /// What the server does beyond the world once a command is durable: secrets for
 /// new keys and invitations, ending a disabled user's sessions.
+/// A document's record is made only from its file, read by the server: an upload
+/// goes through the upload endpoint (which reads the file and builds the command
+/// with core), and a delivery comes only from the Peppol network. A command that
+/// claims a file's digest and summary without the file is refused here.
+fn refuse_file_commands(command: &Command) -> Result<(), AppError> {
+    let message = match command {
+        Command::UploadDocument { organisation, .. } => format!(
+            "a document is uploaded with its file: send the file to POST /api/organisations/{organisation}/documents"
+        ),
+        Command::ReceiveDocument { .. } => {
+            "documents arrive from the Peppol network, not from a signed-in caller".to_string()
+        }
+        _ => return Ok(()),
+    };
+    Err(AppError::Invalid {
+        field: "command".into(),
+        message,
+    })
+}
+
 async fn after_commit(state: &AppState, committed: &Committed) -> Result<Option<String>, AppError> {
     let mut secret = None;
     for event in &committed.events {

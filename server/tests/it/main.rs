@@ -6,4 +6,5 @@ mod documents;
 mod http_surface;
 mod leaks;
 mod persistence;
+mod round_trips;
 mod support;
