@@ -20,6 +20,7 @@ pub mod command;
 pub mod cow_map;
 pub mod error;
 pub mod execute;
+pub mod forget;
 pub mod generate;
 pub mod ids;
 pub mod model;

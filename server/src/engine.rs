@@ -15,6 +15,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use preflight_core::forget::{command_content_owner, event_content_owner};
 use preflight_core::preview::{execute_as_previewed, Outcome, Refusal};
 use preflight_core::{
     Actor, Command, CommandError, Context, DocumentId, EnvironmentId, Event, OrganisationId,
@@ -206,11 +207,14 @@ impl Writer {
             });
             let outcome = match &decided {
                 Ok(events) => {
+                    let mut content_of = Vec::with_capacity(events.len());
                     for event in events {
                         self.world.apply(event);
+                        content_of.push(event_content_owner(&self.world, event));
                     }
                     RecordedOutcome::Accepted {
                         events: events.clone(),
+                        content_of,
                         version: self.world.version(),
                     }
                 }
@@ -229,6 +233,7 @@ impl Writer {
             };
             records.push(Recorded {
                 at: ctx.now,
+                content_of: command_content_owner(&self.world, &job.command),
                 actor: job.actor.clone(),
                 command: job.command,
                 outcome,

@@ -160,7 +160,8 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         let store = Arc::clone(&store);
         tokio::task::spawn_blocking(move || store.load_after(from_snapshot)).await??
     };
-    let mut events = after;
+    let events = after;
+    let n_events;
     let mut seeded_demo = false;
     // An empty database gets the benchmark world or the demo world, if asked for.
     let seed = if !events.is_empty() || from_snapshot > 0 {
@@ -193,14 +194,32 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         })
         .await?
         .map_err(ServeError::Blobs)?;
-        let (seed_events, version) = append_events(&store, seed_events).await?;
+        // The world is built as the events are stored: each event is stored
+        // with the organisation whose document content it carries, which the
+        // world after it tells.
+        let (seeded, content_of) = tokio::task::spawn_blocking(move || {
+            let mut world = World::default();
+            let content_of: Vec<_> = seed_events
+                .iter()
+                .map(|event| {
+                    world.apply(event);
+                    preflight_core::forget::event_content_owner(&world, event)
+                })
+                .collect();
+            (world, (seed_events, content_of))
+        })
+        .await?;
+        let (seed_events, content_of) = content_of;
+        let version = append_events(&store, &seed_events, content_of).await?;
         tracing::info!(n_events = seed_events.len(), version, "seeded {what}");
-        events = seed_events;
+        world = seeded;
+        n_events = seed_events.len();
         seeded_demo = true;
-    }
-
-    for event in &events {
-        world.apply(event);
+    } else {
+        for event in &events {
+            world.apply(event);
+        }
+        n_events = events.len();
     }
 
     let database = config.database.clone();
@@ -220,7 +239,7 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     };
     let startup = Startup {
         from_snapshot,
-        n_events: events.len(),
+        n_events,
         seeded_demo,
         generated_support_password,
     };
@@ -278,15 +297,16 @@ pub async fn load_events(store: &Arc<dyn Store>) -> Result<Vec<Event>, ServeErro
 /// Appends events off the async runtime; gives them back with the new version.
 pub async fn append_events(
     store: &Arc<dyn Store>,
-    events: Vec<Event>,
-) -> Result<(Vec<Event>, u64), ServeError> {
+    events: &[Event],
+    content_of: Vec<Option<preflight_core::OrganisationId>>,
+) -> Result<u64, ServeError> {
     let store = Arc::clone(store);
     let recorded_at_ms = now_ms();
-    Ok(tokio::task::spawn_blocking(move || {
-        let version = store.append(&events, recorded_at_ms)?;
-        Ok::<_, StoreError>((events, version))
-    })
-    .await??)
+    let events = events.to_vec();
+    Ok(
+        tokio::task::spawn_blocking(move || store.append(&events, &content_of, recorded_at_ms))
+            .await??,
+    )
 }
 
 fn now_ms() -> i64 {

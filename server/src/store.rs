@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use preflight_core::{Actor, Command, EnvironmentId, Event, Timestamp};
+use preflight_core::forget::{forget_command, forget_event, FORGOTTEN};
+use preflight_core::{Actor, Command, EnvironmentId, Event, OrganisationId, Timestamp};
 use rusqlite::{params, Connection, OpenFlags};
 use serde::Serialize;
 
@@ -14,7 +15,14 @@ use serde::Serialize;
 pub trait Store: Send + Sync + 'static {
     /// Appends events in order, atomically, and returns the version of the last one
     /// (the version of the log after the append).
-    fn append(&self, events: &[Event], recorded_at_ms: i64) -> Result<u64, StoreError>;
+    /// `content_of` names, for each event, the organisation whose document
+    /// content it carries (see [`Store::forget_organisation`]).
+    fn append(
+        &self,
+        events: &[Event],
+        content_of: &[Option<OrganisationId>],
+        recorded_at_ms: i64,
+    ) -> Result<u64, StoreError>;
 
     /// Every event, oldest first.
     fn load_all(&self) -> Result<Vec<Event>, StoreError> {
@@ -37,6 +45,18 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         outcome: Option<&str>,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Rewrites every record that carries `organisation`'s document content into
+    /// its forgotten form (`preflight_core::forget`), so that nothing the store
+    /// keeps can give that content back (DOMAIN §7). The only rewrite of the log.
+    fn forget_organisation(&self, organisation: OrganisationId) -> Result<Forgotten, StoreError>;
+}
+
+/// What [`Store::forget_organisation`] rewrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub events: usize,
+    pub commands: usize,
 }
 
 /// A decided command, as the writer hands it to the store.
@@ -45,6 +65,8 @@ pub struct Recorded {
     pub at: Timestamp,
     pub actor: Actor,
     pub command: Command,
+    /// The organisation whose document content the command carries, if any.
+    pub content_of: Option<OrganisationId>,
     pub outcome: RecordedOutcome,
     /// The environments whose Administrators may read this entry.
     pub environments: Vec<EnvironmentId>,
@@ -53,8 +75,16 @@ pub struct Recorded {
 /// Accepted with its events, or refused with the error.
 #[derive(Clone, Debug)]
 pub enum RecordedOutcome {
-    Accepted { events: Vec<Event>, version: u64 },
-    Refused { code: String, message: String },
+    Accepted {
+        events: Vec<Event>,
+        /// For each event, the organisation whose document content it carries.
+        content_of: Vec<Option<OrganisationId>>,
+        version: u64,
+    },
+    Refused {
+        code: String,
+        message: String,
+    },
 }
 
 /// One entry of the audit log (DOMAIN §8).
@@ -201,7 +231,10 @@ impl SqliteStore {
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        // What is deleted or rewritten is overwritten on disk, not just unlinked.
+        connection.pragma_update(None, "secure_delete", "ON")?;
         connection.execute_batch(SCHEMA)?;
+        migrate(&connection)?;
         // An in-memory database has no file another connection could open.
         let in_memory = path.as_os_str() == ":memory:";
         let checkpointer = if in_memory {
@@ -224,7 +257,32 @@ impl SqliteStore {
 }
 
 const INSERT_EVENT: &str =
-    "INSERT INTO events (version, recorded_at_ms, payload) VALUES (?1, ?2, ?3)";
+    "INSERT INTO events (version, recorded_at_ms, payload, content_of) VALUES (?1, ?2, ?3, ?4)";
+
+/// Adds the `content_of` columns to a log written before they existed (its old
+/// rows name no organisation, so removal cannot find them: such a log predates
+/// removal).
+fn migrate(connection: &Connection) -> Result<(), StoreError> {
+    for table in ["events", "commands"] {
+        let has_column = connection
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = 'content_of'"
+            ))?
+            .exists([])?;
+        if !has_column {
+            connection
+                .execute_batch(&format!("ALTER TABLE {table} ADD COLUMN content_of TEXT;"))?;
+        }
+        connection.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS {table}_content_of ON {table} (content_of) WHERE content_of IS NOT NULL;"
+        ))?;
+    }
+    Ok(())
+}
+
+fn organisation_text(organisation: Option<&OrganisationId>) -> Option<String> {
+    organisation.map(|o| o.0.to_string())
+}
 
 /// The version of the last stored event (0 when there is none).
 fn last_version(connection: &Connection) -> Result<i64, StoreError> {
@@ -236,7 +294,12 @@ fn last_version(connection: &Connection) -> Result<i64, StoreError> {
 }
 
 impl Store for SqliteStore {
-    fn append(&self, events: &[Event], recorded_at_ms: i64) -> Result<u64, StoreError> {
+    fn append(
+        &self,
+        events: &[Event],
+        content_of: &[Option<OrganisationId>],
+        recorded_at_ms: i64,
+    ) -> Result<u64, StoreError> {
         let payloads = events
             .iter()
             .map(serde_json::to_string)
@@ -247,9 +310,10 @@ impl Store for SqliteStore {
         let mut version = last_version(&transaction)?;
         {
             let mut insert = transaction.prepare_cached(INSERT_EVENT)?;
-            for payload in &payloads {
+            for (index, payload) in payloads.iter().enumerate() {
                 version += 1;
-                insert.execute(params![version, recorded_at_ms, payload])?;
+                let owner = organisation_text(content_of.get(index).and_then(Option::as_ref));
+                insert.execute(params![version, recorded_at_ms, payload, owner])?;
             }
         }
         transaction.commit()?;
@@ -281,8 +345,8 @@ impl Store for SqliteStore {
         {
             let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
             let mut insert_command = transaction.prepare_cached(
-                "INSERT INTO commands (at_ms, actor, command, outcome, code, message, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO commands (at_ms, actor, command, outcome, code, message, version, content_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             let mut insert_environment = transaction.prepare_cached(
                 "INSERT OR IGNORE INTO command_environments (command_id, environment) VALUES (?1, ?2)",
@@ -292,12 +356,21 @@ impl Store for SqliteStore {
                 let command =
                     serde_json::to_string(&recorded.command).map_err(StoreError::Encode)?;
                 let (outcome, code, message, after) = match &recorded.outcome {
-                    RecordedOutcome::Accepted { events, .. } => {
-                        for event in events {
+                    RecordedOutcome::Accepted {
+                        events, content_of, ..
+                    } => {
+                        for (index, event) in events.iter().enumerate() {
                             version += 1;
                             let payload =
                                 serde_json::to_string(event).map_err(StoreError::Encode)?;
-                            insert_event.execute(params![version, recorded.at.0, payload])?;
+                            let owner =
+                                organisation_text(content_of.get(index).and_then(Option::as_ref));
+                            insert_event.execute(params![
+                                version,
+                                recorded.at.0,
+                                payload,
+                                owner
+                            ])?;
                         }
                         ("accepted", None, None, Some(version))
                     }
@@ -312,7 +385,8 @@ impl Store for SqliteStore {
                     outcome,
                     code,
                     message,
-                    after
+                    after,
+                    organisation_text(recorded.content_of.as_ref())
                 ])?;
                 let id = transaction.last_insert_rowid();
                 for environment in &recorded.environments {
@@ -322,6 +396,65 @@ impl Store for SqliteStore {
         }
         transaction.commit()?;
         Ok(u64::try_from(version).unwrap_or_default())
+    }
+
+    fn forget_organisation(&self, organisation: OrganisationId) -> Result<Forgotten, StoreError> {
+        let owner = organisation.0.to_string();
+        let mut forgotten = Forgotten::default();
+        let mut connection = self.connection()?;
+        let transaction = connection.transaction()?;
+        {
+            let mut events =
+                transaction.prepare("SELECT version, payload FROM events WHERE content_of = ?1")?;
+            let rows = events
+                .query_map(params![owner], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut update =
+                transaction.prepare("UPDATE events SET payload = ?2 WHERE version = ?1")?;
+            for (version, payload) in rows {
+                let event: Event = serde_json::from_str(&payload)
+                    .map_err(|source| StoreError::Decode { version, source })?;
+                let payload =
+                    serde_json::to_string(&forget_event(&event)).map_err(StoreError::Encode)?;
+                update.execute(params![version, payload])?;
+                forgotten.events += 1;
+            }
+            let mut commands = transaction
+                .prepare("SELECT id, command, message FROM commands WHERE content_of = ?1")?;
+            let rows = commands
+                .query_map(params![owner], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut update = transaction
+                .prepare("UPDATE commands SET command = ?2, message = ?3 WHERE id = ?1")?;
+            for (id, command, message) in rows {
+                let command: Command =
+                    serde_json::from_str(&command).map_err(|source| StoreError::Decode {
+                        version: id,
+                        source,
+                    })?;
+                let command =
+                    serde_json::to_string(&forget_command(&command)).map_err(StoreError::Encode)?;
+                // A refusal's message may quote the document.
+                let message = message.map(|_| FORGOTTEN.to_string());
+                update.execute(params![id, command, message])?;
+                forgotten.commands += 1;
+            }
+        }
+        transaction.commit()?;
+        // The write-ahead log still holds the pages as they were: copy them back
+        // and empty it, so the old content survives in no file.
+        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
+        Ok(forgotten)
     }
 
     fn audit(

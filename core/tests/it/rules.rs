@@ -4551,3 +4551,74 @@ fn ending_partnership_returns_task_to_latest_person_even_one_who_moved_it_for_so
     // Mia acted last of everyone in the trail who can still view the document.
     assert_eq!(f.f.task(task).assignee, mia);
 }
+
+#[test]
+fn after_removal_the_log_may_keep_that_documents_existed_not_what_they_said() {
+    use preflight_core::forget::{event_content_owner, forget_event, FORGOTTEN};
+    let demo = preflight_core::generate::demo();
+    let mut world = World::default();
+    let owners: Vec<_> = demo
+        .events
+        .iter()
+        .map(|event| {
+            world.apply(event);
+            event_content_owner(&world, event)
+        })
+        .collect();
+    let bakery = world
+        .organisations()
+        .find(|o| o.name == "Bakery BV")
+        .expect("Bakery BV")
+        .id;
+    let names: Vec<String> = world
+        .documents()
+        .filter(|d| d.organisation == bakery)
+        .map(|d| d.name.clone())
+        .collect();
+    assert!(!names.is_empty());
+
+    let forgotten: Vec<_> = demo
+        .events
+        .iter()
+        .zip(&owners)
+        .map(|(event, owner)| match owner {
+            Some(o) if *o == bakery => forget_event(event),
+            _ => event.clone(),
+        })
+        .collect();
+    let mut replayed = World::default();
+    for event in &forgotten {
+        replayed.apply(event);
+    }
+    // The same world, version for version, every document still there...
+    assert_eq!(replayed.version(), world.version());
+    assert_eq!(replayed.documents().count(), world.documents().count());
+    for document in world.documents() {
+        let kept = replayed.document(document.id).expect("kept");
+        if document.organisation == bakery {
+            // ...but not what Bakery BV's said.
+            assert_eq!(kept.name, FORGOTTEN);
+            assert!(kept.summary.is_none());
+            assert_eq!(kept.sha256, preflight_core::Sha256::default());
+        } else {
+            assert_eq!(kept, document);
+        }
+    }
+    // No name that stood only on Bakery BV's documents is left in the log.
+    let text = serde_json::to_string(&forgotten).expect("events serialise");
+    let own: Vec<_> = names
+        .iter()
+        .filter(|name| {
+            !world
+                .documents()
+                .any(|d| d.organisation != bakery && &&d.name == name)
+        })
+        .collect();
+    assert!(
+        !own.is_empty(),
+        "Bakery BV's documents have names of their own"
+    );
+    for name in own {
+        assert!(!text.contains(name.as_str()), "{name} is still in the log");
+    }
+}

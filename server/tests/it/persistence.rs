@@ -112,3 +112,203 @@ fn start_up_begins_from_the_latest_snapshot_and_replays_only_what_follows() {
     let health = server.get("/api/health").json();
     assert_eq!(health["version"].as_u64(), Some(version));
 }
+
+/// Every file under `dir`, recursively, as bytes.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .expect("a readable directory")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).expect("a readable file")));
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[test]
+fn forgetting_an_organisation_leaves_its_document_content_in_no_file() {
+    use preflight_core::forget::{command_content_owner, event_content_owner, FORGOTTEN};
+    use preflight_core::{Actor, Command, Context, DocBox, Event, Sha256, Timestamp, World};
+    use preflight_server::store::{Recorded, RecordedOutcome, SqliteStore, Store};
+
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&data.path().join("preflight.sqlite3")).expect("a store");
+    // The demo world, stored as the server seeds it.
+    let demo = preflight_core::generate::demo();
+    let mut world = World::default();
+    let owners: Vec<_> = demo
+        .events
+        .iter()
+        .map(|event| {
+            world.apply(event);
+            event_content_owner(&world, event)
+        })
+        .collect();
+    store.append(&demo.events, &owners, 1).expect("seeded");
+    // The firm's own office: its environment has the Workflow Engine.
+    let bakery = world
+        .organisations()
+        .find(|o| o.name == "Acme Accountants BV")
+        .expect("the firm's office")
+        .clone();
+    let owner = world
+        .user_by_email("alice@acme.example")
+        .expect("its Administrator")
+        .id;
+    let actor = Actor::user(owner);
+
+    // Content that stands only in this organisation's documents: a file's name
+    // and digest, what the invoice says (its number), an approval note, a
+    // rejection's reason, a refusal quoting a name.
+    let secret_name = "zebra-invoice-91f2.xml";
+    let secret_number = "Snippet1";
+    let secret_note = "walrus-note-55e1";
+    let secret_reason = "heron-reason-0c7d";
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/peppol/base-example.xml"
+    ))
+    .expect("the fixture");
+    let digest = Sha256::of(&bytes).to_string();
+    let record = |world: &mut World, command: Command, at: i64| {
+        let ctx = Context::deterministic(Timestamp(at), at as u128);
+        let events = preflight_core::execute(world, &actor, command.clone(), &ctx)
+            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+        let mut content_of = Vec::new();
+        for event in &events {
+            world.apply(event);
+            content_of.push(event_content_owner(world, event));
+        }
+        store
+            .record(&[Recorded {
+                at: Timestamp(at),
+                actor: actor.clone(),
+                content_of: command_content_owner(world, &command),
+                command,
+                outcome: RecordedOutcome::Accepted {
+                    events: events.clone(),
+                    content_of,
+                    version: world.version(),
+                },
+                environments: vec![bakery.environment],
+            }])
+            .expect("recorded");
+        events
+    };
+    let (upload, _) = preflight_core::peppol::upload_command(
+        bakery.id,
+        DocBox::InboxIn,
+        secret_name.into(),
+        &bytes,
+    )
+    .expect("a readable invoice");
+    let events = record(&mut world, upload, 10);
+    let document = events
+        .iter()
+        .find_map(|e| match e {
+            Event::DocumentAdded { document } => Some(document.id),
+            _ => None,
+        })
+        .expect("a document");
+    let events = record(
+        &mut world,
+        Command::StartApprovalTask {
+            document,
+            assignee: owner,
+            note: Some(secret_note.into()),
+        },
+        11,
+    );
+    let task = events
+        .iter()
+        .find_map(|e| match e {
+            Event::TaskStarted { task, .. } => Some(*task),
+            _ => None,
+        })
+        .expect("a task");
+    record(
+        &mut world,
+        Command::RejectTask {
+            task,
+            reason: secret_reason.into(),
+        },
+        12,
+    );
+    store
+        .record(&[Recorded {
+            at: Timestamp(13),
+            actor: actor.clone(),
+            content_of: Some(bakery.id),
+            command: Command::DeleteDocument { document },
+            outcome: RecordedOutcome::Refused {
+                code: "not_permitted".into(),
+                message: format!("you may not delete {secret_name}"),
+            },
+            environments: vec![bakery.environment],
+        }])
+        .expect("recorded");
+    let secrets = [
+        secret_name,
+        secret_number,
+        secret_note,
+        secret_reason,
+        digest.as_str(),
+    ];
+    let everything = files_under(data.path());
+    for secret in secrets {
+        assert!(
+            everything.iter().any(|(_, bytes)| contains(bytes, secret)),
+            "{secret} should be stored before it is forgotten"
+        );
+    }
+
+    let forgotten = store.forget_organisation(bakery.id).expect("forgotten");
+    assert!(
+        forgotten.events >= 3 && forgotten.commands >= 3,
+        "{forgotten:?}"
+    );
+    drop(store);
+
+    for (path, bytes) in files_under(data.path()) {
+        for secret in secrets {
+            assert!(
+                !contains(&bytes, secret),
+                "{} still holds {secret}",
+                path.display()
+            );
+        }
+    }
+    // The log still replays, version for version, to the same world, less
+    // what the documents said.
+    let store = SqliteStore::open(&data.path().join("preflight.sqlite3")).expect("reopened");
+    let mut replayed = World::default();
+    for event in store.load_all().expect("the log reads") {
+        replayed.apply(&event);
+    }
+    assert_eq!(replayed.version(), world.version());
+    let kept = replayed
+        .document(document)
+        .expect("the document's existence is kept");
+    assert_eq!(kept.name, FORGOTTEN);
+    assert_eq!(kept.sha256, Sha256::default());
+    assert_eq!(
+        replayed.documents().count(),
+        world.documents().count(),
+        "no document appears or disappears"
+    );
+    let audit = store
+        .audit(bakery.environment, None, 500, None)
+        .expect("the audit log reads");
+    assert!(audit.len() >= 4);
+}
