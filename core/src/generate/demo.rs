@@ -29,6 +29,91 @@ pub struct DemoLogin {
     pub role: String,
 }
 
+/// The accounts to try the demo with: email, name, environment, and what the
+/// account shows. The generator creates each of them (a test checks it); this
+/// list lets the sign-in page show them without generating the world.
+const LOGINS: [(&str, &str, &str, &str); 11] = [
+    (
+        SUPPORT_EMAIL,
+        "Support",
+        "(platform)",
+        "Support operator: plans, add-ons, credit, removals",
+    ),
+    (
+        "alice@acme.example",
+        "Alice Admin",
+        "Acme Accountants",
+        "Administrator of the accounting firm",
+    ),
+    (
+        "bob@acme.example",
+        "Bob Accountant",
+        "Acme Accountants",
+        "Advanced user, the accountant of 20 clients",
+    ),
+    (
+        "carla@acme.example",
+        "Carla Junior",
+        "Acme Accountants",
+        "User of the firm, member of its own office only",
+    ),
+    (
+        "owner@bakerybv.example",
+        "Bakery Owner",
+        "Bakery BV",
+        "Administrator of a client of Acme",
+    ),
+    (
+        "finance@bakerybv.example",
+        "Anna Jansen",
+        "Bakery BV",
+        "User of the client, in its finance team group, not a member of the organisation",
+    ),
+    (
+        "nora@northwind.example",
+        "Nora Admin",
+        "Northwind Accountants",
+        "Administrator of the 50-client firm",
+    ),
+    (
+        "ahmed@northwind.example",
+        "Ahmed Accountant",
+        "Northwind Accountants",
+        "Advanced user, accountant of 50 clients",
+    ),
+    (
+        "hanna@globex.example",
+        "Hanna Admin",
+        "Globex Group",
+        "Administrator of a holding with a subsidiary to split off",
+    ),
+    (
+        "ivo@globex.example",
+        "Ivo Finance",
+        "Globex Group",
+        "Advanced user, Manager of the holding",
+    ),
+    (
+        "jade@globex.example",
+        "Jade Labs",
+        "Globex Group",
+        "User, Manager of the subsidiary Globex Labs BV",
+    ),
+];
+
+/// The accounts to try the demo with, demo password for all.
+pub fn demo_logins() -> Vec<DemoLogin> {
+    LOGINS
+        .iter()
+        .map(|(email, name, environment, role)| DemoLogin {
+            email: (*email).into(),
+            name: (*name).into(),
+            environment: (*environment).into(),
+            role: (*role).into(),
+        })
+        .collect()
+}
+
 /// The demo world's events (in order) and the accounts to try it with.
 #[derive(Clone, Debug)]
 pub struct Demo {
@@ -46,7 +131,6 @@ struct Builder {
     events: Vec<Event>,
     rng: ChaCha8Rng,
     clock: Timestamp,
-    logins: Vec<DemoLogin>,
     contents: BTreeMap<Sha256, Vec<u8>>,
 }
 
@@ -300,15 +384,6 @@ impl Builder {
             })
             .ok_or_else(|| CommandError::not_found("document"))
     }
-
-    fn login(&mut self, email: &str, name: &str, environment: &str, role: &str) {
-        self.logins.push(DemoLogin {
-            email: email.into(),
-            name: name.into(),
-            environment: environment.into(),
-            role: role.into(),
-        });
-    }
 }
 
 fn slug(name: &str) -> String {
@@ -331,15 +406,8 @@ fn build() -> Result<Demo, CommandError> {
         events: Vec::new(),
         rng: ChaCha8Rng::seed_from_u64(2026),
         clock: START,
-        logins: Vec::new(),
         contents: BTreeMap::new(),
     };
-    b.login(
-        SUPPORT_EMAIL,
-        "Support",
-        "(platform)",
-        "Support operator: plans, add-ons, credit, removals",
-    );
 
     // --- Story 2: Acme Accountants, 20 clients, groups and workflow.
     let (acme, alice) = b.sign_up(
@@ -381,24 +449,6 @@ fn build() -> Result<Demo, CommandError> {
             role: OrgRole::Member,
         },
     )?;
-    b.login(
-        "alice@acme.example",
-        "Alice Admin",
-        "Acme Accountants",
-        "Administrator of the accounting firm",
-    );
-    b.login(
-        "bob@acme.example",
-        "Bob Accountant",
-        "Acme Accountants",
-        "Advanced user, the accountant of 20 clients",
-    );
-    b.login(
-        "carla@acme.example",
-        "Carla Junior",
-        "Acme Accountants",
-        "User of the firm, member of its own office only",
-    );
 
     for n in 0..20 {
         let company = if n == 0 {
@@ -511,20 +561,6 @@ fn build() -> Result<Demo, CommandError> {
                 )?;
             }
         }
-        if n == 0 {
-            b.login(
-                &format!("owner@{s}.example"),
-                &format!("{} Owner", company.trim_end_matches(" BV")),
-                &company,
-                "Administrator of a client of Acme",
-            );
-            b.login(
-                &format!("finance@{s}.example"),
-                &finance_name,
-                &company,
-                "User of the client, in its finance team group, not a member of the organisation",
-            );
-        }
     }
 
     // --- Story 1: Northwind Accountants, 50 clients through authorisation requests.
@@ -540,18 +576,6 @@ fn build() -> Result<Demo, CommandError> {
         "ahmed@northwind.example",
         EnvRole::AdvancedUser,
     )?;
-    b.login(
-        "nora@northwind.example",
-        "Nora Admin",
-        "Northwind Accountants",
-        "Administrator of the 50-client firm",
-    );
-    b.login(
-        "ahmed@northwind.example",
-        "Ahmed Accountant",
-        "Northwind Accountants",
-        "Advanced user, accountant of 50 clients",
-    );
     for n in 0..50 {
         let company = format!(
             "{} {}",
@@ -714,29 +738,11 @@ fn build() -> Result<Demo, CommandError> {
             &format!("{} Retail", company_name(k + 9)),
         )?;
     }
-    b.login(
-        "hanna@globex.example",
-        "Hanna Admin",
-        "Globex Group",
-        "Administrator of a holding with a subsidiary to split off",
-    );
-    b.login(
-        "ivo@globex.example",
-        "Ivo Finance",
-        "Globex Group",
-        "Advanced user, Manager of the holding",
-    );
-    b.login(
-        "jade@globex.example",
-        "Jade Labs",
-        "Globex Group",
-        "User, Manager of the subsidiary Globex Labs BV",
-    );
 
     let _ = (globex, acme, northwind);
     Ok(Demo {
         events: b.events,
-        logins: b.logins,
+        logins: demo_logins(),
         world: b.world,
         contents: b.contents,
     })

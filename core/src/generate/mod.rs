@@ -10,7 +10,7 @@ mod invoice;
 mod queries;
 mod synthetic;
 
-pub use demo::{demo, Demo, DemoLogin, DEMO_PASSWORD, SUPPORT_EMAIL};
+pub use demo::{demo, demo_logins, Demo, DemoLogin, DEMO_PASSWORD, SUPPORT_EMAIL};
 pub use invoice::{invoice_xml, InvoiceParty, InvoiceSpec};
 pub use queries::{mix, queries, Query, QueryMix};
 pub use synthetic::{synthetic, Synthetic, SyntheticConfig, SyntheticPartnership};

@@ -9,6 +9,7 @@ use preflight_core::access::ResourceKind;
 use preflight_core::project::Visibility;
 use preflight_core::{preview, AccessChange, Actor, Command, Context, Preview, Resource, World};
 
+use crate::components::reasons::reason_items;
 use crate::session::{now, use_session};
 
 /// An access in words: a document level, or the organisation actions.
@@ -78,15 +79,11 @@ pub fn PreviewPanel(preview: Preview, world: Arc<World>) -> impl IntoView {
                 };
                 let from = access_in_words(change, false);
                 let to = access_in_words(change, true);
-                let reasons = reasons
-                    .iter()
-                    .map(|reason| view! { <li>{reason.render(&world)}</li> })
-                    .collect_view();
                 view! {
                     <li class=class data-testid="preview-change">
                         <strong>{user}</strong> " " {verb} " access to " <em>{resource}</em>
                         ": " {from} " → " {to}
-                        <ul class="reasons">{reasons}</ul>
+                        {reason_items(reasons, &world)}
                     </li>
                 }
             })

@@ -3,8 +3,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use preflight_core::project::Visibility;
 use preflight_core::{
-    check, who_can, Action, Command, DocumentId, Grantee, GroupId, Level, OrganisationId, Resource,
-    UserId,
+    check, Action, Command, DocumentId, Grantee, GroupId, Level, OrganisationId, Resource, UserId,
 };
 
 use std::sync::Arc;
@@ -12,7 +11,7 @@ use std::sync::Arc;
 use crate::components::action_form::{ActionForm, Field};
 use crate::components::invoice::InvoiceContent;
 use crate::components::preview_panel::PreviewedCommand;
-use crate::components::reasons::ReasonList;
+use crate::components::reasons::{viewer_items, ReasonList};
 use crate::pages::organisation::parse_id;
 use crate::pages::tasks::{status_text, trail_view};
 use crate::pages::{signed_in_page, NotVisible};
@@ -101,26 +100,7 @@ fn document_view(
         .organisation(doc.organisation)
         .then(|| format!("/organisations/{}", doc.organisation));
 
-    let viewers = who_can(&world, Action::View, resource)
-        .into_iter()
-        .filter(|access| vis.pair(access.user, resource))
-        .map(|access| {
-            let name = world
-                .user(access.user)
-                .map_or_else(|| "A user you cannot see".to_string(), |u| u.name.clone());
-            let sentences = access
-                .reasons
-                .iter()
-                .map(|reason| view! { <li>{reason.render(&world)}</li> })
-                .collect_view();
-            view! {
-                <li data-testid="viewer">
-                    <strong>{name}</strong>
-                    <ul class="reasons">{sentences}</ul>
-                </li>
-            }
-        })
-        .collect_view();
+    let viewers = viewer_items(&world, &vis, resource, "viewer");
 
     let manage = check(&world, me, Action::Manage, resource);
     let share = if manage.allowed {

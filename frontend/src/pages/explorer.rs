@@ -6,11 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use preflight_core::access::ResourceKind;
 use preflight_core::project::Visibility;
-use preflight_core::{
-    check, what_can, who_can, Action, DocumentId, OrganisationId, Resource, UserId,
-};
+use preflight_core::{check, what_can, Action, DocumentId, OrganisationId, Resource, UserId};
 
-use crate::components::reasons::ReasonList;
+use crate::components::reasons::{reason_items, viewer_items, ReasonList};
 use crate::pages::organisation::parse_id;
 use crate::pages::{signed_in_page, user_name, user_options, PageHeader};
 use crate::session::SignedIn;
@@ -131,23 +129,7 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
             return None;
         };
         let vis = Visibility::of(&world, me)?;
-        let items = who_can(&world, Action::View, resource)
-            .into_iter()
-            .filter(|a| vis.pair(a.user, resource))
-            .map(|a| {
-                let reasons = a
-                    .reasons
-                    .iter()
-                    .map(|r| view! { <li>{r.render(&world)}</li> })
-                    .collect_view();
-                view! {
-                    <li data-testid="explorer-viewer">
-                        <strong>{user_name(&world, a.user)}</strong>
-                        <ul class="reasons">{reasons}</ul>
-                    </li>
-                }
-            })
-            .collect_view();
+        let items = viewer_items(&world, &vis, resource, "explorer-viewer");
         Some(view! {
             <h3>"Who can see this document"</h3>
             <ul class="plain">{items}</ul>
@@ -177,15 +159,10 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
                     Resource::Document(d) => format!("/documents/{d}"),
                     Resource::Organisation(o) => format!("/organisations/{o}"),
                 };
-                let reasons = a
-                    .reasons
-                    .iter()
-                    .map(|r| view! { <li>{r.render(&world)}</li> })
-                    .collect_view();
                 view! {
                     <li data-testid="explorer-visible">
                         <A href=href>{name}</A>
-                        <ul class="reasons">{reasons}</ul>
+                        {reason_items(&a.reasons, &world)}
                     </li>
                 }
             })

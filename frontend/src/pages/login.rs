@@ -26,7 +26,7 @@ pub fn Login() -> impl IntoView {
             }
         }
     });
-    let logins = generate::demo().logins;
+    let logins = generate::demo_logins();
 
     view! {
         <div class="panels login-layout">
