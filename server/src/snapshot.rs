@@ -46,9 +46,9 @@ pub fn load(path: &Path) -> Result<World, String> {
 }
 
 /// How much of a snapshot is written between two flushes to the disk.
-const PACE_BYTES: usize = 2 << 20;
+const PACE_BYTES: usize = 512 << 10;
 /// The pause after each flush.
-const PACE_PAUSE: Duration = Duration::from_millis(20);
+const PACE_PAUSE: Duration = Duration::from_millis(10);
 
 /// A file written in paced steps: every [`PACE_BYTES`] it is flushed to the disk
 /// and the thread pauses. A snapshot of a large world is hundreds of megabytes;
