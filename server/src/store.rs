@@ -450,11 +450,20 @@ impl Store for SqliteStore {
         }
         transaction.commit()?;
         // The write-ahead log still holds the pages as they were: copy them back
-        // and empty it, so the old content survives in no file.
-        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-            row.get::<_, i64>(0)
-        })?;
-        Ok(forgotten)
+        // and empty it, so the old content survives in no file. A reader (the
+        // background checkpointer) can hold it for a moment: try again.
+        for _ in 0..250 {
+            let busy = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            })?;
+            if busy == 0 {
+                return Ok(forgotten);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(StoreError::Failed(
+            "the write-ahead log could not be emptied after forgetting: the rows are rewritten, but old pages remain until the next full checkpoint".into(),
+        ))
     }
 
     fn audit(
