@@ -32,6 +32,20 @@ pub fn event_content_owner(world: &World, event: &Event) -> Option<OrganisationI
     }
 }
 
+/// Replays `events` on an empty world, telling for each the organisation whose
+/// document content it carries (what a log seeded with them must record).
+pub fn replay_with_owners(events: &[Event]) -> (World, Vec<Option<OrganisationId>>) {
+    let mut world = World::default();
+    let owners = events
+        .iter()
+        .map(|event| {
+            world.apply(event);
+            event_content_owner(&world, event)
+        })
+        .collect();
+    (world, owners)
+}
+
 /// `event` as the log keeps it once its organisation is forgotten.
 pub fn forget_event(event: &Event) -> Event {
     match event {

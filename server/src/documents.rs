@@ -52,6 +52,31 @@ pub struct UploadResponse {
     pub findings: Vec<Finding>,
 }
 
+/// What both upload endpoints answer, besides their own authentication error.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only described: the handlers answer with `UploadResponse` or `AppError`.
+enum UploadAnswers {
+    #[response(status = 200, description = "Read, stored and recorded.")]
+    Stored(UploadResponse),
+    #[response(
+        status = 403,
+        description = "The caller may not upload into this organisation (`not_permitted`)."
+    )]
+    NotPermitted(ErrorBody),
+    #[response(
+        status = 404,
+        description = "No such organisation, or not visible (`not_found`)."
+    )]
+    NotFound(ErrorBody),
+    #[response(status = 413, description = "Larger than the limit (`too_large`).")]
+    TooLarge(ErrorBody),
+    #[response(
+        status = 422,
+        description = "Not a readable UBL invoice or credit note for an inbox, or a bad query (`invalid_input`)."
+    )]
+    Unreadable(ErrorBody),
+}
+
 /// Reads, stores and records an uploaded document for `user`.
 async fn upload(
     state: &AppState,
@@ -104,11 +129,7 @@ async fn upload(
     params(("organisation" = OrganisationId, Path, description = "The organisation."), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
-        (status = 200, description = "Read, stored and recorded.", body = UploadResponse),
-        (status = 403, description = "The caller may not upload into this organisation (`not_permitted`).", body = ErrorBody),
-        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
-        (status = 413, description = "Larger than the limit (`too_large`).", body = ErrorBody),
-        (status = 422, description = "Not a readable UBL invoice or credit note for an inbox, or a bad query (`invalid_input`).", body = ErrorBody),
+        UploadAnswers,
         (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
 async fn documents_upload(
     State(state): State<AppState>,
@@ -260,11 +281,7 @@ async fn software_content(
     params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
-        (status = 200, description = "Read, stored and recorded.", body = UploadResponse),
-        (status = 403, description = "The caller may not upload into this organisation (`not_permitted`).", body = ErrorBody),
-        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
-        (status = 413, description = "Larger than the limit (`too_large`).", body = ErrorBody),
-        (status = 422, description = "Not a readable UBL invoice or credit note for an inbox, or a bad query (`invalid_input`).", body = ErrorBody),
+        UploadAnswers,
         (status = 401, description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it.", body = ErrorBody)))]
 async fn software_upload(
     State(state): State<AppState>,

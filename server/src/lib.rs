@@ -197,19 +197,11 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         // The world is built as the events are stored: each event is stored
         // with the organisation whose document content it carries, which the
         // world after it tells.
-        let (seeded, content_of) = tokio::task::spawn_blocking(move || {
-            let mut world = World::default();
-            let content_of: Vec<_> = seed_events
-                .iter()
-                .map(|event| {
-                    world.apply(event);
-                    preflight_core::forget::event_content_owner(&world, event)
-                })
-                .collect();
-            (world, (seed_events, content_of))
+        let (seed_events, (seeded, content_of)) = tokio::task::spawn_blocking(move || {
+            let replayed = preflight_core::forget::replay_with_owners(&seed_events);
+            (seed_events, replayed)
         })
         .await?;
-        let (seed_events, content_of) = content_of;
         let version = append_events(&store, &seed_events, content_of).await?;
         tracing::info!(n_events = seed_events.len(), version, "seeded {what}");
         world = seeded;

@@ -4554,17 +4554,9 @@ fn ending_partnership_returns_task_to_latest_person_even_one_who_moved_it_for_so
 
 #[test]
 fn after_removal_the_log_may_keep_that_documents_existed_not_what_they_said() {
-    use preflight_core::forget::{event_content_owner, forget_event, FORGOTTEN};
+    use preflight_core::forget::{forget_event, replay_with_owners, FORGOTTEN};
     let demo = preflight_core::generate::demo();
-    let mut world = World::default();
-    let owners: Vec<_> = demo
-        .events
-        .iter()
-        .map(|event| {
-            world.apply(event);
-            event_content_owner(&world, event)
-        })
-        .collect();
+    let (world, owners) = replay_with_owners(&demo.events);
     let bakery = world
         .organisations()
         .find(|o| o.name == "Bakery BV")

@@ -60,6 +60,16 @@ pub(crate) fn request(
     (status, set_cookie, value)
 }
 
+/// The session token a `Set-Cookie` header carries.
+pub(crate) fn session_token(cookie: &str) -> String {
+    cookie
+        .split(';')
+        .next()
+        .and_then(|c| c.strip_prefix("preflight_session="))
+        .expect("a session cookie")
+        .to_string()
+}
+
 pub(crate) struct Api {
     server: RunningServer,
     _data: tempfile::TempDir,
@@ -97,12 +107,7 @@ impl Api {
         let (status, cookie, value) =
             request(&self.server.addr, "POST", "/api/session", None, Some(&body));
         assert_eq!(status, 200, "login of {email}: {value}");
-        cookie
-            .split(';')
-            .next()
-            .and_then(|c| c.strip_prefix("preflight_session="))
-            .expect("a session cookie")
-            .to_string()
+        session_token(&cookie)
     }
 
     fn command(&self, token: &str, command: Value) -> (u16, Value) {

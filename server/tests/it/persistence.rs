@@ -146,15 +146,7 @@ fn forgetting_an_organisation_leaves_its_document_content_in_no_file() {
     let store = SqliteStore::open(&data.path().join("preflight.sqlite3")).expect("a store");
     // The demo world, stored as the server seeds it.
     let demo = preflight_core::generate::demo();
-    let mut world = World::default();
-    let owners: Vec<_> = demo
-        .events
-        .iter()
-        .map(|event| {
-            world.apply(event);
-            event_content_owner(&world, event)
-        })
-        .collect();
+    let (mut world, owners) = preflight_core::forget::replay_with_owners(&demo.events);
     store.append(&demo.events, &owners, 1).expect("seeded");
     // The firm's own office: its environment has the Workflow Engine.
     let bakery = world

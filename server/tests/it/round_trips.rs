@@ -10,7 +10,7 @@ use std::time::Duration;
 use preflight_core::generate::{belgian_enterprise_number, DEMO_PASSWORD, SUPPORT_EMAIL};
 use serde_json::{json, Value};
 
-use crate::api::{request, Api};
+use crate::api::{request, session_token as token_of, Api};
 use crate::support::demo_world;
 
 /// The run: who sent what, and what came back.
@@ -120,15 +120,6 @@ impl Run {
         let answer: Value = serde_json::from_str(&body).expect("JSON");
         answer["document"].as_str().expect("a document").to_string()
     }
-}
-
-fn token_of(cookie: &str) -> String {
-    cookie
-        .split(';')
-        .next()
-        .and_then(|c| c.strip_prefix("preflight_session="))
-        .expect("a session cookie")
-        .to_string()
 }
 
 fn raw_post(addr: &str, path: &str, token: &str, body: &[u8]) -> (u16, String) {
