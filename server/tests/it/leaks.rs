@@ -43,7 +43,8 @@ struct Secrets {
 }
 
 impl Secrets {
-    fn of(world: &World, slice: &World) -> Secrets {
+    /// `extra` are names of things made since `world` (the demo as seeded).
+    fn of(world: &World, slice: &World, extra: &[&str]) -> Secrets {
         let all = ids_of(&serde_json::to_value(world).expect("a world serialises"));
         let visible = ids_of(&serde_json::to_value(slice).expect("a slice serialises"));
         let ids: BTreeSet<Uuid> = all.difference(&visible).copied().collect();
@@ -72,6 +73,12 @@ impl Secrets {
         for group in world.groups() {
             hidden_name(group.id.0, &group.name);
         }
+        names.extend(
+            extra
+                .iter()
+                .filter(|name| !slice_text.contains(*name))
+                .map(|name| name.to_string()),
+        );
         Secrets { ids, names }
     }
 
@@ -107,7 +114,7 @@ fn no_endpoint_reveals_anything_its_user_may_not_see() {
         let who = login.email.as_str();
         let token = api.login(who);
         let slice = api.projection(&token);
-        let secrets = Secrets::of(&world, &slice);
+        let secrets = Secrets::of(&world, &slice, &[]);
         assert!(
             !secrets.ids.is_empty() && !secrets.names.is_empty(),
             "{who} sees the whole demo world: the walk would prove nothing"
@@ -186,4 +193,103 @@ fn no_endpoint_reveals_anything_its_user_may_not_see() {
 fn raw(addr: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> (u16, String) {
     let (status, _, value) = request(addr, method, path, Some(token), body);
     (status, value.to_string())
+}
+
+/// Reads what arrives on an open event stream for `for_how_long`.
+fn drain(stream: &mut std::net::TcpStream, for_how_long: std::time::Duration) -> String {
+    use std::io::Read;
+    let until = std::time::Instant::now() + for_how_long;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    while std::time::Instant::now() < until {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(_) => {} // the read timeout: keep listening until the deadline
+        }
+    }
+    String::from_utf8_lossy(&received).to_string()
+}
+
+#[test]
+fn the_live_stream_carries_nothing_its_user_may_not_see() {
+    use std::io::Write;
+    let api = Api::start();
+    let world = demo_world();
+    let addr = api.addr().to_string();
+    let logins: Vec<_> = preflight_core::generate::demo()
+        .logins
+        .into_iter()
+        .filter(|l| !l.email.starts_with("support"))
+        .collect();
+    // Every demo user listens.
+    let mut listeners = Vec::new();
+    for login in &logins {
+        let token = api.login(&login.email);
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(100)))
+            .expect("timeout");
+        let head = format!(
+            "GET /api/events HTTP/1.0\r\nHost: {addr}\r\nCookie: preflight_session={token}\r\nAccept: text/event-stream\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).expect("subscribe");
+        listeners.push((login.email.clone(), token, stream));
+    }
+    // Activity all over the world: each change concerns some of them only.
+    let org_named = |name: &str| {
+        world
+            .organisations()
+            .find(|o| o.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .id
+    };
+    let renamed_labs = "Globex Labs Renamed 7e1";
+    let renamed_bakery = "Bakery Renamed 3c9";
+    let new_group = "Northwind stream group 5d2";
+    let invitee = "stream-invitee-8a4@acme.example";
+    let activity = [
+        (
+            "hanna@globex.example",
+            json!({ "type": "RenameOrganisation", "organisation": org_named("Globex Labs BV"), "name": renamed_labs }),
+        ),
+        (
+            "owner@bakerybv.example",
+            json!({ "type": "RenameOrganisation", "organisation": org_named("Bakery BV"), "name": renamed_bakery }),
+        ),
+        (
+            "ahmed@northwind.example",
+            json!({ "type": "CreateGroup", "name": new_group }),
+        ),
+        (
+            "alice@acme.example",
+            json!({ "type": "InviteUser", "email": invitee, "name": "Stream Invitee", "role": "User" }),
+        ),
+    ];
+    for (email, command) in activity {
+        let token = api.login(email);
+        let (status, answer) = api.call(
+            "POST",
+            "/api/commands",
+            Some(&token),
+            Some(json!({ "command": command })),
+        );
+        assert_eq!(status, 200, "{email}: {command} → {answer}");
+    }
+    let extra = [renamed_labs, renamed_bakery, new_group, invitee];
+    let mut delivered = 0;
+    for (email, token, mut stream) in listeners {
+        let received = drain(&mut stream, std::time::Duration::from_millis(300));
+        assert!(received.contains("event: hello"), "{email}: {received}");
+        let slice = api.projection(&token);
+        let secrets = Secrets::of(&world, &slice, &extra);
+        for data in received.lines().filter_map(|l| l.strip_prefix("data:")) {
+            secrets.assert_kept(&email, "the event stream", data.trim());
+            if data.contains("\"events\":[{") {
+                delivered += 1;
+            }
+        }
+    }
+    // The stream did carry the changes to those who may see them.
+    assert!(delivered >= 4, "{delivered} deliveries");
 }
