@@ -213,9 +213,9 @@ async fn start_session(state: &AppState, subject: Subject) -> Result<Response, A
 #[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; the `preflight_session` cookie is set.", body = Me),
-        (status = 401, description = "Wrong email or password (`invalid_credentials`).", body = ErrorBody),
+        (status = 401, description = "Wrong email or password (`wrong_credentials`).", body = ErrorBody),
         (status = 403, description = "The account is disabled (`not_permitted`).", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts (`throttled`).", body = ErrorBody)))]
+        (status = 429, description = "Too many failed attempts (`too_many_attempts`).", body = ErrorBody)))]
 async fn session_post(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -501,7 +501,8 @@ pub fn visible_events(world: &World, user: UserId, events: &[Event]) -> Vec<Even
         (status = 403, description = "Refused by the rules; the message says what is missing (`not_permitted`, `partnership_required`, `plan_too_low`, …).", body = ErrorBody),
         (status = 404, description = "Something the command names does not exist or is not visible to the caller (`not_found`).", body = ErrorBody),
         (status = 409, description = "The state does not allow it now (`conflict`, `stale_plan`), or executing it now would differ from the preview sent (`preview_outdated`, with the new `outcome`).", body = ErrorBody),
-        (status = 422, description = "A field is unusable (`invalid_input`, `invalid_participant_id`) or the body is malformed (`bad_json`).", body = ErrorBody)))]
+        (status = 422, description = "A field is unusable (`invalid_input`, `invalid_participant_id`) or the body is malformed (`invalid_json`).", body = ErrorBody),
+        (status = 503, description = "Too many commands waiting; nothing was done, try again (`busy`).", body = ErrorBody)))]
 async fn commands_post(
     State(state): State<AppState>,
     caller: Caller,
@@ -601,7 +602,7 @@ pub struct PreviewResponse {
 /// Previews a command on the authoritative world without executing it.
 #[utoipa::path(post, path = "/preview", tag = "commands", request_body = PreviewRequest,
     responses((status = 200, description = "What executing it now would do.", body = PreviewResponse), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
-        (status = 422, description = "The body is malformed (`bad_json`).", body = ErrorBody)))]
+        (status = 422, description = "The body is malformed (`invalid_json`).", body = ErrorBody)))]
 async fn preview_post(
     State(state): State<AppState>,
     caller: Caller,

@@ -72,7 +72,7 @@ enum UploadAnswers {
     TooLarge(ErrorBody),
     #[response(
         status = 422,
-        description = "Not a readable UBL invoice or credit note for an inbox, or a bad query (`invalid_input`)."
+        description = "Not a readable UBL invoice or credit note for an inbox (`malformed_xml`, `dtd_forbidden`, `not_ubl`, `missing_field`, `invalid_field`, …), or a bad query (`invalid_input`)."
     )]
     Unreadable(ErrorBody),
 }
