@@ -202,7 +202,7 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
             (seed_events, replayed)
         })
         .await?;
-        let version = append_events(&store, &seed_events, content_of).await?;
+        let (seed_events, version) = append_events(&store, seed_events, content_of).await?;
         tracing::info!(n_events = seed_events.len(), version, "seeded {what}");
         world = seeded;
         n_events = seed_events.len();
@@ -286,19 +286,20 @@ pub async fn load_events(store: &Arc<dyn Store>) -> Result<Vec<Event>, ServeErro
     Ok(tokio::task::spawn_blocking(move || store.load_all()).await??)
 }
 
-/// Appends events off the async runtime; gives them back with the new version.
+/// Appends events off the async runtime, each with the organisation whose
+/// document content it carries; gives them back with the new version.
 pub async fn append_events(
     store: &Arc<dyn Store>,
-    events: &[Event],
+    events: Vec<Event>,
     content_of: Vec<Option<preflight_core::OrganisationId>>,
-) -> Result<u64, ServeError> {
+) -> Result<(Vec<Event>, u64), ServeError> {
     let store = Arc::clone(store);
     let recorded_at_ms = now_ms();
-    let events = events.to_vec();
-    Ok(
-        tokio::task::spawn_blocking(move || store.append(&events, &content_of, recorded_at_ms))
-            .await??,
-    )
+    Ok(tokio::task::spawn_blocking(move || {
+        let version = store.append(&events, &content_of, recorded_at_ms)?;
+        Ok::<_, StoreError>((events, version))
+    })
+    .await??)
 }
 
 fn now_ms() -> i64 {
