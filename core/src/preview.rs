@@ -211,7 +211,7 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
     let mut pairs = affected_pairs(before, after, events);
     pairs.sort_unstable();
     pairs.dedup();
-    let mut out = Vec::with_capacity(pairs.len());
+    let mut out = Vec::new();
     // Pairs come sorted by user: resolve each user once per world, and decide
     // their documents in one batch per world.
     for run in pairs.chunk_by(|a, b| a.0 == b.0) {
