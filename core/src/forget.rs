@@ -89,17 +89,22 @@ pub fn forget_event(event: &Event) -> Event {
 }
 
 /// The organisation whose document content `command` carries, if any, decided
-/// on the world it was decided on or has just changed.
+/// on the world it was decided on or has just changed. A command that names a
+/// document counts too: its refusal's message may quote the document's name.
 pub fn command_content_owner(world: &World, command: &Command) -> Option<OrganisationId> {
+    let of_document =
+        |document: &crate::ids::DocumentId| world.document(*document).map(|d| d.organisation);
     match command {
         Command::UploadDocument { organisation, .. } => Some(*organisation),
         Command::ReceiveDocument { to, .. } => world.registered(to).map(|o| o.id),
-        Command::StartApprovalTask { document, .. } => {
-            world.document(*document).map(|d| d.organisation)
-        }
-        Command::ApproveTask { task, .. } | Command::RejectTask { task, .. } => {
-            task_owner(world, *task)
-        }
+        Command::StartApprovalTask { document, .. }
+        | Command::DeleteDocument { document }
+        | Command::ShareDocument { document, .. }
+        | Command::UnshareDocument { document, .. }
+        | Command::SendDocument { document, .. } => of_document(document),
+        Command::ApproveTask { task, .. }
+        | Command::RejectTask { task, .. }
+        | Command::DelegateTask { task, .. } => task_owner(world, *task),
         _ => None,
     }
 }
