@@ -1,8 +1,9 @@
 //! Snapshots of the world, so that start-up replays only the events after the
 //! latest one.
 //!
-//! A snapshot is the world serialised to `snapshot-<version>.json` in the data
-//! directory. It is written by a background thread from a clone of the world
+//! A snapshot is the world serialised as MessagePack (`rmp-serde`: compact,
+//! and quicker to write and read than JSON for a million documents) to
+//! `snapshot-<version>.msgpack` in the data directory. It is written by a background thread from a clone of the world
 //! (cheap: the world's maps share their storage), to a temporary file that is
 //! synced and then renamed, so a crash never leaves a half-written snapshot under
 //! a real name. Older snapshots are removed once a newer one is in place. The
@@ -15,11 +16,14 @@ use std::time::Duration;
 
 use preflight_core::World;
 
+/// The snapshot files' extension; files of another format are not read.
+const EXTENSION: &str = "msgpack";
+
 /// By default, write a snapshot after this many events since the last one.
 pub const SNAPSHOT_EVERY: u64 = 100_000;
 
 fn name(version: u64) -> String {
-    format!("snapshot-{version:020}.json")
+    format!("snapshot-{version:020}.{EXTENSION}")
 }
 
 /// The latest snapshot in `dir`: its version and path.
@@ -31,7 +35,8 @@ pub fn latest(dir: &Path) -> Option<(u64, PathBuf)> {
             let file = entry.file_name().to_string_lossy().to_string();
             let version = file
                 .strip_prefix("snapshot-")?
-                .strip_suffix(".json")?
+                .strip_suffix(EXTENSION)?
+                .strip_suffix('.')?
                 .parse()
                 .ok()?;
             Some((version, entry.path()))
@@ -42,7 +47,7 @@ pub fn latest(dir: &Path) -> Option<(u64, PathBuf)> {
 /// Reads a snapshot.
 pub fn load(path: &Path) -> Result<World, String> {
     let file = fs::File::open(path).map_err(|e| e.to_string())?;
-    serde_json::from_reader(BufReader::new(file)).map_err(|e| e.to_string())
+    rmp_serde::decode::from_read(BufReader::new(file)).map_err(|e| e.to_string())
 }
 
 /// How much of a snapshot is written between two flushes to the disk.
@@ -89,7 +94,7 @@ pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
     {
         let file = fs::File::create(&temporary).map_err(|e| e.to_string())?;
         let mut writer = BufWriter::with_capacity(1 << 20, Paced::new(file));
-        serde_json::to_writer(&mut writer, world).map_err(|e| e.to_string())?;
+        rmp_serde::encode::write(&mut writer, world).map_err(|e| e.to_string())?;
         writer.flush().map_err(|e| e.to_string())?;
         writer
             .get_ref()

@@ -31,11 +31,11 @@ wrk -t2 -c64 -d"${DURATION}s" --latency -s "$LOAD_DIR/check.lua" "http://127.0.0
 echo "== durable commands (POST /api/commands), 64 connections, 2 threads"
 wrk -t2 -c64 -d"${DURATION}s" --latency -s "$LOAD_DIR/commands.lua" "http://127.0.0.1:$PORT"
 
-echo "== restart from the latest snapshot (written in the background every 20,000 events)"
+echo "== restart from the latest snapshot (written in the background every $SNAPSHOT_EVERY events, default 100,000)"
 kill $PID; wait $PID 2>/dev/null || true
-ls "$DATA"/snapshot-*.json > /dev/null 2>&1 || echo "(no snapshot was written)"
+ls "$DATA"/snapshot-*.msgpack > /dev/null 2>&1 || echo "(no snapshot was written)"
 start
 echo "== restart without a snapshot (replays the whole log)"
 kill $PID; wait $PID 2>/dev/null || true
-rm -f "$DATA"/snapshot-*.json
+rm -f "$DATA"/snapshot-*.msgpack
 start
