@@ -399,14 +399,7 @@ impl<'a> Decider<'a> {
     fn last_administrator(&self, target: &User) -> bool {
         target.role == EnvRole::Administrator
             && target.is_active()
-            && self
-                .world
-                .users_of(target.environment)
-                .iter()
-                .filter_map(|u| self.world.user(*u))
-                .filter(|u| u.role == EnvRole::Administrator && u.is_active())
-                .count()
-                == 1
+            && self.world.administrators_of(target.environment).count() == 1
     }
 
     fn decide(&mut self, command: Command) -> Result<Vec<Event>, CommandError> {

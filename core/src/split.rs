@@ -1375,16 +1375,7 @@ fn predict_access(
             _ => {}
         }
     }
-    let administrators = world
-        .users_of(environment)
-        .iter()
-        .copied()
-        .filter(|u| {
-            world
-                .user(*u)
-                .is_some_and(|u| u.role == EnvRole::Administrator && u.is_active())
-        })
-        .collect();
+    let administrators = world.administrators_of(environment).map(|u| u.id).collect();
     AccessPlan {
         keep,
         changes,

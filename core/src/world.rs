@@ -253,6 +253,16 @@ impl World {
             .get(&environment)
             .map_or(&[], Vec::as_slice)
     }
+    /// The active Administrators of `environment`.
+    pub fn administrators_of(
+        &self,
+        environment: EnvironmentId,
+    ) -> impl Iterator<Item = &User> + '_ {
+        self.users_of(environment)
+            .iter()
+            .filter_map(|u| self.user(*u))
+            .filter(|u| u.role == EnvRole::Administrator && u.is_active())
+    }
     /// The organisations of `environment`, by id.
     pub fn organisations_of(&self, environment: EnvironmentId) -> &[OrganisationId] {
         self.index

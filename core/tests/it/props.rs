@@ -29,16 +29,7 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> Option<&'a T> {
 }
 
 fn administrators_of(world: &World, environment: EnvironmentId) -> Vec<UserId> {
-    world
-        .users_of(environment)
-        .iter()
-        .copied()
-        .filter(|u| {
-            world
-                .user(*u)
-                .is_some_and(|u| u.role == EnvRole::Administrator && u.is_active())
-        })
-        .collect()
+    world.administrators_of(environment).map(|u| u.id).collect()
 }
 
 /// A command that picks existing ids, with an actor likely to be allowed.

@@ -4353,13 +4353,7 @@ fn every_accepted_command_advances_the_version_by_its_events() {
 /// Commands worth previewing on `world`: removals and role changes of every
 /// kind, each by an Administrator of the environment concerned.
 fn candidate_commands(world: &World) -> Vec<(UserId, Command)> {
-    let admin_of = |env: EnvironmentId| {
-        world.users_of(env).iter().copied().find(|u| {
-            world
-                .user(*u)
-                .is_some_and(|u| u.role == EnvRole::Administrator && u.is_active())
-        })
-    };
+    let admin_of = |env: EnvironmentId| world.administrators_of(env).next().map(|u| u.id);
     let mut out = Vec::new();
     for p in world.partnerships().filter(|p| p.is_active()) {
         out.extend(

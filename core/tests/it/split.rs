@@ -1038,16 +1038,7 @@ fn random_request(world: &World, rng: &mut ChaCha8Rng) -> Option<Request> {
         .collect();
     environments.sort();
     let environment = *environments.choose(rng)?;
-    let administrators: Vec<UserId> = world
-        .users_of(environment)
-        .iter()
-        .copied()
-        .filter(|u| {
-            world
-                .user(*u)
-                .is_some_and(|u| u.role == EnvRole::Administrator && u.is_active())
-        })
-        .collect();
+    let administrators: Vec<UserId> = world.administrators_of(environment).map(|u| u.id).collect();
     let admin = *administrators.choose(rng)?;
     let organisations = world.organisations_of(environment);
     let n = rng.gen_range(1..=organisations.len());
