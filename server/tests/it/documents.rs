@@ -18,7 +18,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// One HTTP/1.0 exchange; returns status, the Set-Cookie value and the body bytes.
-fn exchange(
+pub(crate) fn exchange(
     addr: &str,
     method: &str,
     path: &str,

@@ -3,14 +3,12 @@
 //! durable, and read back from the audit log exactly as it was sent.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
 
 use preflight_core::generate::{belgian_enterprise_number, DEMO_PASSWORD, SUPPORT_EMAIL};
 use serde_json::{json, Value};
 
 use crate::api::{request, session_token as token_of, Api};
+use crate::documents::exchange;
 use crate::support::demo_world;
 
 /// The run: who sent what, and what came back.
@@ -114,34 +112,18 @@ impl Run {
         ))
         .expect("the fixture");
         let path = format!("/api/organisations/{organisation}/documents?box={doc_box}&name={name}");
-        let (status, body) = raw_post(self.api.addr(), &path, token, &bytes);
+        let cookie = format!("preflight_session={token}");
+        let headers = [
+            ("Cookie", cookie),
+            ("Content-Type", "application/octet-stream".to_string()),
+        ];
+        let (status, _, body) = exchange(self.api.addr(), "POST", &path, &headers, &bytes);
+        let body = String::from_utf8_lossy(&body);
         assert_eq!(status, 200, "upload into {doc_box}: {body}");
         self.kinds.insert("UploadDocument".into());
         let answer: Value = serde_json::from_str(&body).expect("JSON");
         answer["document"].as_str().expect("a document").to_string()
     }
-}
-
-fn raw_post(addr: &str, path: &str, token: &str, body: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    let head = format!(
-        "POST {path} HTTP/1.0\r\nHost: {addr}\r\nCookie: preflight_session={token}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).expect("head");
-    stream.write_all(body).expect("body");
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).expect("read");
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, body.to_string())
 }
 
 #[test]
