@@ -31,7 +31,7 @@ use utoipa_axum::routes;
 
 use crate::accounts::{self, Subject};
 use crate::engine::Committed;
-use crate::error::{ApiJson, AppError, ErrorBody};
+use crate::error::{ApiJson, AppError, ErrorBody, NotSignedIn};
 use crate::AppState;
 
 /// The session cookie's name.
@@ -167,14 +167,14 @@ fn me_of(state: &AppState, subject: &Subject) -> Result<Me, AppError> {
 
 /// Who holds this session.
 #[utoipa::path(get, path = "/session", tag = "session",
-    responses((status = 200, description = "The signed-in caller.", body = Me), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
+    responses((status = 200, description = "The signed-in caller.", body = Me), NotSignedIn))]
 async fn session_get(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
     Ok(Json(me_of(&state, &caller.subject)?))
 }
 
 /// Who is signed in.
 #[utoipa::path(get, path = "/me", tag = "session",
-    responses((status = 200, description = "The signed-in caller.", body = Me), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
+    responses((status = 200, description = "The signed-in caller.", body = Me), NotSignedIn))]
 async fn me_get(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
     Ok(Json(me_of(&state, &caller.subject)?))
 }
@@ -242,7 +242,7 @@ async fn session_post(
 
 /// Signs out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/session", tag = "session",
-    responses((status = 204, description = "Signed out."), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
+    responses((status = 204, description = "Signed out."), NotSignedIn))]
 async fn session_delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -364,7 +364,7 @@ pub struct ProjectionResponse {
 /// The caller's slice of the world (`preflight_core::project`): everything the
 /// caller may see and nothing else, for the browser's previews.
 #[utoipa::path(get, path = "/projection", tag = "world",
-    responses((status = 200, description = "The projection.", body = ProjectionResponse), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
+    responses((status = 200, description = "The projection.", body = ProjectionResponse), NotSignedIn))]
 async fn projection_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -497,7 +497,7 @@ pub fn visible_events(world: &World, user: UserId, events: &[Event]) -> Vec<Even
 #[utoipa::path(post, path = "/commands", tag = "commands", request_body = CommandRequest,
     responses(
         (status = 200, description = "Accepted and durable.", body = CommandResponse),
-        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "Refused by the rules; the message says what is missing (`not_permitted`, `partnership_required`, `plan_too_low`, …).", body = ErrorBody),
         (status = 404, description = "Something the command names does not exist or is not visible to the caller (`not_found`).", body = ErrorBody),
         (status = 409, description = "The state does not allow it now (`conflict`, `stale_plan`), or executing it now would differ from the preview sent (`preview_outdated`, with the new `outcome`).", body = ErrorBody),
@@ -601,7 +601,7 @@ pub struct PreviewResponse {
 
 /// Previews a command on the authoritative world without executing it.
 #[utoipa::path(post, path = "/preview", tag = "commands", request_body = PreviewRequest,
-    responses((status = 200, description = "What executing it now would do.", body = PreviewResponse), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+    responses((status = 200, description = "What executing it now would do.", body = PreviewResponse), NotSignedIn,
         (status = 422, description = "The body is malformed (`invalid_json`).", body = ErrorBody)))]
 async fn preview_post(
     State(state): State<AppState>,
@@ -679,7 +679,7 @@ fn may_ask(vis: &Visibility<'_>, user: UserId, resource: Resource) -> bool {
 /// Whether a user (the caller when absent) may do an action to a resource, with
 /// the reasons: the grant paths when allowed, what is missing when not.
 #[utoipa::path(get, path = "/check", tag = "access", params(CheckQuery),
-    responses((status = 200, description = "The decision.", body = ExplainedDecision), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody), (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The decision.", body = ExplainedDecision), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), NotSignedIn, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn check_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -729,7 +729,7 @@ pub struct WhoCanEntry {
 /// Who may do an action to a resource, each with the reasons; only users the
 /// caller may see are listed.
 #[utoipa::path(get, path = "/who-can", tag = "access", params(WhoCanQuery),
-    responses((status = 200, description = "The users, with their reasons.", body = Vec<WhoCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody), (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The users, with their reasons.", body = Vec<WhoCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), NotSignedIn, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn who_can_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -781,7 +781,7 @@ pub struct WhatCanEntry {
 /// What a user (the caller when absent) may do an action to, among resources of
 /// one kind, each with the reasons.
 #[utoipa::path(get, path = "/what-can", tag = "access", params(WhatCanQuery),
-    responses((status = 200, description = "The resources, with their reasons.", body = Vec<WhatCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody), (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The resources, with their reasons.", body = Vec<WhatCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), NotSignedIn, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn what_can_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -821,7 +821,7 @@ pub struct AuditQuery {
 /// The caller's environment's audit log, newest first, accepted and refused
 /// commands alike (Administrators only).
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, description = "A page of entries.", body = Vec<crate::store::AuditEntry>), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+    responses((status = 200, description = "A page of entries.", body = Vec<crate::store::AuditEntry>), NotSignedIn,
         (status = 403, description = "Only Administrators read the log (`not_permitted`).", body = ErrorBody)))]
 async fn audit_get(
     State(state): State<AppState>,
@@ -858,7 +858,7 @@ pub struct StreamMessage {
 /// A server-sent-events stream: each committed version, with the events of it
 /// the caller may see (`data:` is a `StreamMessage`).
 #[utoipa::path(get, path = "/events", tag = "world",
-    responses((status = 200, description = "`text/event-stream` of `StreamMessage`s.", content_type = "text/event-stream", body = StreamMessage), (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
+    responses((status = 200, description = "`text/event-stream` of `StreamMessage`s.", content_type = "text/event-stream", body = StreamMessage), NotSignedIn))]
 async fn events_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -918,7 +918,7 @@ pub struct SplitCompareRequest {
 #[utoipa::path(post, path = "/split/compare", tag = "split", request_body = SplitCompareRequest,
     responses(
         (status = 200, description = "`preflight_core::split::SplitComparison`: option 1 and option 2 side by side, with a recommendation.", body = serde_json::Value),
-        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "Only the environment's Administrator simulates a split (`not_permitted`).", body = ErrorBody),
         (status = 404, description = "An organisation does not exist or is not visible (`not_found`).", body = ErrorBody),
         (status = 422, description = "No organisation chosen (`invalid_input`).", body = ErrorBody)))]

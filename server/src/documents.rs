@@ -21,7 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::Caller;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, NotSignedIn};
 use crate::AppState;
 
 /// The routes of this module, nested under `/api`.
@@ -51,6 +51,16 @@ pub struct UploadResponse {
     /// Business rules whose figures do not add up (the document is kept).
     pub findings: Vec<Finding>,
 }
+
+/// The answer of the software API without a usable key: described once for the
+/// OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 401,
+    description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it."
+)]
+#[allow(dead_code)] // Only described: the extractor answers with `AppError::Unauthenticated`.
+struct NoConnectionKey(ErrorBody);
 
 /// What both upload endpoints answer, besides their own authentication error.
 #[derive(utoipa::IntoResponses)]
@@ -130,7 +140,7 @@ async fn upload(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         UploadAnswers,
-        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody)))]
+        NotSignedIn))]
 async fn documents_upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -181,7 +191,7 @@ async fn content_of(
     params(("document" = DocumentId, Path, description = "The document.")),
     responses(
         (status = 200, description = "The file (`application/xml` for UBL).", body = Vec<u8>, content_type = "application/octet-stream"),
-        (status = 401, description = "Not signed in (`unauthenticated`).", body = ErrorBody),
+        NotSignedIn,
         (status = 404, description = "No such document, or not visible (`not_found`).", body = ErrorBody)))]
 async fn documents_content(
     State(state): State<AppState>,
@@ -244,7 +254,7 @@ impl FromRequestParts<AppState> for Software {
 #[utoipa::path(get, path = "/software/documents", tag = "software", security(("connection_key" = [])),
     responses(
         (status = 200, description = "`preflight_core::Document` metadata, every box.", body = Vec<serde_json::Value>),
-        (status = 401, description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it.", body = ErrorBody)))]
+        NoConnectionKey))]
 async fn software_list(
     State(state): State<AppState>,
     software: Software,
@@ -262,7 +272,7 @@ async fn software_list(
     params(("document" = DocumentId, Path, description = "The document.")),
     responses(
         (status = 200, description = "The file.", body = Vec<u8>, content_type = "application/octet-stream"),
-        (status = 401, description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it.", body = ErrorBody),
+        NoConnectionKey,
         (status = 404, description = "Not a document of the key's organisation (`not_found`).", body = ErrorBody)))]
 async fn software_content(
     State(state): State<AppState>,
@@ -282,7 +292,7 @@ async fn software_content(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         UploadAnswers,
-        (status = 401, description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it.", body = ErrorBody)))]
+        NoConnectionKey))]
 async fn software_upload(
     State(state): State<AppState>,
     software: Software,

@@ -133,6 +133,13 @@ impl AppError {
     }
 }
 
+/// The answer of every endpoint that needs a session, without one: described
+/// once for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 401, description = "Not signed in (`unauthenticated`).")]
+#[allow(dead_code)] // Only described: handlers answer with `AppError::Unauthenticated`.
+pub struct NotSignedIn(ErrorBody);
+
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
