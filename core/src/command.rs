@@ -264,6 +264,49 @@ pub enum Command {
         #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         plan: Box<crate::split::SplitPlan>,
     },
+    /// Records the export of every document of an organisation as a signed
+    /// bundle whose manifest has `digest` (option 2, step 1). The server builds the
+    /// bundle and sends this command with it; it is refused if the organisation's
+    /// documents no longer match the manifest.
+    ExportOrganisation {
+        organisation: OrganisationId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        digest: Sha256,
+    },
+    /// An Administrator of the organisation's environment authorises Support to
+    /// remove it, relying on the export with manifest digest `export` (step 2).
+    /// Refused when documents were added since that export, unless
+    /// `accept_loss`. With `plan` (a full-separation plan that selects the
+    /// organisation), refused with `stale_plan` when a fact it rests on changed.
+    AuthoriseRemoval {
+        organisation: OrganisationId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        export: Sha256,
+        #[serde(default)]
+        accept_loss: bool,
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        plan: Option<Box<crate::split::SplitPlan>>,
+    },
+    /// Support removes an organisation whose removal an Administrator authorised
+    /// (step 3): its documents are deleted, its memberships, shares, tasks and
+    /// keys go, cost bearing reverts, its Peppol registration ends.
+    ExecuteRemoval {
+        organisation: OrganisationId,
+    },
+    /// Restores the documents of a verified export bundle into an organisation
+    /// with the same Peppol identifier. The server verifies the bundle and builds
+    /// this command from its manifest.
+    ImportBundle {
+        organisation: OrganisationId,
+        /// The bundle's manifest digest.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        bundle: Sha256,
+        /// The Peppol identifier of the organisation the bundle was exported from.
+        participant_id: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+        documents: Vec<crate::bundle::BundleDocument>,
+    },
 }
 
 impl Command {
@@ -316,6 +359,10 @@ impl Command {
             Command::RejectTask { .. } => "RejectTask",
             Command::DelegateTask { .. } => "DelegateTask",
             Command::ApplyAccessPlan { .. } => "ApplyAccessPlan",
+            Command::ExportOrganisation { .. } => "ExportOrganisation",
+            Command::AuthoriseRemoval { .. } => "AuthoriseRemoval",
+            Command::ExecuteRemoval { .. } => "ExecuteRemoval",
+            Command::ImportBundle { .. } => "ImportBundle",
         }
     }
 }
@@ -521,6 +568,32 @@ pub enum Event {
         task: TaskId,
         to: UserId,
         why: ReassignReason,
+        at: Timestamp,
+    },
+    OrganisationExported {
+        organisation: OrganisationId,
+        digest: Sha256,
+        by: UserId,
+        at: Timestamp,
+    },
+    RemovalAuthorised {
+        organisation: OrganisationId,
+        export: Sha256,
+        accept_loss: bool,
+        by: UserId,
+        at: Timestamp,
+    },
+    /// The end of a removal's cascade: the organisation is removed and its
+    /// Peppol identifier free.
+    OrganisationRemoved {
+        organisation: OrganisationId,
+        at: Timestamp,
+    },
+    BundleImported {
+        organisation: OrganisationId,
+        bundle: Sha256,
+        documents: u64,
+        by: UserId,
         at: Timestamp,
     },
 }

@@ -39,6 +39,15 @@ pub enum CommandError {
     /// message names which.
     #[error("{0}")]
     StalePlan(String),
+    /// A removal needs an export of the organisation, and this is not its latest.
+    #[error("{0}")]
+    ExportRequired(String),
+    /// Documents arrived after the export and would be lost.
+    #[error("{0}")]
+    ExportOutdated(String),
+    /// Support may remove an organisation only with an Administrator's authorisation.
+    #[error("{0}")]
+    RemovalNotAuthorised(String),
     /// The caller passed too few fresh ids in the context.
     #[error("the context holds too few fresh ids")]
     MissingIds,
@@ -60,6 +69,9 @@ impl CommandError {
             CommandError::UnknownRecipient(_) => "unknown_recipient",
             CommandError::InvalidInput { .. } => "invalid_input",
             CommandError::StalePlan(_) => "stale_plan",
+            CommandError::ExportRequired(_) => "export_required",
+            CommandError::ExportOutdated(_) => "export_outdated",
+            CommandError::RemovalNotAuthorised(_) => "removal_not_authorised",
             CommandError::MissingIds => "missing_ids",
         }
     }

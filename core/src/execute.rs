@@ -286,6 +286,52 @@ impl<'a> Decider<'a> {
         }
     }
 
+    /// The acting Administrator of `organisation`'s environment, for the steps of
+    /// a full separation; an organisation the actor cannot see answers as absent.
+    fn split_administrator(&self, organisation: OrganisationId) -> Result<&'a User, CommandError> {
+        let me = self.me()?;
+        let org = self.organisation(organisation)?;
+        let visible = me.environment == org.environment
+            || check(
+                self.world,
+                me.id,
+                Action::ViewOrganisation,
+                Resource::Organisation(organisation),
+            )
+            .allowed;
+        if !visible {
+            return Err(CommandError::not_found("organisation"));
+        }
+        self.administrator(org.environment)
+    }
+
+    /// Refuses to go on when `organisation` holds documents that `export` lacks,
+    /// unless the Administrator accepted losing them.
+    fn no_loss_unless_accepted(
+        &self,
+        organisation: &Organisation,
+        export: &Export,
+        accept_loss: bool,
+    ) -> Result<(), CommandError> {
+        if accept_loss {
+            return Ok(());
+        }
+        let missing = self
+            .world
+            .documents_of(organisation.id)
+            .filter(|d| export.documents.binary_search(d).is_err())
+            .count();
+        if missing == 0 {
+            return Ok(());
+        }
+        Err(CommandError::ExportOutdated(format!(
+            "{missing} document{} of {} arrived after the latest export and would be lost: export again, or accept losing {}",
+            if missing == 1 { "" } else { "s" },
+            organisation.name,
+            if missing == 1 { "it" } else { "them" },
+        )))
+    }
+
     fn advanced(&self) -> Result<&'a User, CommandError> {
         let me = self.me()?;
         if me.is_advanced() {
@@ -1424,6 +1470,162 @@ impl<'a> Decider<'a> {
             // ----- splitting (DOMAIN §7) ----------------------------------------
             Command::ApplyAccessPlan { plan } => {
                 crate::split::apply_access_plan(self.world, self.actor, &plan, now)
+            }
+            Command::ExportOrganisation {
+                organisation,
+                digest,
+            } => {
+                let me = self.split_administrator(organisation)?;
+                let manifest = crate::bundle::Manifest::of(self.world, organisation)
+                    .ok_or_else(|| self.missing("organisation"))?;
+                if manifest.digest != digest {
+                    return Err(CommandError::Conflict(format!(
+                        "the documents of {} changed while the bundle was made; export again",
+                        manifest.name
+                    )));
+                }
+                Ok(vec![Event::OrganisationExported {
+                    organisation,
+                    digest,
+                    by: me.id,
+                    at: now,
+                }])
+            }
+            Command::AuthoriseRemoval {
+                organisation,
+                export,
+                accept_loss,
+                plan,
+            } => {
+                let me = self.split_administrator(organisation)?;
+                let org = self.organisation(organisation)?;
+                let latest = self.world.export_of(organisation).ok_or_else(|| {
+                    CommandError::ExportRequired(format!(
+                        "{} has not been exported: export its documents first, so that nothing is lost",
+                        org.name
+                    ))
+                })?;
+                if latest.digest != export {
+                    return Err(CommandError::ExportRequired(format!(
+                        "the latest export of {} has digest {}, not {export}: authorise with the latest export",
+                        org.name, latest.digest
+                    )));
+                }
+                if let Some(plan) = plan {
+                    if plan.choice() != crate::split::SplitChoice::FullSeparation
+                        || plan.environment != org.environment
+                        || plan.organisations.binary_search(&organisation).is_err()
+                    {
+                        return Err(CommandError::invalid(
+                            "plan",
+                            format!(
+                                "it is not a full-separation plan of environment {} that selects {}",
+                                self.env_name(org.environment),
+                                org.name
+                            ),
+                        ));
+                    }
+                    crate::split::check_fresh(self.world, &plan)?;
+                }
+                self.no_loss_unless_accepted(org, latest, accept_loss)?;
+                Ok(vec![Event::RemovalAuthorised {
+                    organisation,
+                    export,
+                    accept_loss,
+                    by: me.id,
+                    at: now,
+                }])
+            }
+            Command::ExecuteRemoval { organisation } => {
+                if !matches!(self.actor, Actor::Support { .. }) {
+                    return Err(not_permitted(
+                        "only platform Support executes a removal, once an Administrator of the environment has authorised it",
+                    ));
+                }
+                let org = self.organisation(organisation)?;
+                let Some(authorisation) = self.world.removal_of(organisation) else {
+                    return Err(CommandError::RemovalNotAuthorised(format!(
+                        "no Administrator of environment {} has authorised removing {}",
+                        self.env_name(org.environment),
+                        org.name
+                    )));
+                };
+                let latest = self.world.export_of(organisation);
+                let Some(latest) = latest.filter(|e| e.digest == authorisation.export) else {
+                    return Err(CommandError::RemovalNotAuthorised(format!(
+                        "the authorisation to remove {} names an export that is no longer the latest; an Administrator must authorise again",
+                        org.name
+                    )));
+                };
+                self.no_loss_unless_accepted(org, latest, authorisation.accept_loss)?;
+                let selected = [organisation];
+                let mut events: Vec<Event> = self
+                    .world
+                    .documents_of(organisation)
+                    .map(|document| Event::DocumentDeleted { document })
+                    .collect();
+                let cascade = crate::split::removal_cascade(self.world, &selected, now);
+                events.extend(cascade.cascade);
+                events.extend(cascade.revoked);
+                events.push(Event::OrganisationRemoved {
+                    organisation,
+                    at: now,
+                });
+                Ok(events)
+            }
+            Command::ImportBundle {
+                organisation,
+                bundle,
+                participant_id,
+                documents,
+            } => {
+                let me = self.split_administrator(organisation)?;
+                let org = self.organisation(organisation)?;
+                if participant_id != org.participant_id {
+                    return Err(CommandError::invalid(
+                        "bundle",
+                        format!(
+                            "it was exported from `{participant_id}`, and {} is `{}`: a bundle is imported into the organisation with the same Peppol identifier",
+                            org.name, org.participant_id
+                        ),
+                    ));
+                }
+                if self.world.imports_of(organisation).contains(&bundle) {
+                    return Err(CommandError::Conflict(format!(
+                        "this bundle has already been imported into {}",
+                        org.name
+                    )));
+                }
+                let mut events = vec![Event::BundleImported {
+                    organisation,
+                    bundle,
+                    documents: documents.len() as u64,
+                    by: me.id,
+                    at: now,
+                }];
+                // One fresh id for the bundle; its documents' ids follow it, so a
+                // bundle of any size fits in a context of `Context::IDS_NEEDED`.
+                let base: Uuid = self.id()?;
+                for (n, document) in documents.into_iter().enumerate() {
+                    let name = clean_name("name", &document.name)?;
+                    let id =
+                        DocumentId::from(Uuid::from_u128(base.as_u128().wrapping_add(n as u128)));
+                    events.push(Event::DocumentAdded {
+                        document: Document {
+                            id,
+                            organisation,
+                            environment: org.environment,
+                            doc_box: document.doc_box,
+                            name,
+                            sha256: document.sha256,
+                            size: document.size,
+                            uploaded_by: Some(me.id),
+                            at: document.at,
+                            summary: document.summary,
+                        },
+                    });
+                }
+                Ok(events)
             }
         }
     }

@@ -95,7 +95,8 @@ pub fn command_content_owner(world: &World, command: &Command) -> Option<Organis
     let of_document =
         |document: &crate::ids::DocumentId| world.document(*document).map(|d| d.organisation);
     match command {
-        Command::UploadDocument { organisation, .. } => Some(*organisation),
+        Command::UploadDocument { organisation, .. }
+        | Command::ImportBundle { organisation, .. } => Some(*organisation),
         Command::ReceiveDocument { to, .. } => world.registered(to).map(|o| o.id),
         Command::StartApprovalTask { document, .. }
         | Command::DeleteDocument { document }
@@ -145,6 +146,28 @@ pub fn forget_command(command: &Command) -> Command {
         Command::RejectTask { task, .. } => Command::RejectTask {
             task: *task,
             reason: FORGOTTEN.to_string(),
+        },
+        Command::ImportBundle {
+            organisation,
+            participant_id,
+            documents,
+            ..
+        } => Command::ImportBundle {
+            organisation: *organisation,
+            bundle: Sha256::default(),
+            participant_id: participant_id.clone(),
+            documents: documents
+                .iter()
+                .map(|d| crate::bundle::BundleDocument {
+                    id: d.id,
+                    doc_box: d.doc_box,
+                    name: FORGOTTEN.to_string(),
+                    sha256: Sha256::default(),
+                    size: 0,
+                    at: d.at,
+                    summary: None,
+                })
+                .collect(),
         },
         other => other.clone(),
     }

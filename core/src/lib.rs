@@ -16,6 +16,7 @@
 )]
 
 pub mod access;
+pub mod bundle;
 pub mod command;
 pub mod cow_map;
 pub mod error;

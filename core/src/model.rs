@@ -518,3 +518,29 @@ pub struct LedgerEntry {
     pub reason: LedgerReason,
     pub at: Timestamp,
 }
+
+/// The latest export of an organisation (DOMAIN §7, option 2, step 1): the signed
+/// bundle's manifest digest and the documents it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Export {
+    pub organisation: OrganisationId,
+    /// The digest of the bundle's manifest (see [`crate::bundle::Manifest`]).
+    pub digest: Sha256,
+    /// The documents the bundle holds, sorted.
+    pub documents: Vec<DocumentId>,
+    pub by: UserId,
+    pub at: Timestamp,
+}
+
+/// An Administrator's authorisation to remove an organisation (DOMAIN §7, option
+/// 2, step 2), which Support needs to execute the removal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovalAuthorisation {
+    pub organisation: OrganisationId,
+    /// The export the Administrator relied on.
+    pub export: Sha256,
+    /// Whether the Administrator accepted losing documents the export lacks.
+    pub accept_loss: bool,
+    pub by: UserId,
+    pub at: Timestamp,
+}

@@ -402,6 +402,19 @@ pub fn project(world: &World, viewer: UserId) -> World {
         for inv in world.invitations().filter(|i| i.environment == home) {
             out.t.invitations.insert(inv.id, inv.clone());
         }
+        // The split's state: exports, removal authorisations and imports of the
+        // environment's own organisations.
+        for org in world.organisations_of(home) {
+            if let Some(export) = world.export_of(*org) {
+                out.t.exports.insert(*org, export.clone());
+            }
+            if let Some(removal) = world.removal_of(*org) {
+                out.t.removals.insert(*org, removal.clone());
+            }
+            if !world.imports_of(*org).is_empty() {
+                out.t.imports.insert(*org, world.imports_of(*org).to_vec());
+            }
+        }
     }
 
     for user in world.users().filter(|u| vis.user(u.id)) {

@@ -61,10 +61,10 @@ pub enum SplitOption {
     ManageAccess { keep: Option<Vec<Keep>> },
     /// Option 2: remove the organisations and recreate them in a new environment.
     ///
-    /// `exported` holds the per-document SHA-256 digests of the latest export's
-    /// manifest. There is no export in the model yet, so the caller passes the set
-    /// it has; `None` means no export exists and every document counts as not
-    /// covered by one.
+    /// `exported` may hold the per-document SHA-256 digests of an export's
+    /// manifest to compare with; `None` compares with the latest export the world
+    /// records for each organisation ([`Command::ExportOrganisation`]), and a
+    /// document of an organisation never exported counts as not covered.
     FullSeparation { exported: Option<BTreeSet<Sha256>> },
 }
 
@@ -206,7 +206,7 @@ pub struct SeparationPlan {
     /// Of those, how many the latest export does not cover (all of them when no
     /// export digests were passed in; see [`SplitOption::FullSeparation`]).
     pub documents_not_exported: usize,
-    /// Whether export digests were passed in at all.
+    /// Whether any export is known: passed in, or recorded for a selected organisation.
     pub export_known: bool,
     /// Shares of the selected organisations' documents, and shares of other
     /// documents with the selected organisations: all go.
@@ -1528,6 +1528,86 @@ fn grantee_users(world: &World, grantee: Grantee) -> &[UserId] {
 }
 
 /// Option 2's impact.
+/// What removing organisations changes besides deleting their documents: their
+/// memberships, the shares of other documents with them, their valid connection
+/// keys and the cost bearing that reverts.
+pub(crate) struct Cascade {
+    /// Membership, key and cost-bearing events.
+    pub cascade: Vec<Event>,
+    /// The shares of other organisations' documents with the removed ones.
+    pub revoked: Vec<Event>,
+    /// Those shares as they stand.
+    pub shares: Vec<Share>,
+    pub keys: Vec<KeyImpact>,
+    pub cost_bearing: Vec<CostBearing>,
+}
+
+/// The cascade of removing `selected` (sorted), shared by the split plan and by
+/// [`Command::ExecuteRemoval`], so that what the plan shows is what removal does.
+pub(crate) fn removal_cascade(
+    world: &World,
+    selected: &[OrganisationId],
+    at: Timestamp,
+) -> Cascade {
+    let mut out = Cascade {
+        cascade: Vec::new(),
+        revoked: Vec::new(),
+        shares: Vec::new(),
+        keys: Vec::new(),
+        cost_bearing: Vec::new(),
+    };
+    for o in selected {
+        for u in world.members_of(*o) {
+            out.cascade.push(Event::MembershipRemoved {
+                user: *u,
+                organisation: *o,
+            });
+        }
+        for d in world.documents_shared_with(Grantee::Organisation(*o)) {
+            let elsewhere = world
+                .document(*d)
+                .is_some_and(|doc| selected.binary_search(&doc.organisation).is_err());
+            if !elsewhere {
+                continue;
+            }
+            if let Some(share) = world
+                .shares_of(*d)
+                .iter()
+                .find(|s| s.grantee == Grantee::Organisation(*o))
+            {
+                out.shares.push(*share);
+            }
+            out.revoked.push(Event::ShareRevoked {
+                document: *d,
+                grantee: Grantee::Organisation(*o),
+            });
+        }
+        for key in world.keys_of(*o) {
+            if world.key(*key).is_some_and(|k| k.is_valid()) {
+                out.keys.extend(key_impact(world, *key));
+                out.cascade.push(Event::ConnectionKeyRevoked {
+                    key: *key,
+                    reason: RevokeReason::OrganisationRemoved,
+                    at,
+                });
+            }
+        }
+        if let Some(org) = world.organisation(*o) {
+            if org.cost_bearer != org.environment {
+                out.cost_bearing.push(CostBearing {
+                    organisation: *o,
+                    bearer: org.cost_bearer,
+                });
+                out.cascade.push(Event::CostBearerChanged {
+                    organisation: *o,
+                    bearer: org.environment,
+                });
+            }
+        }
+    }
+    out
+}
+
 fn separation(
     world: &World,
     environment: EnvironmentId,
@@ -1569,7 +1649,10 @@ fn separation(
             documents_deleted += 1;
             let covered = match (exported, world.document(d)) {
                 (Some(set), Some(doc)) => set.contains(&doc.sha256),
-                _ => false,
+                (Some(_), None) => false,
+                (None, _) => world
+                    .export_of(*o)
+                    .is_some_and(|e| e.documents.binary_search(&d).is_ok()),
             };
             if !covered {
                 documents_not_exported += 1;
@@ -1618,59 +1701,14 @@ fn separation(
 
     // 3. The rest of the cascade (memberships, shares with the organisations, keys,
     //    cost bearing) applied to a copy of the world and compared, as a preview.
-    let mut cascade: Vec<Event> = Vec::new();
-    let mut revoked: Vec<Event> = Vec::new();
-    let mut keys_revoked: Vec<KeyImpact> = Vec::new();
-    let mut cost_bearing: Vec<CostBearing> = Vec::new();
-    for o in selected {
-        for u in world.members_of(*o) {
-            cascade.push(Event::MembershipRemoved {
-                user: *u,
-                organisation: *o,
-            });
-        }
-        for d in world.documents_shared_with(Grantee::Organisation(*o)) {
-            let elsewhere = world
-                .document(*d)
-                .is_some_and(|doc| selected.binary_search(&doc.organisation).is_err());
-            if !elsewhere {
-                continue;
-            }
-            if let Some(share) = world
-                .shares_of(*d)
-                .iter()
-                .find(|s| s.grantee == Grantee::Organisation(*o))
-            {
-                shares_removed.push(*share);
-            }
-            revoked.push(Event::ShareRevoked {
-                document: *d,
-                grantee: Grantee::Organisation(*o),
-            });
-        }
-        for key in world.keys_of(*o) {
-            if world.key(*key).is_some_and(|k| k.is_valid()) {
-                keys_revoked.extend(key_impact(world, *key));
-                cascade.push(Event::ConnectionKeyRevoked {
-                    key: *key,
-                    reason: RevokeReason::OrganisationRemoved,
-                    at: SIMULATED,
-                });
-            }
-        }
-        if let Some(org) = world.organisation(*o) {
-            if org.cost_bearer != org.environment {
-                cost_bearing.push(CostBearing {
-                    organisation: *o,
-                    bearer: org.cost_bearer,
-                });
-                cascade.push(Event::CostBearerChanged {
-                    organisation: *o,
-                    bearer: org.environment,
-                });
-            }
-        }
-    }
+    let Cascade {
+        mut cascade,
+        revoked,
+        shares: revoked_shares,
+        keys: mut keys_revoked,
+        cost_bearing,
+    } = removal_cascade(world, selected, SIMULATED);
+    shares_removed.extend(revoked_shares);
     cascade.extend(revoked.iter().cloned());
     let (after, more) = simulate(world, &cascade);
     for change in access_changes(world, &after, &revoked) {
@@ -1805,7 +1843,7 @@ fn separation(
         losses,
         documents_deleted,
         documents_not_exported,
-        export_known: exported.is_some(),
+        export_known: exported.is_some() || selected.iter().any(|o| world.export_of(*o).is_some()),
         shares_removed,
         groups,
         tasks,

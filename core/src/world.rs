@@ -90,6 +90,15 @@ pub(crate) struct Tables {
     pub(crate) keys: CowMap<KeyId, ConnectionKey>,
     pub(crate) tasks: CowMap<TaskId, Task>,
     pub(crate) ledger: CowMap<EnvironmentId, Vec<LedgerEntry>>,
+    /// The latest export of each organisation (DOMAIN §7).
+    #[serde(default)]
+    pub(crate) exports: CowMap<OrganisationId, Export>,
+    /// Pending removal authorisations, by organisation.
+    #[serde(default)]
+    pub(crate) removals: CowMap<OrganisationId, RemovalAuthorisation>,
+    /// The bundles imported into each organisation, by manifest digest.
+    #[serde(default)]
+    pub(crate) imports: CowMap<OrganisationId, Vec<Sha256>>,
 
     /// Group members are part of the state (not only an index).
     pub(crate) group_members: CowMap<GroupId, Vec<UserId>>,
@@ -188,6 +197,22 @@ impl World {
     }
     pub fn document(&self, id: DocumentId) -> Option<&Document> {
         self.t.documents.get(&id)
+    }
+    /// The latest export of `organisation`, if any.
+    pub fn export_of(&self, organisation: OrganisationId) -> Option<&Export> {
+        self.t.exports.get(&organisation)
+    }
+    /// The pending authorisation to remove `organisation`, if any.
+    pub fn removal_of(&self, organisation: OrganisationId) -> Option<&RemovalAuthorisation> {
+        self.t.removals.get(&organisation)
+    }
+    /// Every pending removal authorisation (what Support has to act on).
+    pub fn removals(&self) -> impl Iterator<Item = &RemovalAuthorisation> {
+        self.t.removals.values()
+    }
+    /// The bundles imported into `organisation`, by manifest digest.
+    pub fn imports_of(&self, organisation: OrganisationId) -> &[Sha256] {
+        self.t.imports.get(&organisation).map_or(&[], Vec::as_slice)
     }
     pub fn group(&self, id: GroupId) -> Option<&Group> {
         self.t.groups.get(&id)
@@ -753,6 +778,63 @@ impl World {
                         to: *to,
                     },
                 });
+            }
+            Event::OrganisationExported {
+                organisation,
+                digest,
+                by,
+                at,
+            } => {
+                let documents: Vec<DocumentId> = self.documents_of(*organisation).collect();
+                self.t.exports.insert(
+                    *organisation,
+                    Export {
+                        organisation: *organisation,
+                        digest: *digest,
+                        documents,
+                        by: *by,
+                        at: *at,
+                    },
+                );
+            }
+            Event::RemovalAuthorised {
+                organisation,
+                export,
+                accept_loss,
+                by,
+                at,
+            } => {
+                self.t.removals.insert(
+                    *organisation,
+                    RemovalAuthorisation {
+                        organisation: *organisation,
+                        export: *export,
+                        accept_loss: *accept_loss,
+                        by: *by,
+                        at: *at,
+                    },
+                );
+            }
+            Event::OrganisationRemoved { organisation, .. } => {
+                if let Some(org) = self.t.organisations.get_mut(organisation) {
+                    org.status = OrgStatus::Removed;
+                    let participant = org.participant_id.clone();
+                    if self.index.registry.get(&participant) == Some(organisation) {
+                        self.index.registry.remove(&participant);
+                    }
+                }
+                self.t.exports.remove(organisation);
+                self.t.removals.remove(organisation);
+                self.t.imports.remove(organisation);
+            }
+            Event::BundleImported {
+                organisation,
+                bundle,
+                ..
+            } => {
+                if let Some(list) = self.t.imports.entry_or_default(*organisation) {
+                    sorted_insert(list, *bundle);
+                }
             }
             Event::TaskReassigned { task, to, why, at } => {
                 self.move_task(*task, *to, |from| TrailEntry {

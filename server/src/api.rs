@@ -420,6 +420,21 @@ pub fn event_visible(world: &World, vis: &Visibility<'_>, event: &Event) -> bool
         | Event::OrganisationActivated { organisation }
         | Event::SoftwareConnectionConfigured { organisation, .. }
         | Event::CostBearerChanged { organisation, .. } => vis.organisation_name(*organisation),
+        // The steps of a full separation concern the environment's Administrators.
+        Event::OrganisationExported { organisation, .. }
+        | Event::RemovalAuthorised { organisation, .. }
+        | Event::BundleImported { organisation, .. } => {
+            viewer.role == preflight_core::EnvRole::Administrator
+                && world
+                    .organisation(*organisation)
+                    .is_some_and(|o| o.environment == viewer.environment)
+        }
+        Event::OrganisationRemoved { organisation, .. } => {
+            vis.organisation_name(*organisation)
+                || world
+                    .organisation(*organisation)
+                    .is_some_and(|o| o.environment == viewer.environment)
+        }
         Event::UserCreated { user, .. }
         | Event::RoleAssigned { user, .. }
         | Event::RelationshipManagerRoleSet { user, .. }
@@ -512,11 +527,12 @@ async fn commands_post(
         caller.user(&state.engine.world())?;
     }
     refuse_file_commands(&request.command)?;
+    let removed = crate::removal::contents_removed_by(&state.engine.world(), &request.command);
     let committed = state
         .engine
         .submit(caller.actor(), request.command, request.expected)
         .await?;
-    let secret = after_commit(&state, &committed).await?;
+    let secret = after_commit(&state, &committed, removed).await?;
     let world = state.engine.world();
     let events = match &caller.subject {
         Subject::User(id) => visible_events(&world, *id, &committed.events),
@@ -529,8 +545,6 @@ async fn commands_post(
     }))
 }
 
-/// What the server does beyond the world once a command is durable: secrets for
-/// new keys and invitations, ending a disabled user's sessions.
 /// A document's record is made only from its file, read by the server: an upload
 /// goes through the upload endpoint (which reads the file and builds the command
 /// with core), and a delivery comes only from the Peppol network. A command that
@@ -543,6 +557,12 @@ fn refuse_file_commands(command: &Command) -> Result<(), AppError> {
         Command::ReceiveDocument { .. } => {
             "documents arrive from the Peppol network, not from a signed-in caller".to_string()
         }
+        Command::ExportOrganisation { organisation, .. } => format!(
+            "an export is made with its bundle: POST /api/organisations/{organisation}/export"
+        ),
+        Command::ImportBundle { organisation, .. } => format!(
+            "a bundle is imported with its file: send it to POST /api/organisations/{organisation}/import"
+        ),
         _ => return Ok(()),
     };
     Err(AppError::Invalid {
@@ -551,10 +571,22 @@ fn refuse_file_commands(command: &Command) -> Result<(), AppError> {
     })
 }
 
-async fn after_commit(state: &AppState, committed: &Committed) -> Result<Option<String>, AppError> {
+/// What the server does beyond the world once a command is durable: secrets for
+/// new keys and invitations, ending a disabled user's sessions, erasing a
+/// removed organisation's documents (`removed`: their contents).
+async fn after_commit(
+    state: &AppState,
+    committed: &Committed,
+    removed: Vec<preflight_core::Sha256>,
+) -> Result<Option<String>, AppError> {
     let mut secret = None;
+    let mut removed = Some(removed);
     for event in &committed.events {
         match event {
+            Event::OrganisationRemoved { organisation, .. } => {
+                let contents = removed.take().unwrap_or_default();
+                crate::removal::erase(state, *organisation, contents, committed.version).await?;
+            }
             Event::ConnectionKeyIssued { key, .. } => {
                 let value = accounts::new_secret()?;
                 let accounts = Arc::clone(&state.accounts);

@@ -60,4 +60,22 @@ impl Blobs {
             Err(error) => Err(error),
         }
     }
+
+    /// Deletes the bytes with `digest`, if stored (DOMAIN §7: a removed
+    /// organisation's documents). The caller makes sure no document still has them.
+    pub fn delete(&self, digest: &Sha256) -> std::io::Result<bool> {
+        let path = self.path(digest);
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                if let Some(parent) = path.parent() {
+                    if let Ok(directory) = fs::File::open(parent) {
+                        let _ = directory.sync_all();
+                    }
+                }
+                Ok(true)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
 }

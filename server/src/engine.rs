@@ -309,7 +309,11 @@ pub fn environments_of(world: &World, actor: &Actor, events: &[Event]) -> Vec<En
             Event::OrganisationRenamed { organisation, .. }
             | Event::OrganisationActivated { organisation }
             | Event::SoftwareConnectionConfigured { organisation, .. }
-            | Event::ConnectionKeyIssued { organisation, .. } => out.extend(org_env(organisation)),
+            | Event::ConnectionKeyIssued { organisation, .. }
+            | Event::OrganisationExported { organisation, .. }
+            | Event::RemovalAuthorised { organisation, .. }
+            | Event::OrganisationRemoved { organisation, .. }
+            | Event::BundleImported { organisation, .. } => out.extend(org_env(organisation)),
             Event::CostBearerChanged {
                 organisation,
                 bearer,

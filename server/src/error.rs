@@ -116,14 +116,17 @@ impl AppError {
                 | CommandError::PartnershipRequired(_)
                 | CommandError::PlanTooLow { .. }
                 | CommandError::AddOnMissing(_)
-                | CommandError::LastAdministrator(_) => StatusCode::FORBIDDEN,
+                | CommandError::LastAdministrator(_)
+                | CommandError::RemovalNotAuthorised(_) => StatusCode::FORBIDDEN,
                 CommandError::InvalidParticipantId(_) | CommandError::InvalidInput { .. } => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
                 CommandError::Conflict(_)
                 | CommandError::InsufficientCredit(_)
                 | CommandError::UnknownRecipient(_)
-                | CommandError::StalePlan(_) => StatusCode::CONFLICT,
+                | CommandError::StalePlan(_)
+                | CommandError::ExportRequired(_)
+                | CommandError::ExportOutdated(_) => StatusCode::CONFLICT,
                 CommandError::MissingIds => StatusCode::INTERNAL_SERVER_ERROR,
             },
             AppError::Store(_) | AppError::Internal(_) | AppError::Task(_) => {

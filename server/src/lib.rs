@@ -8,10 +8,12 @@
 pub mod accounts;
 pub mod api;
 pub mod blobs;
+pub mod bundle;
 pub mod documents;
 pub mod engine;
 pub mod error;
 pub mod openapi;
+pub mod removal;
 pub mod snapshot;
 pub mod store;
 
@@ -70,6 +72,8 @@ pub struct Config {
     pub support_password: Option<String>,
     /// Mark the session cookie `Secure` (when served behind TLS).
     pub secure_cookies: bool,
+    /// The largest export bundle an import accepts.
+    pub max_bundle_bytes: u64,
 }
 
 /// The database file inside a data directory.
@@ -99,6 +103,11 @@ pub struct AppState {
     pub static_dir: PathBuf,
     /// Mark the session cookie `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// The data directory: snapshots, uploads in progress, the signing key.
+    pub data_dir: PathBuf,
+    /// The platform's key for export bundles.
+    pub signer: Arc<bundle::Signer>,
+    pub max_bundle_bytes: u64,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -219,6 +228,14 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     let generated_support_password =
         set_up_accounts(&accounts, &world, seeded_demo, config).await?;
 
+    let signer = {
+        let dir = data_dir.clone();
+        Arc::new(
+            tokio::task::spawn_blocking(move || bundle::Signer::load_or_create(&dir))
+                .await?
+                .map_err(ServeError::Blobs)?,
+        )
+    };
     let snapshots = (config.snapshot_every > 0).then(|| (data_dir.clone(), config.snapshot_every));
     let engine = Engine::start(world, Arc::clone(&store), snapshots);
     let state = AppState {
@@ -228,6 +245,9 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         blobs,
         static_dir: config.static_dir.clone(),
         secure_cookies: config.secure_cookies,
+        signer,
+        data_dir,
+        max_bundle_bytes: config.max_bundle_bytes,
     };
     let startup = Startup {
         from_snapshot,
@@ -316,6 +336,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(health_get))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(documents::routes())
+        .merge(removal::routes())
         .split_for_parts();
     let document = Arc::new(document);
     let api = api

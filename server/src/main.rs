@@ -54,6 +54,10 @@ struct Args {
     /// Mark the session cookie `Secure` (set when serving behind TLS).
     #[arg(long, env = "PREFLIGHT_SECURE_COOKIES")]
     secure_cookies: bool,
+
+    /// The largest export bundle an import accepts, in bytes.
+    #[arg(long, env = "PREFLIGHT_MAX_BUNDLE_BYTES", default_value_t = preflight_server::removal::MAX_BUNDLE_BYTES)]
+    max_bundle_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         static_dir: args.static_dir,
         support_password: args.support_password,
         secure_cookies: args.secure_cookies,
+        max_bundle_bytes: args.max_bundle_bytes,
     };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()

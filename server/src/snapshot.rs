@@ -9,9 +9,11 @@
 //! a real name. Older snapshots are removed once a newer one is in place. The
 //! event log stays the source of truth: an unreadable snapshot is skipped.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use preflight_core::World;
@@ -87,6 +89,45 @@ impl Write for Paced {
     }
 }
 
+/// Per data directory, the version below which no snapshot may be kept: set
+/// when an organisation is removed, because older snapshots hold its documents.
+static FLOOR: Mutex<BTreeMap<PathBuf, u64>> = Mutex::new(BTreeMap::new());
+
+fn floor() -> std::sync::MutexGuard<'static, BTreeMap<PathBuf, u64>> {
+    FLOOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Deletes every snapshot in `dir` older than `version`, and makes sure that
+/// none written from an older world lands later (DOMAIN §7: after a removal no
+/// file may hold the removed documents). Start-up then replays the log.
+pub fn purge_before(dir: &Path, version: u64) -> std::io::Result<usize> {
+    let mut floors = floor();
+    let entry = floors.entry(dir.to_path_buf()).or_default();
+    *entry = (*entry).max(version);
+    let mut removed = 0;
+    for entry in fs::read_dir(dir)?.filter_map(Result::ok) {
+        let file = entry.file_name().to_string_lossy().to_string();
+        let Some(v) = file
+            .trim_start_matches('.')
+            .strip_prefix("snapshot-")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|v| v.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if v < version {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    if let Ok(directory) = fs::File::open(dir) {
+        let _ = directory.sync_all();
+    }
+    Ok(removed)
+}
+
 /// Writes a snapshot of `world` into `dir` and removes older ones.
 pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
     let final_path = dir.join(name(world.version()));
@@ -102,7 +143,16 @@ pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
             .sync_all()
             .map_err(|e| e.to_string())?;
     }
-    fs::rename(&temporary, &final_path).map_err(|e| e.to_string())?;
+    {
+        // A removal since this world was taken: the snapshot would bring back
+        // what it deleted.
+        let floors = floor();
+        if floors.get(dir).is_some_and(|f| world.version() < *f) {
+            let _ = fs::remove_file(&temporary);
+            return Err("an organisation was removed since this world was taken".into());
+        }
+        fs::rename(&temporary, &final_path).map_err(|e| e.to_string())?;
+    }
     if let Ok(directory) = fs::File::open(dir) {
         let _ = directory.sync_all();
     }

@@ -1208,3 +1208,466 @@ fn split_comparison_restricted_to_a_viewer_names_only_users_they_see() {
         "someone was dropped"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Option 2, executed: export, authorise, remove, recreate, import
+// ---------------------------------------------------------------------------
+
+impl Globex {
+    fn export(&mut self, actor: UserId) -> Result<Sha256, CommandError> {
+        let digest = preflight_core::bundle::Manifest::of(&self.world, self.labs)
+            .unwrap()
+            .digest;
+        self.run(
+            &Actor::user(actor),
+            Command::ExportOrganisation {
+                organisation: self.labs,
+                digest,
+            },
+        )?;
+        Ok(digest)
+    }
+
+    fn authorise(
+        &mut self,
+        actor: UserId,
+        export: Sha256,
+        accept_loss: bool,
+        plan: Option<SplitPlan>,
+    ) -> Result<Vec<Event>, CommandError> {
+        self.run(
+            &Actor::user(actor),
+            Command::AuthoriseRemoval {
+                organisation: self.labs,
+                export,
+                accept_loss,
+                plan: plan.map(Box::new),
+            },
+        )
+    }
+
+    fn remove(&mut self) -> Result<Vec<Event>, CommandError> {
+        self.run(
+            &Actor::Support {
+                name: "support@preflight.example".into(),
+            },
+            Command::ExecuteRemoval {
+                organisation: self.labs,
+            },
+        )
+    }
+
+    fn code(result: Result<impl std::fmt::Debug, CommandError>) -> &'static str {
+        match result {
+            Ok(ok) => panic!("accepted: {ok:?}"),
+            Err(e) => e.code(),
+        }
+    }
+}
+
+#[test]
+fn split_export_records_every_document_of_the_organisation() {
+    let mut g = globex();
+    let digest = g.export(g.hanna).unwrap();
+    let export = g.world.export_of(g.labs).unwrap().clone();
+    assert_eq!(export.digest, digest);
+    assert_eq!(export.by, g.hanna);
+    let all: Vec<DocumentId> = g.world.documents_of(g.labs).collect();
+    assert!(!all.is_empty());
+    assert_eq!(export.documents, all);
+    // Option 2's plan now counts against that export.
+    let plan = g.option2();
+    let p = separation_plan(&plan);
+    assert!(p.export_known);
+    assert_eq!(p.documents_not_exported, 0);
+    g.upload(g.labs, "after-the-export.xml");
+    let plan = g.option2();
+    assert_eq!(separation_plan(&plan).documents_not_exported, 1);
+}
+
+#[test]
+fn split_export_is_refused_when_the_documents_changed_since_the_manifest() {
+    let mut g = globex();
+    let digest = preflight_core::bundle::Manifest::of(&g.world, g.labs)
+        .unwrap()
+        .digest;
+    g.upload(g.labs, "while-exporting.xml");
+    let refused = g.run(
+        &Actor::user(g.hanna),
+        Command::ExportOrganisation {
+            organisation: g.labs,
+            digest,
+        },
+    );
+    assert_eq!(Globex::code(refused), "conflict");
+    assert!(g.world.export_of(g.labs).is_none());
+}
+
+#[test]
+fn split_export_needs_an_administrator_of_the_environment() {
+    let mut g = globex();
+    assert_eq!(Globex::code(g.export(g.jade)), "not_permitted");
+    // Bob of the partner firm sees labs, but is no Administrator of Globex.
+    assert_eq!(Globex::code(g.export(g.bob)), "not_permitted");
+    assert!(g.world.export_of(g.labs).is_none());
+}
+
+#[test]
+fn split_authorise_removal_needs_an_administrator_of_the_environment() {
+    let mut g = globex();
+    let digest = g.export(g.hanna).unwrap();
+    // Alice administers another environment (the partner firm).
+    let refused = g.authorise(g.alice, digest, false, None);
+    assert!(matches!(
+        Globex::code(refused),
+        "not_permitted" | "not_found"
+    ));
+    assert_eq!(
+        Globex::code(g.authorise(g.ivo, digest, false, None)),
+        "not_permitted"
+    );
+    assert!(g.world.removal_of(g.labs).is_none());
+    g.authorise(g.hanna, digest, false, None).unwrap();
+    assert_eq!(g.world.removal_of(g.labs).unwrap().by, g.hanna);
+}
+
+#[test]
+fn split_authorise_removal_names_the_latest_export() {
+    let mut g = globex();
+    assert_eq!(
+        Globex::code(g.authorise(g.hanna, Sha256::of(b"no export"), false, None)),
+        "export_required"
+    );
+    let first = g.export(g.hanna).unwrap();
+    g.upload(g.labs, "between-exports.xml");
+    let second = g.export(g.hanna).unwrap();
+    assert_ne!(first, second);
+    assert_eq!(
+        Globex::code(g.authorise(g.hanna, first, false, None)),
+        "export_required"
+    );
+    g.authorise(g.hanna, second, false, None).unwrap();
+}
+
+#[test]
+fn split_authorise_removal_refuses_documents_not_in_the_export_unless_the_loss_is_accepted() {
+    let mut g = globex();
+    let digest = g.export(g.hanna).unwrap();
+    g.upload(g.labs, "unexported.xml");
+    let refused = g.authorise(g.hanna, digest, false, None).unwrap_err();
+    assert_eq!(refused.code(), "export_outdated");
+    assert!(refused.to_string().contains("1 document"), "{refused}");
+    g.authorise(g.hanna, digest, true, None).unwrap();
+    assert!(g.world.removal_of(g.labs).unwrap().accept_loss);
+}
+
+#[test]
+fn split_authorise_removal_refuses_a_stale_plan() {
+    let mut g = globex();
+    let plan = g.option2();
+    let digest = g.export(g.hanna).unwrap();
+    // Exporting does not make the plan stale; a new share does.
+    g.authorise(g.hanna, digest, false, Some(plan.clone()))
+        .unwrap();
+    let mut g = globex();
+    let plan = g.option2();
+    let digest = g.export(g.hanna).unwrap();
+    let document = g.first_document(g.labs, DocBox::InboxIn);
+    g.ok(
+        g.hanna,
+        Command::ShareDocument {
+            document,
+            grantee: Grantee::User(g.ivo),
+            level: Level::Edit,
+        },
+    );
+    let refused = g.authorise(g.hanna, digest, false, Some(plan)).unwrap_err();
+    assert_eq!(refused.code(), "stale_plan");
+    assert!(refused.to_string().contains("shares"), "{refused}");
+    // An option-1 plan is not a removal plan.
+    let option1 = g.option1();
+    assert_eq!(
+        Globex::code(g.authorise(g.hanna, digest, false, Some(option1))),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn split_support_cannot_remove_without_authorisation() {
+    let mut g = globex();
+    assert_eq!(Globex::code(g.remove()), "removal_not_authorised");
+    let digest = g.export(g.hanna).unwrap();
+    assert_eq!(Globex::code(g.remove()), "removal_not_authorised");
+    g.authorise(g.hanna, digest, false, None).unwrap();
+    // Only Support executes it, not even the Administrator who authorised it.
+    let by_admin = g.run(
+        &Actor::user(g.hanna),
+        Command::ExecuteRemoval {
+            organisation: g.labs,
+        },
+    );
+    assert_eq!(Globex::code(by_admin), "not_permitted");
+    // A document arriving after the authorisation stops the removal.
+    g.upload(g.labs, "late.xml");
+    assert_eq!(Globex::code(g.remove()), "export_outdated");
+    let digest = g.export(g.hanna).unwrap();
+    // The authorisation names the older export: authorise again.
+    assert_eq!(Globex::code(g.remove()), "removal_not_authorised");
+    g.authorise(g.hanna, digest, false, None).unwrap();
+    g.remove().unwrap();
+    assert_eq!(
+        g.world.organisation(g.labs).unwrap().status,
+        OrgStatus::Removed
+    );
+}
+
+/// Everyone's access to `organisation` and to each of `documents`.
+fn access_map(
+    world: &World,
+    organisation: OrganisationId,
+    documents: &[DocumentId],
+) -> BTreeMap<(UserId, Option<DocumentId>), Access> {
+    let mut out = BTreeMap::new();
+    for user in world.users() {
+        let on_org = access(world, user.id, Resource::Organisation(organisation));
+        if on_org != Access::NONE {
+            out.insert((user.id, None), on_org);
+        }
+        for d in documents {
+            let a = access(world, user.id, Resource::Document(*d));
+            if a != Access::NONE {
+                out.insert((user.id, Some(*d)), a);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn split_removal_does_exactly_what_the_plan_predicted() {
+    let mut g = globex();
+    let digest = g.export(g.hanna).unwrap();
+    let plan = g.option2();
+    let p = separation_plan(&plan).clone();
+    let documents: Vec<DocumentId> = g.world.documents_of(g.labs).collect();
+    // Documents elsewhere shared with labs are lost too.
+    let mut shared_with_labs: Vec<DocumentId> = g
+        .world
+        .documents_shared_with(Grantee::Organisation(g.labs))
+        .to_vec();
+    let mut looked_at = documents.clone();
+    looked_at.append(&mut shared_with_labs);
+    let before = access_map(&g.world, g.labs, &looked_at);
+    let keys_before: Vec<KeyId> = g.world.keys_of(g.labs).to_vec();
+
+    g.authorise(g.hanna, digest, false, Some(plan.clone()))
+        .unwrap();
+    let events = g.remove().unwrap();
+    assert!(matches!(
+        events.last(),
+        Some(Event::OrganisationRemoved { .. })
+    ));
+    let after = access_map(&g.world, g.labs, &looked_at);
+
+    // Every loss the plan named happened, and nothing else was lost.
+    let mut predicted: BTreeSet<(UserId, Option<DocumentId>)> = BTreeSet::new();
+    for l in &p.losses {
+        for o in &l.organisations {
+            assert_eq!(o.organisation, g.labs);
+            predicted.insert((l.user, None));
+        }
+        for d in &l.documents {
+            predicted.insert((l.user, Some(d.document)));
+        }
+    }
+    let lost: BTreeSet<(UserId, Option<DocumentId>)> = before
+        .keys()
+        .filter(|k| after.get(k).is_none_or(|a| *a != before[k]))
+        .copied()
+        .collect();
+    // A user who loses the whole organisation loses each of its documents with
+    // it: the plan names the organisation once for them.
+    let lost_beyond_orgs: BTreeSet<_> = lost
+        .iter()
+        .filter(|(u, d)| d.is_none() || !predicted.contains(&(*u, None)))
+        .copied()
+        .collect();
+    assert_eq!(lost_beyond_orgs, predicted);
+    assert!(after.is_empty() || after.keys().all(|(_, d)| d.is_some()));
+
+    // The rest of the cascade.
+    assert_eq!(g.world.document_count(g.labs), 0);
+    assert!(g.world.members_of(g.labs).is_empty());
+    for key in keys_before {
+        assert!(!g.world.key(key).unwrap().is_valid());
+    }
+    let labs = g.world.organisation(g.labs).unwrap();
+    assert_eq!(labs.cost_bearer, labs.environment);
+    assert!(g.world.registered(&labs.participant_id).is_none());
+    assert_eq!(p.documents_deleted, documents.len());
+    assert!(g.world.removal_of(g.labs).is_none());
+    assert!(g.world.export_of(g.labs).is_none());
+}
+
+#[test]
+fn split_recreated_organisation_receives_on_its_old_identifier_and_imports_its_bundle() {
+    let mut g = globex();
+    let manifest = preflight_core::bundle::Manifest::of(&g.world, g.labs).unwrap();
+    let digest = g.export(g.hanna).unwrap();
+    g.authorise(g.hanna, digest, false, None).unwrap();
+    g.remove().unwrap();
+    let participant_id = g.world.organisation(g.labs).unwrap().participant_id.clone();
+
+    // 4. A user signs up a new environment; 5. adds and activates the organisation.
+    let events = g
+        .run(
+            &Actor::Anonymous,
+            Command::SignUp {
+                environment_name: "Globex Labs".into(),
+                name: "Lena".into(),
+                email: "lena@labs.example".into(),
+            },
+        )
+        .unwrap();
+    let lena = events
+        .iter()
+        .find_map(|e| match e {
+            Event::UserCreated { user, .. } => Some(*user),
+            _ => None,
+        })
+        .unwrap();
+    let events = g.ok(
+        lena,
+        Command::AddOrganisation {
+            name: "Globex Labs BV".into(),
+            participant_id: participant_id.clone(),
+        },
+    );
+    let new_labs = events
+        .iter()
+        .find_map(|e| match e {
+            Event::OrganisationAdded { organisation, .. } => Some(*organisation),
+            _ => None,
+        })
+        .unwrap();
+    g.ok(
+        lena,
+        Command::ActivateOrganisation {
+            organisation: new_labs,
+        },
+    );
+    assert_eq!(g.world.registered(&participant_id).unwrap().id, new_labs);
+
+    // The bundle restores every document, with its metadata.
+    let import = Command::ImportBundle {
+        organisation: new_labs,
+        bundle: manifest.digest,
+        participant_id: participant_id.clone(),
+        documents: manifest.documents.clone(),
+    };
+    assert_eq!(
+        Globex::code(g.run(&Actor::user(g.hanna), import.clone())),
+        "not_found"
+    );
+    g.ok(lena, import.clone());
+    let restored: Vec<(String, Sha256, DocBox)> = g
+        .world
+        .documents_of(new_labs)
+        .map(|d| {
+            let d = g.world.document(d).unwrap();
+            (d.name.clone(), d.sha256, d.doc_box)
+        })
+        .collect();
+    let mut expected: Vec<(String, Sha256, DocBox)> = manifest
+        .documents
+        .iter()
+        .map(|d| (d.name.clone(), d.sha256, d.doc_box))
+        .collect();
+    let mut restored_sorted = restored.clone();
+    restored_sorted.sort();
+    expected.sort();
+    assert_eq!(restored_sorted, expected);
+    assert_eq!(Globex::code(g.run(&Actor::user(lena), import)), "conflict");
+
+    // An invoice sent to the old identifier lands in the new environment.
+    let events = g
+        .run(
+            &Actor::Network,
+            Command::ReceiveDocument {
+                to: participant_id,
+                name: "after-the-move.xml".into(),
+                sha256: Sha256::of(b"after the move"),
+                size: 14,
+                summary: None,
+            },
+        )
+        .unwrap();
+    let received = events
+        .iter()
+        .find_map(|e| match e {
+            Event::DocumentAdded { document } => Some(document.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(received.organisation, new_labs);
+    for old in [g.hanna, g.ivo, g.jade, g.bob, g.alice] {
+        assert!(!check(&g.world, old, Action::View, Resource::Document(received.id)).allowed);
+    }
+    assert!(
+        check(
+            &g.world,
+            lena,
+            Action::View,
+            Resource::Document(received.id)
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn split_import_refuses_a_bundle_of_another_identifier() {
+    let mut g = globex();
+    let manifest = preflight_core::bundle::Manifest::of(&g.world, g.labs).unwrap();
+    let refused = g.run(
+        &Actor::user(g.hanna),
+        Command::ImportBundle {
+            organisation: g.retail,
+            bundle: manifest.digest,
+            participant_id: manifest.participant_id.clone(),
+            documents: manifest.documents.clone(),
+        },
+    );
+    assert_eq!(Globex::code(refused), "invalid_input");
+}
+
+#[test]
+fn split_bundle_manifest_detects_tampering() {
+    use preflight_core::bundle::{BundleCheck, Manifest};
+    let g = globex();
+    let manifest = Manifest::of(&g.world, g.labs).unwrap();
+    assert_eq!(Manifest::parse(&manifest.to_bytes()).unwrap(), manifest);
+    // An edited field without a new digest.
+    let mut edited = manifest.clone();
+    edited.documents[0].name = "renamed.xml".into();
+    assert_eq!(
+        Manifest::parse(&edited.to_bytes()).unwrap_err().code(),
+        "bundle_tampered"
+    );
+    // A file whose bytes differ from the manifest's digest, a missing file.
+    let first = manifest.documents[0].clone();
+    let mut check = BundleCheck::new(manifest.clone());
+    assert_eq!(
+        check
+            .file(&first.file(), Sha256::of(b"other bytes"), first.size)
+            .unwrap_err()
+            .code(),
+        "bundle_tampered"
+    );
+    let check = BundleCheck::new(manifest.clone());
+    assert_eq!(check.finish().unwrap_err().code(), "bundle_incomplete");
+    let mut check = BundleCheck::new(manifest.clone());
+    for (name, (digest, size)) in manifest.files() {
+        check.file(&name, digest, size).unwrap();
+    }
+    assert_eq!(check.finish().unwrap(), manifest);
+}

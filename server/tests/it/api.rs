@@ -77,12 +77,22 @@ pub(crate) struct Api {
 
 impl Api {
     pub(crate) fn start() -> Api {
+        Api::start_with(&[])
+    }
+
+    /// A server started with extra command-line arguments.
+    pub(crate) fn start_with(args: &[&str]) -> Api {
         let data = tempfile::tempdir().expect("a temp dir");
-        let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);
+        let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), args);
         Api {
             server,
             _data: data,
         }
+    }
+
+    /// The server's data directory.
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
     }
 
     pub(crate) fn addr(&self) -> &str {

@@ -82,6 +82,7 @@ async fn app_answers_health_without_a_socket() {
         static_dir: data.path().join("no-web-app"),
         support_password: None,
         secure_cookies: false,
+        max_bundle_bytes: preflight_server::removal::MAX_BUNDLE_BYTES,
     };
     let (state, startup) = preflight_server::open_state(&config)
         .await
@@ -142,6 +143,9 @@ fn the_openapi_document_describes_every_route_from_the_code() {
         ("/documents/{document}/content", &["get"]),
         ("/software/documents", &["get", "post"]),
         ("/software/documents/{document}", &["get"]),
+        ("/organisations/{organisation}/export", &["post"]),
+        ("/organisations/{organisation}/import", &["post"]),
+        ("/removals", &["get"]),
     ];
     let paths = document["paths"].as_object().expect("paths");
     assert_eq!(

@@ -7,4 +7,5 @@ mod http_surface;
 mod leaks;
 mod persistence;
 mod round_trips;
+mod separation;
 mod support;

@@ -445,6 +445,77 @@ fn every_command_kind_round_trips_over_http() {
         json!({ "type": "EndPartnership", "partnership": partnership }),
     );
 
+    // Splitting, option 2, on a branch of the client: export, authorise, remove,
+    // then recreate it in a new environment and import its bundle.
+    let branch_id = belgian_enterprise_number(777_003);
+    let answer = run.accept(
+        &client,
+        &client,
+        json!({ "type": "AddOrganisation", "name": "Roundtrip Branch BV", "participant_id": branch_id }),
+    );
+    let branch = id_in(&answer["events"], "OrganisationAdded", "organisation");
+    let cookie = format!("preflight_session={client}");
+    let (status, _, bundle) = exchange(
+        run.api.addr(),
+        "POST",
+        &format!("/api/organisations/{branch}/export"),
+        &[("Cookie", cookie)],
+        &[],
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bundle));
+    run.kinds.insert("ExportOrganisation".into());
+    let (_, audit) = run
+        .api
+        .call("GET", "/api/audit?limit=1", Some(&client), None);
+    assert_eq!(audit[0]["command"]["type"], "ExportOrganisation", "{audit}");
+    let digest = audit[0]["command"]["digest"].clone();
+    run.accept(
+        &client,
+        &client,
+        json!({ "type": "AuthoriseRemoval", "organisation": branch, "export": digest,
+                "accept_loss": false, "plan": null }),
+    );
+    run.accept(
+        &support,
+        &client,
+        json!({ "type": "ExecuteRemoval", "organisation": branch }),
+    );
+    let branch_admin = run.sign_up("Roundtrip Branch", "admin@roundtrip-branch.example");
+    let answer = run.accept(
+        &branch_admin,
+        &branch_admin,
+        json!({ "type": "AddOrganisation", "name": "Roundtrip Branch BV", "participant_id": branch_id }),
+    );
+    let branch = id_in(&answer["events"], "OrganisationAdded", "organisation");
+    let cookie = format!("preflight_session={branch_admin}");
+    let (status, _, imported) = exchange(
+        run.api.addr(),
+        "POST",
+        &format!("/api/organisations/{branch}/import"),
+        &[("Cookie", cookie)],
+        &bundle,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&imported));
+    run.kinds.insert("ImportBundle".into());
+    // Exports and imports are made with their files, not through /api/commands.
+    for command in [
+        json!({ "type": "ExportOrganisation", "organisation": branch, "digest": digest }),
+        json!({ "type": "ImportBundle", "organisation": branch, "bundle": digest,
+                "participant_id": branch_id, "documents": [] }),
+    ] {
+        let (status, refused) = run.api.call(
+            "POST",
+            "/api/commands",
+            Some(&branch_admin),
+            Some(json!({ "command": command })),
+        );
+        assert_eq!(
+            (status, refused["code"].as_str()),
+            (422, Some("invalid_input")),
+            "{command} without its file: {refused}"
+        );
+    }
+
     // A document's record is made only from its file: an upload names the upload
     // endpoint, a delivery comes only from the Peppol network.
     let digest = "00".repeat(32);
@@ -486,7 +557,7 @@ fn every_command_kind_round_trips_over_http() {
                 .map(String::from)
         })
         .collect();
-    assert_eq!(all.len(), 46, "{all:?}");
+    assert_eq!(all.len(), 50, "{all:?}");
     let missing: Vec<_> = all.difference(&run.kinds).collect();
     assert!(missing.is_empty(), "kinds never sent: {missing:?}");
 

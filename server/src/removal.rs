@@ -1,0 +1,411 @@
+//! Option 2 of splitting an environment over HTTP (DOMAIN §7): the export
+//! bundle streamed out, a bundle uploaded and imported, the removals Support has
+//! to execute, and what the server erases once a removal is recorded.
+//!
+//! The rules (who may export, authorise, remove, import) are the core's; these
+//! handlers build the manifest and the archive, check signatures and checksums,
+//! and hand the command to the engine, which decides it again.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt as _;
+use preflight_core::bundle::Manifest;
+use preflight_core::{
+    check, Action, Command, OrganisationId, Resource, Sha256, Timestamp, UserId, World,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::Caller;
+use crate::bundle::{self, Upload};
+use crate::error::{AppError, ErrorBody, NotSignedIn};
+use crate::AppState;
+
+/// The largest bundle an import accepts, unless `PREFLIGHT_MAX_BUNDLE_BYTES` says otherwise.
+pub const MAX_BUNDLE_BYTES: u64 = 2 << 30;
+
+/// The routes of this module, nested under `/api`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(export_post))
+        .routes(routes!(import_post))
+        .routes(routes!(removals_get))
+}
+
+/// The organisation `caller` names, if they may see it; otherwise 404.
+fn visible_organisation(
+    world: &World,
+    user: UserId,
+    organisation: OrganisationId,
+) -> Result<(), AppError> {
+    let org = world
+        .organisation(organisation)
+        .ok_or_else(|| AppError::NotFound("organisation".into()))?;
+    let own = world
+        .user(user)
+        .is_some_and(|u| u.environment == org.environment);
+    if own
+        || check(
+            world,
+            user,
+            Action::ViewOrganisation,
+            Resource::Organisation(organisation),
+        )
+        .allowed
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("organisation".into()))
+    }
+}
+
+fn header(value: String) -> Result<HeaderValue, AppError> {
+    HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Exports every document of an organisation as a signed bundle (a tar archive:
+/// `manifest.json`, `manifest.sig`, then `documents/<sha256>`), and records the
+/// export. The same documents always give the same bytes.
+#[utoipa::path(post, path = "/organisations/{organisation}/export", tag = "split",
+    params(("organisation" = OrganisationId, Path, description = "The organisation.")),
+    responses(
+        (status = 200, description = "The bundle, streamed; `X-Bundle-Digest` holds the manifest's digest.", body = Vec<u8>, content_type = "application/x-tar"),
+        NotSignedIn,
+        (status = 403, description = "Only an Administrator of the organisation's environment exports it (`not_permitted`).", body = ErrorBody),
+        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
+        (status = 409, description = "Its documents changed while the bundle was made (`conflict`); export again.", body = ErrorBody)))]
+async fn export_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(organisation): Path<OrganisationId>,
+) -> Result<Response, AppError> {
+    let world = state.engine.world();
+    let user = caller.user(&world)?.id;
+    visible_organisation(&world, user, organisation)?;
+    let manifest = tokio::task::spawn_blocking(move || Manifest::of(&world, organisation))
+        .await?
+        .ok_or_else(|| AppError::NotFound("organisation".into()))?;
+    // The engine decides again on the latest world: the export is recorded only
+    // if the documents still are the manifest's.
+    state
+        .engine
+        .submit(
+            caller.actor(),
+            Command::ExportOrganisation {
+                organisation,
+                digest: manifest.digest,
+            },
+            None,
+        )
+        .await?;
+    let (entries, length) = bundle::entries(&manifest, &state.signer);
+    let blobs = state.blobs.clone();
+    let body = futures_util::stream::iter(entries.into_iter().map(Some).chain([None])).then(
+        move |entry| {
+            let blobs = blobs.clone();
+            async move {
+                match entry {
+                    Some(entry) => {
+                        tokio::task::spawn_blocking(move || bundle::entry_bytes(&entry, &blobs))
+                            .await
+                            .map_err(std::io::Error::other)?
+                            .map(Bytes::from)
+                    }
+                    None => Ok(Bytes::from(bundle::trailer())),
+                }
+            }
+        },
+    );
+    let file = format!(
+        "{}-{}.tar",
+        slug(&manifest.name),
+        &manifest.digest.to_hex()[..12]
+    );
+    let mut response = Body::from_stream(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-tar"));
+    headers.insert(CONTENT_LENGTH, header(length.to_string())?);
+    headers.insert(
+        CONTENT_DISPOSITION,
+        header(format!("attachment; filename=\"{file}\""))?,
+    );
+    headers.insert("x-bundle-digest", header(manifest.digest.to_hex())?);
+    headers.insert(
+        "x-bundle-documents",
+        header(manifest.documents.len().to_string())?,
+    );
+    Ok(response)
+}
+
+/// A file name made of a name's letters and digits.
+fn slug(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-').to_string();
+    if slug.is_empty() {
+        "organisation".into()
+    } else {
+        slug
+    }
+}
+
+/// What an import restored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResponse {
+    pub version: u64,
+    /// The bundle's manifest digest.
+    pub bundle: String,
+    pub documents: usize,
+}
+
+/// Imports a bundle exported from this platform into the organisation with the
+/// same Peppol identifier. The body is the archive. Every checksum and the
+/// signature are verified before anything is stored; a tampered, truncated or
+/// foreign bundle is refused and nothing is imported.
+#[utoipa::path(post, path = "/organisations/{organisation}/import", tag = "split",
+    params(("organisation" = OrganisationId, Path, description = "The organisation to restore into.")),
+    request_body(content = Vec<u8>, content_type = "application/x-tar"),
+    responses(
+        (status = 200, description = "Verified, stored and recorded.", body = ImportResponse),
+        NotSignedIn,
+        (status = 403, description = "Only an Administrator of the organisation's environment imports (`not_permitted`).", body = ErrorBody),
+        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
+        (status = 409, description = "Already imported (`conflict`).", body = ErrorBody),
+        (status = 413, description = "Larger than the limit (`too_large`).", body = ErrorBody),
+        (status = 422, description = "Not a bundle of this platform, or not intact: `bundle_malformed`, `bundle_tampered`, `bundle_incomplete`, `bundle_signature_invalid`; or exported from another identifier (`invalid_input`).", body = ErrorBody)))]
+async fn import_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(organisation): Path<OrganisationId>,
+    body: Body,
+) -> Result<Json<ImportResponse>, AppError> {
+    let user = {
+        let world = state.engine.world();
+        let user = caller.user(&world)?.id;
+        visible_organisation(&world, user, organisation)?;
+        user
+    };
+    // The upload goes to a temporary file, a chunk at a time, up to the limit.
+    let uploads = state.data_dir.join("uploads");
+    let (upload, file) = tokio::task::spawn_blocking(move || Upload::new(&uploads))
+        .await?
+        .map_err(|e| AppError::Internal(format!("cannot receive the bundle: {e}")))?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut stream = body.into_data_stream();
+    let mut received: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AppError::Invalid {
+            field: "body".into(),
+            message: format!("the upload broke off: {e}"),
+        })?;
+        received += chunk.len() as u64;
+        if received > state.max_bundle_bytes {
+            return Err(AppError::TooLarge);
+        }
+        writer
+            .write_all(&chunk)
+            .map_err(|e| AppError::Internal(format!("cannot receive the bundle: {e}")))?;
+    }
+    writer
+        .flush()
+        .map_err(|e| AppError::Internal(format!("cannot receive the bundle: {e}")))?;
+    drop(writer);
+    if received == 0 {
+        return Err(AppError::Invalid {
+            field: "body".into(),
+            message: "the bundle is empty".into(),
+        });
+    }
+
+    let signer = Arc::clone(&state.signer);
+    let blobs = state.blobs.clone();
+    let manifest = tokio::task::spawn_blocking(move || {
+        let manifest = bundle::verify(&upload.path, &signer)?;
+        // Whether the caller may import is decided before a byte is stored.
+        Ok::<_, bundle::ReadError>((manifest, upload))
+    })
+    .await?
+    .map_err(read_error)?;
+    let (manifest, upload) = manifest;
+    let command = Command::ImportBundle {
+        organisation,
+        bundle: manifest.digest,
+        participant_id: manifest.participant_id.clone(),
+        documents: manifest.documents.clone(),
+    };
+    let preview = preflight_core::execute(
+        &state.engine.world(),
+        &caller.actor(),
+        command.clone(),
+        &preflight_core::Context::deterministic(Timestamp(0), 0),
+    );
+    if let Err(refused) = preview {
+        return Err(AppError::Refused(refused));
+    }
+    let stored_manifest = manifest.clone();
+    tokio::task::spawn_blocking(move || {
+        bundle::store_documents(&upload.path, &stored_manifest, &blobs)
+    })
+    .await?
+    .map_err(read_error)?;
+    let committed = state.engine.submit(caller.actor(), command, None).await?;
+    tracing::info!(%organisation, user = %user.0, documents = manifest.documents.len(), "bundle imported");
+    Ok(Json(ImportResponse {
+        version: committed.version,
+        bundle: manifest.digest.to_hex(),
+        documents: manifest.documents.len(),
+    }))
+}
+
+fn read_error(error: bundle::ReadError) -> AppError {
+    match error {
+        bundle::ReadError::Bundle(error) => AppError::Unreadable {
+            code: error.code(),
+            message: error.to_string(),
+        },
+        bundle::ReadError::Io(error) => AppError::Internal(format!("cannot import: {error}")),
+    }
+}
+
+/// A removal an Administrator authorised, as Support sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingRemoval {
+    #[schema(value_type = String)]
+    pub organisation: OrganisationId,
+    pub organisation_name: String,
+    pub participant_id: String,
+    pub environment_name: String,
+    pub authorised_by: String,
+    #[schema(value_type = Object)]
+    pub at: Timestamp,
+    /// The export it relies on.
+    pub export: String,
+    pub documents: usize,
+    /// Documents that the export lacks (only when the Administrator accepted
+    /// losing them; otherwise the removal is refused).
+    pub documents_not_exported: usize,
+    pub accept_loss: bool,
+}
+
+/// The removals Administrators authorised and Support has yet to execute
+/// (Support only).
+#[utoipa::path(get, path = "/removals", tag = "split",
+    responses(
+        (status = 200, description = "Pending removals, oldest first.", body = Vec<PendingRemoval>),
+        NotSignedIn,
+        (status = 403, description = "Support only (`not_permitted`).", body = ErrorBody)))]
+async fn removals_get(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<PendingRemoval>>, AppError> {
+    if !matches!(caller.subject, crate::accounts::Subject::Support { .. }) {
+        return Err(AppError::NotPermitted(
+            "only platform Support sees the removals to execute".into(),
+        ));
+    }
+    let world = state.engine.world();
+    let mut out: Vec<PendingRemoval> = world
+        .removals()
+        .filter_map(|r| {
+            let org = world.organisation(r.organisation)?;
+            let export = world.export_of(r.organisation);
+            let documents = world.document_count(r.organisation);
+            let not_exported = world
+                .documents_of(r.organisation)
+                .filter(|d| export.is_none_or(|e| e.documents.binary_search(d).is_err()))
+                .count();
+            Some(PendingRemoval {
+                organisation: org.id,
+                organisation_name: org.name.clone(),
+                participant_id: org.participant_id.clone(),
+                environment_name: world
+                    .environment(org.environment)
+                    .map_or_else(String::new, |e| e.name.clone()),
+                authorised_by: world
+                    .user(r.by)
+                    .map_or_else(String::new, |u| format!("{} <{}>", u.name, u.email)),
+                at: r.at,
+                export: r.export.to_hex(),
+                documents,
+                documents_not_exported: not_exported,
+                accept_loss: r.accept_loss,
+            })
+        })
+        .collect();
+    out.sort_by_key(|r| r.at);
+    Ok(Json(out))
+}
+
+/// The contents of `command`'s organisation's documents, when it removes one:
+/// what to erase once the removal is recorded.
+pub fn contents_removed_by(world: &World, command: &Command) -> Vec<Sha256> {
+    let Command::ExecuteRemoval { organisation } = command else {
+        return Vec::new();
+    };
+    world
+        .documents_of(*organisation)
+        .filter_map(|d| world.document(d).map(|d| d.sha256))
+        .collect()
+}
+
+/// Once a removal is durable, erases what the server stores of the removed
+/// organisation's documents beyond the world: their content in the event and
+/// audit logs, their bytes (unless another document has the same), and every
+/// snapshot taken before. DOMAIN §7: afterwards none of it can be read back.
+pub async fn erase(
+    state: &AppState,
+    organisation: OrganisationId,
+    contents: Vec<Sha256>,
+    version: u64,
+) -> Result<(), AppError> {
+    let store = Arc::clone(&state.store);
+    let blobs = state.blobs.clone();
+    let dir = state.data_dir.clone();
+    let world = state.engine.world();
+    tokio::task::spawn_blocking(move || {
+        let forgotten = store.forget_organisation(organisation)?;
+        let snapshots = crate::snapshot::purge_before(&dir, version)
+            .map_err(|e| AppError::Internal(format!("cannot delete old snapshots: {e}")))?;
+        let mut unused: BTreeSet<Sha256> = contents.into_iter().collect();
+        for document in world.documents() {
+            unused.remove(&document.sha256);
+        }
+        let mut deleted = 0;
+        for digest in &unused {
+            if blobs
+                .delete(digest)
+                .map_err(|e| AppError::Internal(format!("cannot delete a document's bytes: {e}")))?
+            {
+                deleted += 1;
+            }
+        }
+        tracing::info!(
+            %organisation,
+            events = forgotten.events,
+            commands = forgotten.commands,
+            snapshots,
+            blobs = deleted,
+            "removed organisation erased"
+        );
+        Ok::<_, AppError>(())
+    })
+    .await?
+}
