@@ -1150,6 +1150,9 @@ impl World {
         for (env, entries) in old.t.ledger.iter() {
             self.put_ledger(*env, entries.clone());
         }
+        self.t.exports = old.t.exports.clone();
+        self.t.removals = old.t.removals.clone();
+        self.t.imports = old.t.imports.clone();
         for (group, members) in old.t.group_members.iter() {
             for user in members {
                 self.put_group_member(*group, *user);

@@ -321,3 +321,93 @@ pub async fn compare_split(
         .map_err(|error| ApiError::Decode(error.to_string()))?;
     read_json(send(request).await?).await
 }
+
+/// What a transfer with progress brought back.
+pub struct Transferred {
+    pub bytes: Vec<u8>,
+    /// The `X-Bundle-Digest` header, when the server sent one.
+    pub digest: Option<String>,
+}
+
+/// Sends `body` (if any) to `url` with `method`, telling `progress` the share
+/// done so far (0.0 to 1.0) of the upload, then of the download. `fetch` cannot
+/// report an upload's progress; `XMLHttpRequest` can.
+pub async fn transfer(
+    method: &str,
+    url: &str,
+    content_type: &str,
+    body: Option<&web_sys::Blob>,
+    progress: impl Fn(f64) + 'static,
+) -> Result<Transferred, ApiError> {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let broken = |what: &str| ApiError::Unreachable(format!("the browser could not {what}"));
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|_| broken("start the transfer"))?;
+    xhr.open(method, url)
+        .map_err(|_| broken("start the transfer"))?;
+    xhr.set_response_type(web_sys::XmlHttpRequestResponseType::Arraybuffer);
+    xhr.set_request_header("content-type", content_type)
+        .map_err(|_| broken("start the transfer"))?;
+    let progress = std::rc::Rc::new(progress);
+    let sending = body.is_some();
+    let on_upload = {
+        let progress = std::rc::Rc::clone(&progress);
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                progress(event.loaded() / event.total() * if sending { 0.9 } else { 0.0 });
+            }
+        })
+    };
+    let on_download = {
+        let progress = std::rc::Rc::clone(&progress);
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                let start = if sending { 0.9 } else { 0.0 };
+                progress(start + (1.0 - start) * event.loaded() / event.total());
+            }
+        })
+    };
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(on_upload.as_ref().unchecked_ref()));
+    }
+    xhr.set_onprogress(Some(on_download.as_ref().unchecked_ref()));
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        xhr.set_onload(Some(&resolve));
+        xhr.set_onerror(Some(&reject));
+        xhr.set_onabort(Some(&reject));
+    });
+    match body {
+        Some(blob) => xhr.send_with_opt_blob(Some(blob)),
+        None => xhr.send(),
+    }
+    .map_err(|_| broken("send the request"))?;
+    wasm_bindgen_futures::JsFuture::from(done)
+        .await
+        .map_err(|_| ApiError::Unreachable("the transfer broke off".into()))?;
+    drop((on_upload, on_download));
+    let status = xhr.status().unwrap_or(0);
+    let bytes = xhr
+        .response()
+        .ok()
+        .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+        .unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => ApiError::Server {
+                status,
+                code: body.code,
+                message: body.message,
+            },
+            Err(_) => ApiError::Server {
+                status,
+                code: format!("http_{status}"),
+                message: "the server could not answer".into(),
+            },
+        });
+    }
+    progress(1.0);
+    Ok(Transferred {
+        bytes,
+        digest: xhr.get_response_header("x-bundle-digest").ok().flatten(),
+    })
+}

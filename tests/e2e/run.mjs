@@ -20,6 +20,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const SERVER_BIN = resolve(process.env.PREFLIGHT_SERVER_BIN ?? join(ROOT, 'target/debug/preflight-server'));
 const DIST = resolve(process.env.PREFLIGHT_DIST ?? join(ROOT, 'frontend/dist'));
 const SCREENSHOTS = join(ROOT, 'target/screenshots');
+/// Support's password on the test server (the option-2 test acts as Support over the API).
+const SUPPORT_PASSWORD = 'e2e-support-password';
 const DEMO = resolve(process.env.PREFLIGHT_DEMO ?? join(ROOT, 'target/demo'));
 
 /** A plain static file server over `dir`: no preflight-server, no fallback route. */
@@ -52,7 +54,7 @@ async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'preflight-e2e-data-'));
   const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--data', dataDir, '--static', DIST], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', PREFLIGHT_SUPPORT_PASSWORD: SUPPORT_PASSWORD },
   });
   const log = [];
   child.stderr.on('data', (chunk) => log.push(chunk.toString()));
@@ -656,6 +658,60 @@ const tests = [
     await page.getByTestId('split-apply-option1').click();
     await page.getByTestId('split-applied').filter({ hasText: 'out of date' }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'split-stale');
+    await signOut(page);
+  }],
+
+  ['split option 2: export with progress, an explicit authorisation, then the new environment imports the bundle', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('hanna@globex.example');
+    await page.getByTestId('nav').getByRole('link', { name: 'Split', exact: true }).click();
+    await page.getByTestId('split-title').waitFor();
+    await page.locator('label.check', { hasText: 'Globex Retail BV' }).getByTestId('split-organisation').check();
+    await page.getByTestId('split-simulate').click();
+    await page.getByTestId('split-carry-out').waitFor({ timeout: 15_000 });
+    assert(/Not exported yet/.test(await page.getByTestId('split-export-status').innerText()), 'nothing exported yet');
+    const downloading = page.waitForEvent('download');
+    await page.getByTestId('split-export').click();
+    const download = await downloading;
+    const bundlePath = join(SCREENSHOTS, 'retail-export.tar');
+    await download.saveAs(bundlePath);
+    await page.getByTestId('split-removal-notice').filter({ hasText: 'Exported and downloaded' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('split-export-status').filter({ hasText: 'Latest export' }).waitFor({ timeout: 15_000 });
+    // The authorisation needs the explicit confirmation of what is irreversible.
+    assert(await page.getByTestId('split-authorise').isDisabled(), 'not without the confirmation');
+    await page.getByTestId('split-confirm').check();
+    await screenshot(page, 'split-option2-authorise');
+    await page.getByTestId('split-authorise').click();
+    await page.getByTestId('split-removal-notice').filter({ hasText: 'Removal authorised' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('split-authorised').waitFor({ timeout: 15_000 });
+    await signOut(page);
+
+    // Support executes the removal (over the API: Support has no screens).
+    const api = page.request;
+    let answer = await api.post(`${server.baseUrl}/api/session`, { data: { email: 'support@preflight.example', password: SUPPORT_PASSWORD } });
+    assert(answer.ok(), `Support signs in: ${await answer.text()}`);
+    const pending = await (await api.get(`${server.baseUrl}/api/removals`)).json();
+    const removal = pending.find((r) => r.organisation_name === 'Globex Retail BV');
+    assert(removal, `the removal is pending: ${JSON.stringify(pending)}`);
+    answer = await api.post(`${server.baseUrl}/api/commands`, { data: { command: { type: 'ExecuteRemoval', organisation: removal.organisation } } });
+    assert(answer.ok(), `Support removes it: ${await answer.text()}`);
+    await api.delete(`${server.baseUrl}/api/session`);
+
+    // The new environment: sign up, add and activate the organisation, then import in the browser.
+    answer = await api.post(`${server.baseUrl}/api/signup`, { data: { environment_name: 'Globex Retail', name: 'Rita Retail', email: 'rita@retail.example', password: 'a long enough password' } });
+    assert(answer.ok(), `sign-up: ${await answer.text()}`);
+    answer = await api.post(`${server.baseUrl}/api/commands`, { data: { command: { type: 'AddOrganisation', name: 'Globex Retail BV', participant_id: removal.participant_id } } });
+    assert(answer.ok(), `add: ${await answer.text()}`);
+    const added = (await answer.json()).events.find((e) => e.type === 'OrganisationAdded').organisation;
+    answer = await api.post(`${server.baseUrl}/api/commands`, { data: { command: { type: 'ActivateOrganisation', organisation: added } } });
+    assert(answer.ok(), `activate: ${await answer.text()}`);
+    await page.goto(`${server.baseUrl}/organisations/${added}`);
+    await page.getByTestId('import').waitFor({ timeout: 15_000 });
+    await page.getByTestId('import-file').setInputFiles(bundlePath);
+    await page.getByTestId('import-submit').click();
+    await page.getByTestId('import-notice').filter({ hasText: 'Imported' }).waitFor({ timeout: 15_000 });
+    assert(new RegExp(`${removal.documents} document`).test(await page.getByTestId('import-notice').innerText()), 'every document restored');
+    await screenshot(page, 'organisation-imported');
     await signOut(page);
   }],
 

@@ -1275,6 +1275,11 @@ fn split_export_records_every_document_of_the_organisation() {
     let all: Vec<DocumentId> = g.world.documents_of(g.labs).collect();
     assert!(!all.is_empty());
     assert_eq!(export.documents, all);
+    // The export survives a snapshot or a projection sent to a browser.
+    let json = serde_json::to_string(&g.world).unwrap();
+    let back: World = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.export_of(g.labs), Some(&export));
+    assert_eq!(back, g.world);
     // Option 2's plan now counts against that export.
     let plan = g.option2();
     let p = separation_plan(&plan);

@@ -7,6 +7,7 @@ use preflight_core::{
 };
 
 use crate::components::action_form::{ActionForm, Field, Values};
+use crate::components::import::{ImportForm, ImportState};
 use crate::components::preview_panel::PreviewedCommand;
 use crate::components::reasons::ReasonList;
 use crate::components::upload::{UploadForm, UploadState};
@@ -37,6 +38,7 @@ pub fn OrganisationPage() -> impl IntoView {
     let new_role = RwSignal::new("Member".to_string());
     let notice = RwSignal::new(None::<(bool, String)>);
     let upload = UploadState::new();
+    let import = ImportState::new();
     let command = Signal::derive(move || {
         let organisation = organisation.get()?;
         let user = UserId(parse_id(&new_member.get())?);
@@ -65,6 +67,7 @@ pub fn OrganisationPage() -> impl IntoView {
                 notice,
                 command,
                 upload,
+                import,
                 shown,
             },
         ),
@@ -80,6 +83,7 @@ struct PageState {
     notice: RwSignal<Option<(bool, String)>>,
     command: Signal<Option<Command>>,
     upload: UploadState,
+    import: ImportState,
     shown: StoredValue<Option<OrganisationId>>,
 }
 
@@ -90,6 +94,7 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
         notice,
         command,
         upload,
+        import,
         shown,
     } = state;
     let world = signed_in.world.clone();
@@ -104,6 +109,9 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
     };
     shown.set_value(Some(id));
     let resource = Resource::Organisation(id);
+    // Restoring an export bundle is for the environment's Administrators.
+    let is_admin = signed_in.me.role == preflight_core::EnvRole::Administrator
+        && signed_in.me.environment == org.environment;
 
     let members = world
         .members_of(id)
@@ -355,6 +363,12 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
                 <h2 id="upload-heading">"Upload a document"</h2>
                 <UploadForm organisation=id state=upload/>
             </section>
+            {is_admin.then(|| view! {
+                <section class="panel wide" aria-labelledby="import-heading" data-testid="import">
+                    <h2 id="import-heading">"Import an export bundle"</h2>
+                    <ImportForm organisation=id state=import/>
+                </section>
+            })}
             <section class="panel wide" aria-labelledby="actions-heading" data-testid="org-actions">
                 <h2 id="actions-heading">"What you may do here"</h2>
                 <ul class="plain actions">{actions}</ul>

@@ -10,6 +10,9 @@ use preflight_core::split::{
 };
 use preflight_core::{Command, EnvRole, OrganisationId, World};
 
+use std::sync::Arc;
+
+use crate::api;
 use crate::pages::{environment_name, signed_in_page, user_name, PageHeader};
 use crate::session::{use_session, SignedIn};
 
@@ -20,6 +23,12 @@ struct SplitState {
     questions: RwSignal<SplitQuestions>,
     answer: RwSignal<Option<Result<SplitComparison, String>>>,
     applied: RwSignal<Option<(bool, String)>>,
+    /// Option 2's steps: the export's progress (0 to 1) while it runs.
+    exporting: RwSignal<Option<f64>>,
+    accept_loss: RwSignal<bool>,
+    confirmed: RwSignal<bool>,
+    /// (success, message) of the last export or authorisation.
+    removal_notice: RwSignal<Option<(bool, String)>>,
 }
 
 #[component]
@@ -29,6 +38,10 @@ pub fn SplitPage() -> impl IntoView {
         questions: RwSignal::new(SplitQuestions::default()),
         answer: RwSignal::new(None),
         applied: RwSignal::new(None),
+        exporting: RwSignal::new(None),
+        accept_loss: RwSignal::new(false),
+        confirmed: RwSignal::new(false),
+        removal_notice: RwSignal::new(None),
     };
     signed_in_page(move |signed_in| split_view(signed_in, state))
 }
@@ -213,6 +226,168 @@ fn option_two(world: &World, plan: &SplitPlan) -> AnyView {
     .into_any()
 }
 
+/// Option 2, carried out for the plan's first organisation: export (download
+/// with progress), then the Administrator's explicit authorisation; Support
+/// executes the removal; the new environment imports the bundle from the
+/// organisation's page.
+fn removal_steps(world: &Arc<World>, plan: &SplitPlan, state: SplitState) -> AnyView {
+    let session = use_session();
+    let Some(&organisation) = plan.organisations.first() else {
+        return ().into_any();
+    };
+    let name = org_name(world, organisation);
+    let documents: Vec<_> = world.documents_of(organisation).collect();
+    let export = world.export_of(organisation).cloned();
+    let not_exported = export.as_ref().map_or(documents.len(), |e| {
+        documents
+            .iter()
+            .filter(|d| e.documents.binary_search(d).is_err())
+            .count()
+    });
+    let offline = session.is_offline();
+    let export_action = Action::new_local(move |_: &()| async move {
+        state.exporting.set(Some(0.0));
+        let url = format!("/api/organisations/{organisation}/export");
+        let result = api::transfer(
+            "POST",
+            &url,
+            "application/octet-stream",
+            None,
+            move |share| {
+                state.exporting.set(Some(share));
+            },
+        )
+        .await;
+        state.exporting.set(None);
+        // The export is recorded: show it (and what it covers) at once.
+        let _ = session.reload().await;
+        state.removal_notice.set(Some(match result {
+            Ok(bundle) => {
+                let digest = bundle.digest.unwrap_or_default();
+                let short: String = digest.chars().take(12).collect();
+                match crate::components::offer_file(
+                    &bundle.bytes,
+                    "application/x-tar",
+                    &format!("export-{short}.tar"),
+                ) {
+                    Ok(()) => (
+                        true,
+                        format!(
+                            "Exported and downloaded ({} KB, digest {short}…). Keep the file: the new environment imports it.",
+                            bundle.bytes.len().div_ceil(1024)
+                        ),
+                    ),
+                    Err(message) => (false, message),
+                }
+            }
+            Err(error) => (false, error.message()),
+        }));
+    });
+    let export_line = match &export {
+        Some(e) => format!(
+            "Latest export: {} document(s), by {} on {}, digest {}…",
+            e.documents.len(),
+            user_name(world, e.by),
+            e.at.to_utc_string(),
+            &e.digest.to_hex()[..12]
+        ),
+        None => "Not exported yet.".to_string(),
+    };
+    let plan_for_command = plan.clone();
+    let export_digest = export.as_ref().map(|e| e.digest);
+    let authorise = Action::new_local(move |_: &()| {
+        let command = export_digest.map(|export| Command::AuthoriseRemoval {
+            organisation,
+            export,
+            accept_loss: state.accept_loss.get_untracked(),
+            plan: Some(Box::new(plan_for_command.clone())),
+        });
+        async move {
+            let Some(command) = command else { return };
+            let result = session.submit(&command, None).await;
+            state.removal_notice.set(Some(match result {
+                Ok(_) => (true, "Removal authorised. Platform Support executes it; then sign up the new environment, add and activate the organisation, and import the bundle on its page.".into()),
+                Err(error) => (false, format!("{} Simulate again to see the plan as things are now.", error.message())),
+            }));
+        }
+    });
+    let authorised = world.removal_of(organisation).map(|r| {
+        format!(
+            "Authorised by {} on {}{}: waiting for platform Support to execute it.",
+            user_name(world, r.by),
+            r.at.to_utc_string(),
+            if r.accept_loss {
+                ", accepting the loss of unexported documents"
+            } else {
+                ""
+            }
+        )
+    });
+    let n_documents = documents.len();
+    let needs_loss = export.is_some() && not_exported > 0;
+    let confirm_text = format!(
+        "I understand: platform Support will delete all {n_documents} document(s) of {name} irreversibly; its memberships, shares, tasks and connection keys go; it cannot receive on Peppol until it is activated again in the new environment."
+    );
+    view! {
+        <div class="removal" data-testid="split-carry-out">
+            <h3>{format!("Carry out option 2 for {name}")}</h3>
+            <ol class="steps">
+                <li>
+                    <strong>"Export. "</strong> <span data-testid="split-export-status">{export_line}</span>
+                    <div class="row">
+                        <button type="button" data-testid="split-export"
+                            disabled=move || offline || export_action.pending().get()
+                            on:click=move |_| { export_action.dispatch(()); }>
+                            "Export and download the bundle"
+                        </button>
+                        {offline.then(|| view! { <span class="hint">"Exports are made by the server; the offline demo has none."</span> })}
+                        {move || state.exporting.get().map(|share| view! {
+                            <progress data-testid="split-export-progress" max="100" value=(share * 100.0).round()></progress>
+                        })}
+                    </div>
+                </li>
+                <li>
+                    <strong>"Authorise the removal. "</strong>
+                    {match (&export, authorised.clone()) {
+                        (_, Some(text)) => view! { <span data-testid="split-authorised">{text}</span> }.into_any(),
+                        (None, None) => view! { <span class="hint">"Export first, so that nothing is lost."</span> }.into_any(),
+                        (Some(_), None) => view! {
+                            <div class="stack">
+                                {needs_loss.then(|| view! {
+                                    <label class="check">
+                                        <input type="checkbox" data-testid="split-accept-loss"
+                                            prop:checked=move || state.accept_loss.get()
+                                            on:change=move |ev| state.accept_loss.set(event_target_checked(&ev))/>
+                                        {format!("{not_exported} document(s) arrived after the export and will be lost: accept that loss")}
+                                    </label>
+                                })}
+                                <label class="check">
+                                    <input type="checkbox" data-testid="split-confirm"
+                                        prop:checked=move || state.confirmed.get()
+                                        on:change=move |ev| state.confirmed.set(event_target_checked(&ev))/>
+                                    {confirm_text}
+                                </label>
+                                <button type="button" class="danger" data-testid="split-authorise"
+                                    disabled=move || !state.confirmed.get() || (needs_loss && !state.accept_loss.get()) || authorise.pending().get()
+                                    on:click=move |_| { authorise.dispatch(()); }>
+                                    "Authorise the removal"
+                                </button>
+                            </div>
+                        }.into_any(),
+                    }}
+                </li>
+                <li><strong>"Support removes it. "</strong> "Only platform Support executes a removal, and only with your authorisation."</li>
+                <li><strong>"Recreate it. "</strong> "Someone signs up the new environment, adds the organisation with the same Peppol identifier and activates it, then imports the bundle on the organisation's page."</li>
+            </ol>
+            {move || state.removal_notice.get().map(|(ok, message)| {
+                let class = if ok { "notice success" } else { "notice warning" };
+                view! { <p class=class role="status" data-testid="split-removal-notice">{message}</p> }
+            })}
+        </div>
+    }
+    .into_any()
+}
+
 fn split_view(signed_in: SignedIn, state: SplitState) -> AnyView {
     let session = use_session();
     let world = signed_in.world.clone();
@@ -324,6 +499,7 @@ fn split_view(signed_in: SignedIn, state: SplitState) -> AnyView {
                             <h2>"Option 2: full separation"</h2>
                             <p class="hint">"The organisation leaves and is recreated in a new environment with its own credit, users and settings."</p>
                             {option_two(&world, &comparison.full_separation)}
+                            {removal_steps(&world, &comparison.full_separation, state)}
                         </section>
                     </div>
                 }.into_any())
