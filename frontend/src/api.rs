@@ -411,3 +411,23 @@ pub async fn transfer(
         digest: xhr.get_response_header("x-bundle-digest").ok().flatten(),
     })
 }
+
+/// A removal an Administrator authorised, as Support sees it (`GET /api/removals`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PendingRemoval {
+    pub organisation: preflight_core::OrganisationId,
+    pub organisation_name: String,
+    pub participant_id: String,
+    pub environment_name: String,
+    pub authorised_by: String,
+    pub at: preflight_core::Timestamp,
+    pub export: String,
+    pub documents: usize,
+    pub documents_not_exported: usize,
+    pub accept_loss: bool,
+}
+
+/// The removals waiting for Support (Support only).
+pub async fn removals() -> Result<Vec<PendingRemoval>, ApiError> {
+    get_json("/api/removals").await
+}

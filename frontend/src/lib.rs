@@ -93,6 +93,9 @@ fn Home() -> impl IntoView {
     let session = use_session();
     move || match session.state.get() {
         SessionState::SignedIn(signed_in) => view! { <Dashboard signed_in/> }.into_any(),
+        SessionState::Support { email } => {
+            view! { <crate::pages::support::SupportHome email=email/> }.into_any()
+        }
         SessionState::Loading => view! {
             <p class="loading" data-testid="session-loading">"Loading…"</p>
         }

@@ -33,7 +33,7 @@ pub enum SessionState {
     /// Asking the server who is signed in (or building the offline demo).
     Loading,
     SignedOut,
-    /// Support operators have no web app yet; they use the API.
+    /// A platform Support operator: the removals to execute.
     Support {
         email: String,
     },

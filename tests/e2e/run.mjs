@@ -686,16 +686,25 @@ const tests = [
     await page.getByTestId('split-authorised').waitFor({ timeout: 15_000 });
     await signOut(page);
 
-    // Support executes the removal (over the API: Support has no screens).
+    // Support executes the removal on its own screen, after confirming what is irreversible.
+    await login.goto();
+    await page.getByTestId('login-email').fill('support@preflight.example');
+    await page.getByTestId('login-password').fill(SUPPORT_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    const pendingRemoval = page.getByTestId('support-removal').filter({ hasText: 'Globex Retail BV' });
+    await pendingRemoval.waitFor({ timeout: 15_000 });
+    assert(await pendingRemoval.getByTestId('support-execute').isDisabled(), 'not without the confirmation');
+    await pendingRemoval.getByTestId('support-confirm').check();
+    await screenshot(page, 'support-removal');
+    const participant = (await pendingRemoval.locator('code').first().innerText()).trim();
+    const documents = Number((await pendingRemoval.innerText()).match(/(\d+) document\(s\), export/)[1]);
+    await pendingRemoval.getByTestId('support-execute').click();
+    await page.getByTestId('support-notice').filter({ hasText: 'is removed' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('support-none').waitFor({ timeout: 15_000 });
+    await signOut(page);
+    const removal = { participant_id: participant, documents };
     const api = page.request;
-    let answer = await api.post(`${server.baseUrl}/api/session`, { data: { email: 'support@preflight.example', password: SUPPORT_PASSWORD } });
-    assert(answer.ok(), `Support signs in: ${await answer.text()}`);
-    const pending = await (await api.get(`${server.baseUrl}/api/removals`)).json();
-    const removal = pending.find((r) => r.organisation_name === 'Globex Retail BV');
-    assert(removal, `the removal is pending: ${JSON.stringify(pending)}`);
-    answer = await api.post(`${server.baseUrl}/api/commands`, { data: { command: { type: 'ExecuteRemoval', organisation: removal.organisation } } });
-    assert(answer.ok(), `Support removes it: ${await answer.text()}`);
-    await api.delete(`${server.baseUrl}/api/session`);
+    let answer;
 
     // The new environment: sign up, add and activate the organisation, then import in the browser.
     answer = await api.post(`${server.baseUrl}/api/signup`, { data: { environment_name: 'Globex Retail', name: 'Rita Retail', email: 'rita@retail.example', password: 'a long enough password' } });

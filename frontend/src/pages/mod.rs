@@ -12,6 +12,7 @@ pub mod organisation;
 pub mod partners;
 pub mod signup;
 pub mod split;
+pub mod support;
 pub mod tasks;
 pub mod users;
 
@@ -26,8 +27,7 @@ pub fn signed_in_page<V: IntoView + 'static>(
     page: impl Fn(SignedIn) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
     let session = use_session();
-    move || {
-        match session.state.get() {
+    move || match session.state.get() {
         SessionState::SignedIn(signed_in) => page(signed_in).into_any(),
         SessionState::Loading => view! {
             <p class="loading" data-testid="session-loading">"Loading your world…"</p>
@@ -41,13 +41,7 @@ pub fn signed_in_page<V: IntoView + 'static>(
             </section>
         }
         .into_any(),
-        SessionState::Support { email } => view! {
-            <section class="panel" data-testid="support-session">
-                <h1>"Signed in as Support"</h1>
-                <p>"Support (" <code>{email}</code> ") works through the API; the web app is for users."</p>
-            </section>
-        }
-        .into_any(),
+        SessionState::Support { email } => view! { <support::SupportHome email=email/> }.into_any(),
         SessionState::Failed(error) => view! {
             <div class="error" role="alert" data-testid="session-error">
                 <strong>"Could not load your world"</strong>
@@ -55,7 +49,6 @@ pub fn signed_in_page<V: IntoView + 'static>(
             </div>
         }
         .into_any(),
-    }
     }
 }
 

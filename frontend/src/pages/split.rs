@@ -259,8 +259,15 @@ fn removal_steps(world: &Arc<World>, plan: &SplitPlan, state: SplitState) -> Any
         )
         .await;
         state.exporting.set(None);
-        // The export is recorded: show it (and what it covers) at once.
+        // The export is recorded: show it, and the plan against it, at once.
         let _ = session.reload().await;
+        if result.is_ok() {
+            let selected = state.selected.get_untracked();
+            let questions = state.questions.get_untracked();
+            if let Ok(comparison) = session.compare_split(selected, questions).await {
+                state.answer.set(Some(Ok(comparison)));
+            }
+        }
         state.removal_notice.set(Some(match result {
             Ok(bundle) => {
                 let digest = bundle.digest.unwrap_or_default();
