@@ -288,9 +288,25 @@ pub fn verify(path: &Path, signer: &Signer) -> Result<Manifest, BundleError> {
 /// Stores the documents of a verified bundle's archive into `blobs`; each is
 /// digested again as it is stored.
 pub fn store_documents(path: &Path, manifest: &Manifest, blobs: &Blobs) -> Result<(), ReadError> {
+    // Stored in batches, each made durable at once (see `Blobs::put_many`).
+    const BATCH_BYTES: usize = 64 << 20;
     let files = manifest.files();
     let file = fs::File::open(path)?;
     let mut archive = tar::Archive::new(io::BufReader::with_capacity(1 << 20, file));
+    let mut batch: Vec<(String, Sha256, Vec<u8>)> = Vec::new();
+    let mut batch_bytes = 0;
+    let flush = |batch: &mut Vec<(String, Sha256, Vec<u8>)>| -> Result<(), ReadError> {
+        let stored = blobs.put_many(batch.iter().map(|(_, _, bytes)| bytes.as_slice()))?;
+        for ((name, digest, _), stored) in batch.iter().zip(stored) {
+            if stored != *digest {
+                return Err(
+                    BundleError::Tampered(format!("`{name}` changed while it was read")).into(),
+                );
+            }
+        }
+        batch.clear();
+        Ok(())
+    };
     for entry in archive.entries().map_err(unreadable)? {
         let mut entry = entry.map_err(unreadable)?;
         let name = entry_name(&entry)?;
@@ -299,13 +315,14 @@ pub fn store_documents(path: &Path, manifest: &Manifest, blobs: &Blobs) -> Resul
         };
         let mut bytes = Vec::with_capacity(entry.size() as usize);
         entry.read_to_end(&mut bytes).map_err(unreadable)?;
-        if blobs.put(&bytes)? != *digest {
-            return Err(
-                BundleError::Tampered(format!("`{name}` changed while it was read")).into(),
-            );
+        batch_bytes += bytes.len();
+        batch.push((name, *digest, bytes));
+        if batch_bytes >= BATCH_BYTES {
+            flush(&mut batch)?;
+            batch_bytes = 0;
         }
     }
-    Ok(())
+    flush(&mut batch)
 }
 
 fn entry_name<R: Read>(entry: &tar::Entry<'_, R>) -> Result<String, BundleError> {
