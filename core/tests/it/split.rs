@@ -1151,6 +1151,81 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), .. ProptestConfig::default() })]
+
+    /// Option 2 executed (export, authorise with the plan, Support removes) takes
+    /// away exactly the access the plan listed, and gives nobody anything.
+    #[test]
+    fn split_fresh_option2_plan_removal_executes_exactly_its_predicted_losses(seed in any::<u64>()) {
+        let run = random_run(seed, 30, |_, _, _, _| {});
+        let mut world = run.world;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0b72);
+        let Some(Request { admin, environment, selection, .. }) = random_request(&world, &mut rng) else {
+            return Ok(());
+        };
+        let organisation = selection[0];
+        let actor = Actor::user(admin);
+        let mut step = 0u128;
+        let mut run_command = |world: &mut World, actor: &Actor, command: Command| {
+            step += 1;
+            let ctx = Context::deterministic(Timestamp(1_900_000_000_000 + step as i64), 0xE0 + step);
+            let events = execute(world, actor, command, &ctx)?;
+            for e in &events {
+                world.apply(e);
+            }
+            Ok::<_, CommandError>(events)
+        };
+        let digest = preflight_core::bundle::Manifest::of(&world, organisation).unwrap().digest;
+        run_command(&mut world, &actor, Command::ExportOrganisation { organisation, digest })
+            .map_err(|e| TestCaseError::fail(format!("export refused: {e}")))?;
+        let plan = plan_split(&world, &actor, environment, &[organisation], SplitOption::FullSeparation { exported: None })
+            .map_err(|e| TestCaseError::fail(format!("plan refused: {e}")))?;
+        let SplitImpact::FullSeparation(p) = &plan.impact else { unreachable!() };
+        prop_assert_eq!(p.documents_not_exported, 0);
+        run_command(&mut world, &actor, Command::AuthoriseRemoval {
+            organisation, export: digest, accept_loss: false, plan: Some(Box::new(plan.clone())),
+        }).map_err(|e| TestCaseError::fail(format!("a fresh plan's authorisation was refused: {e}")))?;
+        let before = world.clone();
+        run_command(&mut world, &Actor::Support { name: "support".into() }, Command::ExecuteRemoval { organisation })
+            .map_err(|e| TestCaseError::fail(format!("an authorised removal was refused: {e}")))?;
+
+        let whole: BTreeSet<UserId> = p.losses.iter()
+            .filter(|l| l.organisations.iter().any(|o| o.organisation == organisation))
+            .map(|l| l.user)
+            .collect();
+        let mut predicted: BTreeSet<(UserId, Resource)> = BTreeSet::new();
+        for l in &p.losses {
+            if whole.contains(&l.user) {
+                predicted.insert((l.user, Resource::Organisation(organisation)));
+            }
+            for d in &l.documents {
+                predicted.insert((l.user, Resource::Document(d.document)));
+            }
+        }
+        let mut executed: BTreeSet<(UserId, Resource)> = BTreeSet::new();
+        for (user, resource, was, now) in full_diff(&before, &world) {
+            let kind = match resource {
+                Resource::Organisation(_) => preflight_core::access::ResourceKind::Organisation,
+                Resource::Document(_) => preflight_core::access::ResourceKind::Document,
+            };
+            let had = was.actions(kind);
+            prop_assert!(now.actions(kind).iter().all(|a| had.contains(a)), "{:?} gained {:?} on {:?}", user, now, resource);
+            let of_removed = match resource {
+                Resource::Organisation(o) => o == organisation,
+                Resource::Document(d) => before.document(d).is_some_and(|d| d.organisation == organisation),
+            };
+            // A user who loses the organisation loses each of its documents with it.
+            if matches!(resource, Resource::Document(_)) && of_removed && whole.contains(&user) {
+                continue;
+            }
+            executed.insert((user, resource));
+        }
+        prop_assert_eq!(executed, predicted);
+        prop_assert_eq!(world.document_count(organisation), 0);
+    }
+}
+
 #[test]
 fn split_comparison_restricted_to_a_viewer_names_only_users_they_see() {
     let demo = preflight_core::generate::demo();
