@@ -652,6 +652,15 @@ const tests = [
     assert(await page.getByTestId('split-option2-loss').count() > 0, 'option 2 lists who loses access');
     await page.getByTestId('split-peppol-gap').first().waitFor();
     assert(await page.getByTestId('split-option1-change').count() > 0, 'option 1 lists membership changes');
+    // Every list of option 2 opens: a loss down to its documents and reasons, the shares.
+    const firstLoss = page.getByTestId('split-option2-loss').first();
+    await firstLoss.locator('summary').click();
+    assert(/Because:/.test(await firstLoss.innerText()), 'a loss opens to what is lost and why');
+    const shares = page.getByTestId('split-shares');
+    if (await shares.locator('summary').count() > 0) {
+      await shares.locator('summary').click();
+      assert(/shared with/.test(await shares.innerText()), 'the removed shares are listed');
+    }
     await screenshot(page, 'split-simulator');
     await page.getByTestId('split-apply-option1').click();
     await page.getByTestId('split-applied').filter({ hasText: 'Applied' }).waitFor({ timeout: 15_000 });

@@ -4,11 +4,12 @@
 //! as planned (refused as `stale_plan` if its facts changed meanwhile).
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use preflight_core::access::{Access, ResourceKind};
 use preflight_core::split::{
     SplitComparison, SplitImpact, SplitPlan, SplitQuestions, SplitStep, TaskOutcome,
 };
-use preflight_core::{Command, EnvRole, OrganisationId, World};
+use preflight_core::{Command, DocumentId, EnvRole, Grantee, OrganisationId, World};
 
 use std::sync::Arc;
 
@@ -63,6 +64,62 @@ fn org_name(world: &World, id: OrganisationId) -> String {
     world
         .organisation(id)
         .map_or_else(|| "an organisation".into(), |o| o.name.clone())
+}
+
+fn document_name(world: &World, id: DocumentId) -> String {
+    world
+        .document(id)
+        .map_or_else(|| "a document you cannot see".into(), |d| d.name.clone())
+}
+
+fn grantee_name(world: &World, grantee: Grantee) -> String {
+    match grantee {
+        Grantee::User(u) => user_name(world, u),
+        Grantee::Group(g) => world
+            .group(g)
+            .map_or_else(|| "a group".into(), |g| format!("group {}", g.name)),
+        Grantee::Organisation(o) => org_name(world, o),
+    }
+}
+
+/// Reasons as sentences, as a list.
+fn sentences(reasons: &[preflight_core::Reason], world: &World) -> AnyView {
+    let items = reasons
+        .iter()
+        .map(|r| view! { <li>{r.render(world)}</li> })
+        .collect_view();
+    view! { <ul class="reasons">{items}</ul> }.into_any()
+}
+
+/// How many items of a long list are shown before "and N more".
+const SHOWN: usize = 50;
+
+/// A list folded under its heading and count, so that every list of the plan
+/// can be opened without the page growing by thousands of lines.
+fn drill<T>(
+    testid: &'static str,
+    title: &str,
+    items: &[T],
+    render: impl Fn(&T) -> AnyView,
+) -> AnyView {
+    if items.is_empty() {
+        return view! { <p class="hint" data-testid=testid>{format!("{title}: none.")}</p> }
+            .into_any();
+    }
+    let rest = items.len().saturating_sub(SHOWN);
+    let shown = items
+        .iter()
+        .take(SHOWN)
+        .map(|item| view! { <li>{render(item)}</li> })
+        .collect_view();
+    view! {
+        <details class="drill" data-testid=testid>
+            <summary>{format!("{title} ({})", items.len())}</summary>
+            <ul class="plain">{shown}</ul>
+            {(rest > 0).then(|| view! { <p class="hint">{format!("and {rest} more")}</p> })}
+        </details>
+    }
+    .into_any()
 }
 
 fn step_text(step: SplitStep) -> &'static str {
@@ -150,11 +207,50 @@ fn option_two(world: &World, plan: &SplitPlan) -> AnyView {
                 .iter()
                 .map(|o| org_name(world, o.organisation))
                 .collect();
+            let org_items = loss
+                .organisations
+                .iter()
+                .map(|o| {
+                    let why = sentences(&o.reasons, world);
+                    view! {
+                        <li>
+                            <em>{org_name(world, o.organisation)}</em> ": "
+                            {actions_text(o.access, ResourceKind::Organisation)} " → no access, with its "
+                            {o.documents} " document(s). Because:"
+                            {why}
+                        </li>
+                    }
+                })
+                .collect_view();
+            let rest = loss.documents.len().saturating_sub(SHOWN);
+            let doc_items = loss
+                .documents
+                .iter()
+                .take(SHOWN)
+                .map(|d| {
+                    let name = document_name(world, d.document);
+                    let why = sentences(&d.reasons, world);
+                    view! {
+                        <li>
+                            <A href=format!("/documents/{}", d.document)>{name}</A>
+                            " (" {org_name(world, d.organisation)} "): "
+                            {actions_text(d.before, ResourceKind::Document)} " → " {actions_text(d.after, ResourceKind::Document)}
+                            ". Because:" {why}
+                        </li>
+                    }
+                })
+                .collect_view();
             view! {
                 <li class="change loss" data-testid="split-option2-loss">
-                    <strong>{user_name(world, loss.user)}</strong> {whose} " loses "
-                    {if orgs.is_empty() { String::new() } else { format!("{}, ", orgs.join(", ")) }}
-                    {format!("{} document(s)", loss.n_documents())}
+                    <details class="drill">
+                        <summary>
+                            <strong>{user_name(world, loss.user)}</strong> {whose} " loses "
+                            {if orgs.is_empty() { String::new() } else { format!("{}, ", orgs.join(", ")) }}
+                            {format!("{} document(s)", loss.n_documents())}
+                        </summary>
+                        <ul class="plain">{org_items}{doc_items}</ul>
+                        {(rest > 0).then(|| view! { <p class="hint">{format!("and {rest} more document(s)")}</p> })}
+                    </details>
                 </li>
             }
         })
@@ -163,9 +259,18 @@ fn option_two(world: &World, plan: &SplitPlan) -> AnyView {
         .partnerships_to_recreate
         .iter()
         .map(|p| {
+            let names = |users: &[preflight_core::UserId]| {
+                if users.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", users.iter().map(|u| user_name(world, *u)).collect::<Vec<_>>().join(", "))
+                }
+            };
+            let costs: Vec<String> = p.bears_costs_of.iter().map(|o| org_name(world, *o)).collect();
             view! {
                 <li>{environment_name(world, p.partner)} ": "
-                    {format!("{} member(s), {} share(s), {} relationship manager(s)", p.members.len(), p.shares, p.relationship_managers.len())}
+                    {format!("{} member(s){}, {} share(s), {} relationship manager(s){}", p.members.len(), names(&p.members), p.shares, p.relationship_managers.len(), names(&p.relationship_managers))}
+                    {(!costs.is_empty()).then(|| format!("; bears the costs of {}", costs.join(", ")))}
                 </li>
             }
         })
@@ -208,13 +313,39 @@ fn option_two(world: &World, plan: &SplitPlan) -> AnyView {
         <ul class="changes">{losses}</ul>
         <p>{format!("{} share(s) removed; {} group(s) lose shares; {} open task(s) deleted, {} moved; {} connection key(s) stop working.",
             separation.shares_removed.len(), separation.groups.len(), tasks_deleted, separation.tasks.len() - tasks_deleted, separation.keys_revoked.len())}</p>
+        {drill("split-shares", "Shares removed", &separation.shares_removed, |share| {
+            let name = document_name(world, share.document);
+            let with = format!(" shared with {} ({:?})", grantee_name(world, share.grantee), share.level);
+            view! { <A href=format!("/documents/{}", share.document)>{name}</A> {with} }.into_any()
+        })}
+        {drill("split-groups", "Groups that lose shares", &separation.groups, |g| {
+            let name = world.group(g.group).map_or_else(|| "a group".to_string(), |g| g.name.clone());
+            view! { {format!("{name}: {} share(s) go; its {} member(s) lose what those gave them", g.shares, g.members.len())} }.into_any()
+        })}
+        {drill("split-tasks", "Open tasks", &separation.tasks, |t| {
+            let outcome = match t.outcome {
+                TaskOutcome::Deleted => "deleted with the document".to_string(),
+                TaskOutcome::Reassigned { to } => format!("moves to {}", user_name(world, to)),
+            };
+            let name = document_name(world, t.document);
+            let what = format!(", assigned to {}: {outcome}", user_name(world, t.assignee));
+            view! { <A href=format!("/documents/{}", t.document)>{name}</A> {what} }.into_any()
+        })}
+        {drill("split-keys", "Connection keys that stop working", &separation.keys_revoked, |k| view! {
+            {format!("{}'s key for {}", user_name(world, k.holder), org_name(world, k.organisation))}
+        }.into_any())}
+        {drill("split-relationship-managers", "Relationship managers whose links do not move", &separation.relationship_managers, |r| view! {
+            {user_name(world, r.user)}
+        }.into_any())}
+        {drill("split-cost-bearing", "Cost bearing that reverts", &separation.cost_bearing, |c| view! {
+            {format!("{}: {} stops bearing its costs", org_name(world, c.organisation), environment_name(world, c.bearer))}
+        }.into_any())}
         <h3>"Partnerships the new environment must re-create"</h3>
         {if separation.partnerships_to_recreate.is_empty() {
             view! { <p class="hint">"None."</p> }.into_any()
         } else {
             view! { <ul class="plain">{partnerships}</ul> }.into_any()
         }}
-        <p>{format!("Cost bearing that reverts: {} organisation(s).", separation.cost_bearing.len())}</p>
         <p>{format!("Credit: {} now, {} after (no credit moves); the new environment starts with {}. The selection made {} of the last {} transactions ({} %).",
             credit.balance_before, credit.balance_after, credit.new_environment_credit.unwrap_or(0),
             credit.recent_transactions_of_selection, credit.recent_transactions, credit.share_percent())}</p>
