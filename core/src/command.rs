@@ -580,6 +580,9 @@ pub enum Event {
         organisation: OrganisationId,
         export: Sha256,
         accept_loss: bool,
+        /// The fingerprint of the plan authorised on, if any.
+        #[serde(default)]
+        fingerprint: Option<crate::split::Fingerprint>,
         by: UserId,
         at: Timestamp,
     },

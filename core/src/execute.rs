@@ -1511,6 +1511,7 @@ impl<'a> Decider<'a> {
                         org.name, latest.digest
                     )));
                 }
+                let fingerprint = plan.as_ref().map(|p| p.fingerprint.clone());
                 if let Some(plan) = plan {
                     if plan.choice() != crate::split::SplitChoice::FullSeparation
                         || plan.environment != org.environment
@@ -1532,6 +1533,7 @@ impl<'a> Decider<'a> {
                     organisation,
                     export,
                     accept_loss,
+                    fingerprint,
                     by: me.id,
                     at: now,
                 }])
@@ -1558,6 +1560,15 @@ impl<'a> Decider<'a> {
                     )));
                 };
                 self.no_loss_unless_accepted(org, latest, authorisation.accept_loss)?;
+                if let Some(fingerprint) = &authorisation.fingerprint {
+                    crate::split::check_fingerprint(self.world, fingerprint).map_err(|stale| {
+                        CommandError::StalePlan(format!(
+                            "the plan the removal of {} was authorised on is out of date: {} changed since; an Administrator must simulate the split and authorise the removal again",
+                            org.name,
+                            stale.what_changed()
+                        ))
+                    })?;
+                }
                 let selected = [organisation];
                 let mut events: Vec<Event> = self
                     .world

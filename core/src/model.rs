@@ -541,6 +541,9 @@ pub struct RemovalAuthorisation {
     pub export: Sha256,
     /// Whether the Administrator accepted losing documents the export lacks.
     pub accept_loss: bool,
+    /// The facts of the plan the Administrator authorised on, if they gave one:
+    /// the removal is refused (`stale_plan`) once any of them changed.
+    pub fingerprint: Option<crate::split::Fingerprint>,
     pub by: UserId,
     pub at: Timestamp,
 }

@@ -409,7 +409,14 @@ pub fn project(world: &World, viewer: UserId) -> World {
                 out.t.exports.insert(*org, export.clone());
             }
             if let Some(removal) = world.removal_of(*org) {
-                out.t.removals.insert(*org, removal.clone());
+                // The plan's fingerprint names users the viewer may not see.
+                out.t.removals.insert(
+                    *org,
+                    RemovalAuthorisation {
+                        fingerprint: None,
+                        ..removal.clone()
+                    },
+                );
             }
             if !world.imports_of(*org).is_empty() {
                 out.t.imports.insert(*org, world.imports_of(*org).to_vec());

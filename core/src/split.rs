@@ -653,14 +653,21 @@ pub struct StalePlan {
     pub changed: Vec<Fact>,
 }
 
-impl fmt::Display for StalePlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl StalePlan {
+    /// What changed, as a phrase ("shares and tasks").
+    pub fn what_changed(&self) -> String {
         let names: Vec<String> = self.changed.iter().map(Fact::to_string).collect();
-        let list = match names.split_last() {
+        match names.split_last() {
             None => "its facts".to_string(),
             Some((last, [])) => last.clone(),
             Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        };
+        }
+    }
+}
+
+impl fmt::Display for StalePlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = self.what_changed();
         write!(
             f,
             "the plan is out of date: {list} changed since it was computed; simulate the split again"
@@ -679,7 +686,11 @@ impl From<StalePlan> for CommandError {
 /// Whether `plan` still rests on the facts of `world`; if not, which categories
 /// changed.
 pub fn check_fresh(world: &World, plan: &SplitPlan) -> Result<(), StalePlan> {
-    let print = &plan.fingerprint;
+    check_fingerprint(world, &plan.fingerprint)
+}
+
+/// Whether the facts a plan's `print` was taken of still hold in `world`.
+pub fn check_fingerprint(world: &World, print: &Fingerprint) -> Result<(), StalePlan> {
     let now = facts(world, print.environment, &print.organisations, &print.users);
     let changed: Vec<Fact> = Fact::ALL
         .into_iter()

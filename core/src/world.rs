@@ -801,6 +801,7 @@ impl World {
                 organisation,
                 export,
                 accept_loss,
+                fingerprint,
                 by,
                 at,
             } => {
@@ -810,6 +811,7 @@ impl World {
                         organisation: *organisation,
                         export: *export,
                         accept_loss: *accept_loss,
+                        fingerprint: fingerprint.clone(),
                         by: *by,
                         at: *at,
                     },

@@ -1751,3 +1751,30 @@ fn split_bundle_manifest_detects_tampering() {
     }
     assert_eq!(check.finish().unwrap(), manifest);
 }
+
+#[test]
+fn split_removal_refused_once_the_authorised_plan_is_stale() {
+    let mut g = globex();
+    let digest = g.export(g.hanna).unwrap();
+    let plan = g.option2();
+    g.authorise(g.hanna, digest, false, Some(plan)).unwrap();
+    // A share of one of its documents changes what the plan said.
+    let document = g.first_document(g.labs, DocBox::InboxIn);
+    g.ok(
+        g.hanna,
+        Command::ShareDocument {
+            document,
+            grantee: Grantee::User(g.ivo),
+            level: Level::View,
+        },
+    );
+    let refused = g.remove().unwrap_err();
+    assert_eq!(refused.code(), "stale_plan");
+    assert!(refused.to_string().contains("shares"), "{refused}");
+    assert!(g.world.document_count(g.labs) > 0);
+    // Simulated and authorised again, the removal goes ahead.
+    let plan = g.option2();
+    g.authorise(g.hanna, digest, false, Some(plan)).unwrap();
+    g.remove().unwrap();
+    assert_eq!(g.world.document_count(g.labs), 0);
+}
