@@ -527,12 +527,11 @@ async fn commands_post(
         caller.user(&state.engine.world())?;
     }
     refuse_file_commands(&request.command)?;
-    let removed = crate::removal::contents_removed_by(&state.engine.world(), &request.command);
     let committed = state
         .engine
         .submit(caller.actor(), request.command, request.expected)
         .await?;
-    let secret = after_commit(&state, &committed, removed).await?;
+    let secret = after_commit(&state, &committed).await?;
     let world = state.engine.world();
     let events = match &caller.subject {
         Subject::User(id) => visible_events(&world, *id, &committed.events),
@@ -573,19 +572,13 @@ fn refuse_file_commands(command: &Command) -> Result<(), AppError> {
 
 /// What the server does beyond the world once a command is durable: secrets for
 /// new keys and invitations, ending a disabled user's sessions, erasing a
-/// removed organisation's documents (`removed`: their contents).
-async fn after_commit(
-    state: &AppState,
-    committed: &Committed,
-    removed: Vec<preflight_core::Sha256>,
-) -> Result<Option<String>, AppError> {
+/// removed organisation's documents.
+async fn after_commit(state: &AppState, committed: &Committed) -> Result<Option<String>, AppError> {
     let mut secret = None;
-    let mut removed = Some(removed);
     for event in &committed.events {
         match event {
             Event::OrganisationRemoved { organisation, .. } => {
-                let contents = removed.take().unwrap_or_default();
-                crate::removal::erase(state, *organisation, contents, committed.version).await?;
+                crate::removal::erase(state, *organisation, committed.version).await?;
             }
             Event::ConnectionKeyIssued { key, .. } => {
                 let value = accounts::new_secret()?;

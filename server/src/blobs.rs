@@ -91,6 +91,11 @@ impl Blobs {
         Ok(digests)
     }
 
+    /// Whether the bytes with `digest` are stored.
+    pub fn has(&self, digest: &Sha256) -> bool {
+        self.path(digest).is_file()
+    }
+
     /// The bytes with `digest`, if stored.
     pub fn get(&self, digest: &Sha256) -> std::io::Result<Option<Vec<u8>>> {
         match fs::read(self.path(digest)) {

@@ -128,6 +128,8 @@ pub enum ServeError {
     Accounts(#[from] AccountError),
     #[error("cannot store the demo documents: {0}")]
     Blobs(std::io::Error),
+    #[error("cannot finish erasing a removed organisation: {0}")]
+    Erase(String),
 }
 
 /// What start-up did, for the banner.
@@ -228,6 +230,15 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     let generated_support_password =
         set_up_accounts(&accounts, &world, seeded_demo, config).await?;
 
+    // A crash between a removal and its erasure leaves work to finish.
+    let world = {
+        let (store, blobs, dir) = (Arc::clone(&store), blobs.clone(), data_dir.clone());
+        tokio::task::spawn_blocking(move || {
+            removal::recover(store.as_ref(), &blobs, &dir, &world).map(|_| world)
+        })
+        .await?
+        .map_err(|e| ServeError::Erase(e.to_string()))?
+    };
     let signer = {
         let dir = data_dir.clone();
         Arc::new(

@@ -27,8 +27,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::Caller;
+use crate::blobs::Blobs;
 use crate::bundle::{self, Upload};
 use crate::error::{AppError, ErrorBody, NotSignedIn};
+use crate::store::Store;
 use crate::AppState;
 
 /// The largest bundle an import accepts, unless `PREFLIGHT_MAX_BUNDLE_BYTES` says otherwise.
@@ -92,9 +94,25 @@ async fn export_post(
     let world = state.engine.world();
     let user = caller.user(&world)?.id;
     visible_organisation(&world, user, organisation)?;
-    let manifest = tokio::task::spawn_blocking(move || Manifest::of(&world, organisation))
-        .await?
-        .ok_or_else(|| AppError::NotFound("organisation".into()))?;
+    let blobs = state.blobs.clone();
+    let manifest = tokio::task::spawn_blocking(move || {
+        let manifest = Manifest::of(&world, organisation)?;
+        // Every file must be there before the export is recorded as made.
+        let missing = manifest
+            .documents
+            .iter()
+            .filter(|d| !blobs.has(&d.sha256))
+            .count();
+        Some((manifest, missing))
+    })
+    .await?
+    .ok_or_else(|| AppError::NotFound("organisation".into()))?;
+    let (manifest, missing) = manifest;
+    if missing > 0 {
+        return Err(AppError::Internal(format!(
+            "{missing} document file(s) of the organisation are missing from the data directory"
+        )));
+    }
     // The engine decides again on the latest world: the export is recorded only
     // if the documents still are the manifest's.
     state
@@ -354,26 +372,50 @@ async fn removals_get(
     Ok(Json(out))
 }
 
-/// The contents of `command`'s organisation's documents, when it removes one:
-/// what to erase once the removal is recorded.
-pub fn contents_removed_by(world: &World, command: &Command) -> Vec<Sha256> {
-    let Command::ExecuteRemoval { organisation } = command else {
-        return Vec::new();
-    };
-    world
-        .documents_of(*organisation)
-        .filter_map(|d| world.document(d).map(|d| d.sha256))
-        .collect()
+/// Erases what the server stores of a removed organisation's documents beyond
+/// the world, in an order that a crash at any point can resume (see
+/// [`recover`]): every snapshot older than `version` first, then the bytes no
+/// other document shares, then their content in the event and audit logs.
+/// DOMAIN §7: afterwards none of it can be read back.
+pub fn erase_blocking(
+    store: &dyn Store,
+    blobs: &Blobs,
+    dir: &std::path::Path,
+    world: &World,
+    organisation: OrganisationId,
+    version: u64,
+) -> Result<(), AppError> {
+    let snapshots = crate::snapshot::purge_before(dir, version)
+        .map_err(|e| AppError::Internal(format!("cannot delete old snapshots: {e}")))?;
+    let mut unused: BTreeSet<Sha256> = store.content_digests(organisation)?.into_iter().collect();
+    for document in world.documents() {
+        unused.remove(&document.sha256);
+    }
+    let mut deleted = 0;
+    for digest in &unused {
+        if blobs
+            .delete(digest)
+            .map_err(|e| AppError::Internal(format!("cannot delete a document's bytes: {e}")))?
+        {
+            deleted += 1;
+        }
+    }
+    let forgotten = store.forget_organisation(organisation)?;
+    tracing::info!(
+        %organisation,
+        events = forgotten.events,
+        commands = forgotten.commands,
+        snapshots,
+        blobs = deleted,
+        "removed organisation erased"
+    );
+    Ok(())
 }
 
-/// Once a removal is durable, erases what the server stores of the removed
-/// organisation's documents beyond the world: their content in the event and
-/// audit logs, their bytes (unless another document has the same), and every
-/// snapshot taken before. DOMAIN §7: afterwards none of it can be read back.
+/// Once a removal is durable: [`erase_blocking`] off the async threads.
 pub async fn erase(
     state: &AppState,
     organisation: OrganisationId,
-    contents: Vec<Sha256>,
     version: u64,
 ) -> Result<(), AppError> {
     let store = Arc::clone(&state.store);
@@ -381,31 +423,28 @@ pub async fn erase(
     let dir = state.data_dir.clone();
     let world = state.engine.world();
     tokio::task::spawn_blocking(move || {
-        let forgotten = store.forget_organisation(organisation)?;
-        let snapshots = crate::snapshot::purge_before(&dir, version)
-            .map_err(|e| AppError::Internal(format!("cannot delete old snapshots: {e}")))?;
-        let mut unused: BTreeSet<Sha256> = contents.into_iter().collect();
-        for document in world.documents() {
-            unused.remove(&document.sha256);
-        }
-        let mut deleted = 0;
-        for digest in &unused {
-            if blobs
-                .delete(digest)
-                .map_err(|e| AppError::Internal(format!("cannot delete a document's bytes: {e}")))?
-            {
-                deleted += 1;
-            }
-        }
-        tracing::info!(
-            %organisation,
-            events = forgotten.events,
-            commands = forgotten.commands,
-            snapshots,
-            blobs = deleted,
-            "removed organisation erased"
-        );
-        Ok::<_, AppError>(())
+        erase_blocking(store.as_ref(), &blobs, &dir, &world, organisation, version)
     })
     .await?
+}
+
+/// At start-up, finishes erasing any removed organisation whose erasure a crash
+/// interrupted: one whose documents the log still names.
+pub fn recover(
+    store: &dyn Store,
+    blobs: &Blobs,
+    dir: &std::path::Path,
+    world: &World,
+) -> Result<usize, AppError> {
+    let mut recovered = 0;
+    for org in world.organisations() {
+        if org.status == preflight_core::OrgStatus::Removed
+            && !store.content_digests(org.id)?.is_empty()
+        {
+            tracing::warn!(organisation = %org.id, "finishing the erasure of a removed organisation");
+            erase_blocking(store, blobs, dir, world, org.id, world.version())?;
+            recovered += 1;
+        }
+    }
+    Ok(recovered)
 }

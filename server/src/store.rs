@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use preflight_core::forget::{forget_command, forget_event, FORGOTTEN};
-use preflight_core::{Actor, Command, EnvironmentId, Event, OrganisationId, Timestamp};
+use preflight_core::{Actor, Command, EnvironmentId, Event, OrganisationId, Sha256, Timestamp};
 use rusqlite::{params, Connection, OpenFlags};
 use serde::Serialize;
 
@@ -50,6 +50,10 @@ pub trait Store: Send + Sync + 'static {
     /// its forgotten form (`preflight_core::forget`), so that nothing the store
     /// keeps can give that content back (DOMAIN §7). The only rewrite of the log.
     fn forget_organisation(&self, organisation: OrganisationId) -> Result<Forgotten, StoreError>;
+
+    /// The contents (SHA-256) of `organisation`'s documents that the log still
+    /// names: empty once the organisation is forgotten.
+    fn content_digests(&self, organisation: OrganisationId) -> Result<Vec<Sha256>, StoreError>;
 }
 
 /// What [`Store::forget_organisation`] rewrote.
@@ -396,6 +400,30 @@ impl Store for SqliteStore {
         }
         transaction.commit()?;
         Ok(u64::try_from(version).unwrap_or_default())
+    }
+
+    fn content_digests(&self, organisation: OrganisationId) -> Result<Vec<Sha256>, StoreError> {
+        let connection = self.connection()?;
+        let mut events =
+            connection.prepare("SELECT version, payload FROM events WHERE content_of = ?1")?;
+        let rows = events
+            .query_map(params![organisation.0.to_string()], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        for (version, payload) in rows {
+            let event: Event = serde_json::from_str(&payload)
+                .map_err(|source| StoreError::Decode { version, source })?;
+            if let Event::DocumentAdded { document } = event {
+                if document.sha256 != Sha256::default() {
+                    out.push(document.sha256);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
     }
 
     fn forget_organisation(&self, organisation: OrganisationId) -> Result<Forgotten, StoreError> {

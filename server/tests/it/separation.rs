@@ -471,3 +471,88 @@ fn a_bundle_re_hashed_after_an_edit_or_from_another_platform_is_refused() {
         "{refused}"
     );
 }
+
+/// A removal recorded, then the process stops before erasing anything (the
+/// engine is driven directly, without the handler's erasure): the next start
+/// finishes the erasure before serving.
+#[tokio::test]
+async fn a_removal_interrupted_before_its_erasure_is_finished_at_the_next_start() {
+    use preflight_core::bundle::Manifest;
+    use preflight_core::{Actor, Command};
+    let data = tempfile::tempdir().expect("temp dir");
+    let config = preflight_server::Config {
+        addr: "127.0.0.1:0".parse().expect("an address"),
+        database: preflight_server::database_in(data.path()),
+        seed_demo: true,
+        seed_synthetic: false,
+        snapshot_every: 0,
+        static_dir: data.path().join("no-web-app"),
+        support_password: None,
+        secure_cookies: false,
+        max_bundle_bytes: preflight_server::removal::MAX_BUNDLE_BYTES,
+    };
+    let (state, _) = preflight_server::open_state(&config)
+        .await
+        .expect("the state opens");
+    let world = state.engine.world();
+    let labs = world
+        .organisations()
+        .find(|o| o.name == "Globex Labs BV")
+        .expect("the subsidiary")
+        .id;
+    let hanna = Actor::user(
+        world
+            .user_by_email("hanna@globex.example")
+            .expect("hanna")
+            .id,
+    );
+    let needles = distinctive(&world, labs);
+    assert!(!needles.is_empty());
+    let digest = Manifest::of(&world, labs).expect("a manifest").digest;
+    for (actor, command) in [
+        (
+            hanna.clone(),
+            Command::ExportOrganisation {
+                organisation: labs,
+                digest,
+            },
+        ),
+        (
+            hanna.clone(),
+            Command::AuthoriseRemoval {
+                organisation: labs,
+                export: digest,
+                accept_loss: false,
+                plan: None,
+            },
+        ),
+        (
+            Actor::Support {
+                name: "support".into(),
+            },
+            Command::ExecuteRemoval { organisation: labs },
+        ),
+    ] {
+        state
+            .engine
+            .submit(actor, command, None)
+            .await
+            .expect("accepted");
+    }
+    drop(state);
+    let holds = |needle: &String| {
+        files_under(data.path())
+            .iter()
+            .any(|(_, bytes)| contains(bytes, needle.as_bytes()))
+    };
+    assert!(needles.iter().any(holds), "nothing was erased yet");
+
+    let (state, _) = preflight_server::open_state(&config)
+        .await
+        .expect("the state opens again");
+    assert_eq!(state.engine.world().document_count(labs), 0);
+    drop(state);
+    for needle in &needles {
+        assert!(!holds(needle), "{needle:?} survived the restart");
+    }
+}
