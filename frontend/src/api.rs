@@ -172,14 +172,20 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 async fn server_error(response: Response) -> ApiError {
     let status = response.status();
     let status_text = response.status_text();
-    match response.json::<ErrorBody>().await {
-        Ok(body) => ApiError::Server {
+    error_of(status, response.json::<ErrorBody>().await.ok(), status_text)
+}
+
+/// The error of an answer with `status`, from its `{ code, message }` body if
+/// it had one.
+fn error_of(status: u16, body: Option<ErrorBody>, status_text: String) -> ApiError {
+    match body {
+        Some(body) => ApiError::Server {
             status,
             code: body.code,
             message: body.message,
         },
         // A proxy or a stopped server answers without our JSON body.
-        Err(_) => ApiError::Server {
+        None => ApiError::Server {
             status,
             code: format!("http_{status}"),
             message: if status_text.is_empty() {
@@ -392,18 +398,12 @@ pub async fn transfer(
         .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
         .unwrap_or_default();
     if !(200..300).contains(&status) {
-        return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => ApiError::Server {
-                status,
-                code: body.code,
-                message: body.message,
-            },
-            Err(_) => ApiError::Server {
-                status,
-                code: format!("http_{status}"),
-                message: "the server could not answer".into(),
-            },
-        });
+        let body = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        return Err(error_of(
+            status,
+            body,
+            xhr.status_text().unwrap_or_default(),
+        ));
     }
     progress(1.0);
     Ok(Transferred {

@@ -27,12 +27,12 @@ impl Blobs {
         self.dir.join(&hex[..2]).join(hex)
     }
 
-    /// Stores `bytes`; returns their digest.
-    pub fn put(&self, bytes: &[u8]) -> std::io::Result<Sha256> {
-        let digest = Sha256::of(bytes);
-        let path = self.path(&digest);
+    /// Where the bytes with `digest` go, and the temporary file they are first
+    /// written to; `None` when they are stored already.
+    fn destination(&self, digest: &Sha256) -> std::io::Result<Option<(PathBuf, PathBuf, PathBuf)>> {
+        let path = self.path(digest);
         if path.is_file() {
-            return Ok(digest);
+            return Ok(None);
         }
         let parent = path
             .parent()
@@ -40,6 +40,15 @@ impl Blobs {
             .unwrap_or_else(|| self.dir.clone());
         fs::create_dir_all(&parent)?;
         let temporary = parent.join(format!(".{}.tmp", digest.to_hex()));
+        Ok(Some((temporary, path, parent)))
+    }
+
+    /// Stores `bytes`; returns their digest.
+    pub fn put(&self, bytes: &[u8]) -> std::io::Result<Sha256> {
+        let digest = Sha256::of(bytes);
+        let Some((temporary, path, parent)) = self.destination(&digest)? else {
+            return Ok(digest);
+        };
         {
             let mut file = fs::File::create(&temporary)?;
             file.write_all(bytes)?;
@@ -66,16 +75,9 @@ impl Blobs {
         for bytes in documents {
             let digest = Sha256::of(bytes);
             digests.push(digest);
-            let path = self.path(&digest);
-            if path.is_file() {
+            let Some((temporary, path, _)) = self.destination(&digest)? else {
                 continue;
-            }
-            let parent = path
-                .parent()
-                .map(PathBuf::from)
-                .unwrap_or_else(|| self.dir.clone());
-            fs::create_dir_all(&parent)?;
-            let temporary = parent.join(format!(".{}.tmp", digest.to_hex()));
+            };
             fs::File::create(&temporary)?.write_all(bytes)?;
             written.push((temporary, path));
         }

@@ -73,17 +73,7 @@ fn missing_web_app_says_how_to_build_it() {
 #[tokio::test]
 async fn app_answers_health_without_a_socket() {
     let data = tempfile::tempdir().expect("temp dir");
-    let config = preflight_server::Config {
-        addr: "127.0.0.1:0".parse().expect("an address"),
-        database: preflight_server::database_in(data.path()),
-        seed_demo: true,
-        seed_synthetic: false,
-        snapshot_every: 0,
-        static_dir: data.path().join("no-web-app"),
-        support_password: None,
-        secure_cookies: false,
-        max_bundle_bytes: preflight_server::removal::MAX_BUNDLE_BYTES,
-    };
+    let config = crate::support::library_config(data.path());
     let (state, startup) = preflight_server::open_state(&config)
         .await
         .expect("the state opens");

@@ -480,17 +480,7 @@ async fn a_removal_interrupted_before_its_erasure_is_finished_at_the_next_start(
     use preflight_core::bundle::Manifest;
     use preflight_core::{Actor, Command};
     let data = tempfile::tempdir().expect("temp dir");
-    let config = preflight_server::Config {
-        addr: "127.0.0.1:0".parse().expect("an address"),
-        database: preflight_server::database_in(data.path()),
-        seed_demo: true,
-        seed_synthetic: false,
-        snapshot_every: 0,
-        static_dir: data.path().join("no-web-app"),
-        support_password: None,
-        secure_cookies: false,
-        max_bundle_bytes: preflight_server::removal::MAX_BUNDLE_BYTES,
-    };
+    let config = crate::support::library_config(data.path());
     let (state, _) = preflight_server::open_state(&config)
         .await
         .expect("the state opens");

@@ -9,6 +9,22 @@ use std::time::Duration;
 use preflight_core::generate;
 use preflight_core::World;
 
+/// A configuration for the library's `open_state` on `data_dir`: the demo
+/// world, no snapshots, no web app.
+pub fn library_config(data_dir: &Path) -> preflight_server::Config {
+    preflight_server::Config {
+        addr: "127.0.0.1:0".parse().expect("an address"),
+        database: preflight_server::database_in(data_dir),
+        seed_demo: true,
+        seed_synthetic: false,
+        snapshot_every: 0,
+        static_dir: data_dir.join("no-web-app"),
+        support_password: None,
+        secure_cookies: false,
+        max_bundle_bytes: preflight_server::removal::MAX_BUNDLE_BYTES,
+    }
+}
+
 /// A server process, killed when dropped.
 pub struct RunningServer {
     child: Child,
