@@ -1552,6 +1552,18 @@ impl<'a> Decider<'a> {
                         org.name
                     )));
                 };
+                let still_administrator = self.world.user(authorisation.by).is_some_and(|u| {
+                    u.is_active()
+                        && u.role == EnvRole::Administrator
+                        && u.environment == org.environment
+                });
+                if !still_administrator {
+                    return Err(CommandError::RemovalNotAuthorised(format!(
+                        "the removal of {} was authorised by someone who is no longer an active Administrator of environment {}; an Administrator must authorise it again",
+                        org.name,
+                        self.env_name(org.environment)
+                    )));
+                }
                 let latest = self.world.export_of(organisation);
                 let Some(latest) = latest.filter(|e| e.digest == authorisation.export) else {
                     return Err(CommandError::RemovalNotAuthorised(format!(

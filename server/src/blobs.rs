@@ -3,23 +3,72 @@
 //! The world keeps a document's metadata and digest; the bytes live here, one file
 //! per digest, written to a temporary name, synced and renamed, so that a digest
 //! that is present always names complete bytes. Identical documents share a file.
+//!
+//! Deleting is the exception (a removed organisation's documents, DOMAIN §7),
+//! and a file may be shared: whoever stores bytes for a document it is about to
+//! record holds [`Blobs::keep`] until the record is durable, and the erasure
+//! holds [`Blobs::sweep`] while it decides what no document uses and deletes it.
 
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use preflight_core::Sha256;
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+
+/// Numbers temporary files, so that two writers of the same bytes never share one.
+static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
 
 /// See the module documentation.
 #[derive(Clone, Debug)]
 pub struct Blobs {
     dir: PathBuf,
+    gate: Arc<RwLock<()>>,
 }
 
 impl Blobs {
     /// Blobs under `dir` (created when first written).
     pub fn new(dir: PathBuf) -> Blobs {
-        Blobs { dir }
+        Blobs {
+            dir,
+            gate: Arc::new(RwLock::new(())),
+        }
+    }
+
+    /// Held from storing a document's bytes until its record is durable: no
+    /// erasure deletes them meanwhile.
+    pub async fn keep(&self) -> OwnedRwLockReadGuard<()> {
+        Arc::clone(&self.gate).read_owned().await
+    }
+
+    /// Held by an erasure while it decides which bytes no document uses and
+    /// deletes them.
+    pub async fn sweep(&self) -> OwnedRwLockWriteGuard<()> {
+        Arc::clone(&self.gate).write_owned().await
+    }
+
+    /// Deletes the temporary files a crash left behind (run once at start-up, in
+    /// the background: a blob directory can hold a million files).
+    pub fn remove_leftovers(&self) -> std::io::Result<usize> {
+        let mut removed = 0;
+        let Ok(shards) = fs::read_dir(&self.dir) else {
+            return Ok(0);
+        };
+        for shard in shards.filter_map(Result::ok) {
+            if !shard.path().is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(shard.path())?.filter_map(Result::ok) {
+                let name = file.file_name().to_string_lossy().to_string();
+                if name.starts_with('.') && name.ends_with(".tmp") {
+                    fs::remove_file(file.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
     }
 
     fn path(&self, digest: &Sha256) -> PathBuf {
@@ -39,7 +88,12 @@ impl Blobs {
             .map(PathBuf::from)
             .unwrap_or_else(|| self.dir.clone());
         fs::create_dir_all(&parent)?;
-        let temporary = parent.join(format!(".{}.tmp", digest.to_hex()));
+        let n = NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed);
+        let temporary = parent.join(format!(
+            ".{}.{}.{n}.tmp",
+            digest.to_hex(),
+            std::process::id()
+        ));
         Ok(Some((temporary, path, parent)))
     }
 
@@ -50,7 +104,7 @@ impl Blobs {
             return Ok(digest);
         };
         {
-            let mut file = fs::File::create(&temporary)?;
+            let mut file = fs::File::create_new(&temporary)?;
             file.write_all(bytes)?;
             file.sync_all()?;
         }
@@ -78,7 +132,7 @@ impl Blobs {
             let Some((temporary, path, _)) = self.destination(&digest)? else {
                 continue;
             };
-            fs::File::create(&temporary)?.write_all(bytes)?;
+            fs::File::create_new(&temporary)?.write_all(bytes)?;
             written.push((temporary, path));
         }
         if written.is_empty() {

@@ -50,9 +50,15 @@ impl Signer {
                 getrandom::fill(&mut seed).map_err(|e| io::Error::other(e.to_string()))?;
                 fs::create_dir_all(dir)?;
                 let temporary = dir.join(format!(".{KEY_FILE}.tmp"));
+                // A stale one from a crash may have other permissions.
+                match fs::remove_file(&temporary) {
+                    Ok(()) => {}
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
                 {
                     let mut options = fs::OpenOptions::new();
-                    options.write(true).create(true).truncate(true);
+                    options.write(true).create_new(true);
                     #[cfg(unix)]
                     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
                     let mut file = options.open(&temporary)?;
@@ -60,6 +66,9 @@ impl Signer {
                     file.sync_all()?;
                 }
                 fs::rename(&temporary, &path)?;
+                // Losing the key would make every bundle exported so far
+                // unimportable: its name is made durable too.
+                fs::File::open(dir)?.sync_all()?;
                 Ok(Signer {
                     key: SigningKey::from_bytes(&seed),
                 })

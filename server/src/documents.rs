@@ -110,6 +110,8 @@ async fn upload(
         )?;
     let blobs = state.blobs.clone();
     let stored = bytes.clone();
+    // No erasure may delete these bytes before the document's record is durable.
+    let _kept = state.blobs.keep().await;
     let sha256 = tokio::task::spawn_blocking(move || blobs.put(&stored))
         .await?
         .map_err(|e| AppError::Internal(format!("cannot store the document: {e}")))?;

@@ -132,6 +132,31 @@ pub enum ServeError {
     Erase(String),
 }
 
+/// Deletes what a crash left half written in `data_dir`: snapshot and upload
+/// files now, temporary blob files on a background thread.
+fn remove_leftovers(data_dir: &Path, blobs: &Blobs) {
+    if let Ok(entries) = std::fs::read_dir(data_dir) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with(".snapshot-") && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(data_dir.join("uploads"));
+    let blobs = blobs.clone();
+    let spawned = std::thread::Builder::new()
+        .name("preflight-leftovers".into())
+        .spawn(move || match blobs.remove_leftovers() {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "removed temporary blob files left by a crash"),
+            Err(error) => tracing::warn!(%error, "cannot remove temporary blob files"),
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the clean-up thread");
+    }
+}
+
 /// What start-up did, for the banner.
 pub struct Startup {
     /// The version of the snapshot start-up began from (0: none).
@@ -230,6 +255,9 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     let generated_support_password =
         set_up_accounts(&accounts, &world, seeded_demo, config).await?;
 
+    // What a crash can leave behind: snapshots and uploads half written (which
+    // may hold documents since removed), temporary blob files.
+    remove_leftovers(&data_dir, &blobs);
     // A crash between a removal and its erasure leaves work to finish.
     let world = {
         let (store, blobs, dir) = (Arc::clone(&store), blobs.clone(), data_dir.clone());

@@ -95,6 +95,7 @@ async fn export_post(
     let user = caller.user(&world)?.id;
     visible_organisation(&world, user, organisation)?;
     let blobs = state.blobs.clone();
+    let decided = Arc::clone(&world);
     let manifest = tokio::task::spawn_blocking(move || {
         let manifest = Manifest::of(&world, organisation)?;
         // Every file must be there before the export is recorded as made.
@@ -113,24 +114,28 @@ async fn export_post(
             "{missing} document file(s) of the organisation are missing from the data directory"
         )));
     }
-    // The engine decides again on the latest world: the export is recorded only
-    // if the documents still are the manifest's.
-    state
-        .engine
-        .submit(
-            caller.actor(),
-            Command::ExportOrganisation {
-                organisation,
-                digest: manifest.digest,
-            },
-            None,
-        )
-        .await?;
+    // Whether the caller may export is decided before a byte is sent; the export
+    // is recorded once every document has been sent, just before the archive's
+    // end, so an export the caller did not receive whole is never on record. If
+    // recording fails (the documents changed meanwhile), the archive breaks off.
+    let command = Command::ExportOrganisation {
+        organisation,
+        digest: manifest.digest,
+    };
+    preflight_core::execute(
+        &decided,
+        &caller.actor(),
+        command.clone(),
+        &preflight_core::Context::deterministic(Timestamp(0), 0),
+    )?;
     let (entries, length) = bundle::entries(&manifest, &state.signer);
     let blobs = state.blobs.clone();
+    let engine = state.engine.clone();
+    let actor = caller.actor();
     let body = futures_util::stream::iter(entries.into_iter().map(Some).chain([None])).then(
         move |entry| {
             let blobs = blobs.clone();
+            let (engine, actor, command) = (engine.clone(), actor.clone(), command.clone());
             async move {
                 match entry {
                     Some(entry) => {
@@ -139,7 +144,13 @@ async fn export_post(
                             .map_err(std::io::Error::other)?
                             .map(Bytes::from)
                     }
-                    None => Ok(Bytes::from(bundle::trailer())),
+                    None => {
+                        engine.submit(actor, command, None).await.map_err(|error| {
+                            tracing::warn!(%error, "an export was not recorded; its archive breaks off");
+                            std::io::Error::other(error.to_string())
+                        })?;
+                        Ok(Bytes::from(bundle::trailer()))
+                    }
                 }
             }
         },
@@ -219,6 +230,23 @@ async fn import_post(
         let world = state.engine.world();
         let user = caller.user(&world)?.id;
         visible_organisation(&world, user, organisation)?;
+        // Whether the caller may import here at all is decided before the body
+        // is read: only an Administrator of the environment sends gigabytes.
+        let participant_id = world
+            .organisation(organisation)
+            .map(|o| o.participant_id.clone())
+            .unwrap_or_default();
+        preflight_core::execute(
+            &world,
+            &caller.actor(),
+            Command::ImportBundle {
+                organisation,
+                bundle: Sha256::default(),
+                participant_id,
+                documents: Vec::new(),
+            },
+            &preflight_core::Context::deterministic(Timestamp(0), 0),
+        )?;
         user
     };
     // The upload goes to a temporary file, a chunk at a time, up to the limit.
@@ -279,6 +307,8 @@ async fn import_post(
         return Err(AppError::Refused(refused));
     }
     let stored_manifest = manifest.clone();
+    // No erasure may delete these bytes before the import is recorded.
+    let _kept = state.blobs.keep().await;
     tokio::task::spawn_blocking(move || {
         bundle::store_documents(&upload.path, &stored_manifest, &blobs)
     })
@@ -412,20 +442,48 @@ pub fn erase_blocking(
     Ok(())
 }
 
-/// Once a removal is durable: [`erase_blocking`] off the async threads.
+/// Once a removal is durable: [`erase_blocking`], on a task of its own so that a
+/// caller who goes away does not stop it, retried a few times (a reader can
+/// hold the write-ahead log for a moment); what still fails is finished at the
+/// next start ([`recover`]).
 pub async fn erase(
     state: &AppState,
     organisation: OrganisationId,
     version: u64,
 ) -> Result<(), AppError> {
-    let store = Arc::clone(&state.store);
-    let blobs = state.blobs.clone();
-    let dir = state.data_dir.clone();
-    let world = state.engine.world();
-    tokio::task::spawn_blocking(move || {
-        erase_blocking(store.as_ref(), &blobs, &dir, &world, organisation, version)
-    })
-    .await?
+    let state = state.clone();
+    let task = tokio::spawn(async move {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // Uploads in flight keep their bytes; the world is read once they are
+            // recorded, so bytes a new document shares are never deleted.
+            let swept = state.blobs.sweep().await;
+            let store = Arc::clone(&state.store);
+            let blobs = state.blobs.clone();
+            let dir = state.data_dir.clone();
+            let world = state.engine.world();
+            let result = tokio::task::spawn_blocking(move || {
+                erase_blocking(store.as_ref(), &blobs, &dir, &world, organisation, version)
+            })
+            .await
+            .map_err(AppError::from)
+            .and_then(|r| r);
+            drop(swept);
+            match result {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < 5 => {
+                    tracing::warn!(%organisation, %error, attempt, "erasing a removed organisation failed; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                }
+                Err(error) => {
+                    tracing::error!(%organisation, %error, "erasing a removed organisation failed; the next start finishes it");
+                    return Err(error);
+                }
+            }
+        }
+    });
+    task.await?
 }
 
 /// At start-up, finishes erasing any removed organisation whose erasure a crash

@@ -1778,3 +1778,28 @@ fn split_removal_refused_once_the_authorised_plan_is_stale() {
     g.remove().unwrap();
     assert_eq!(g.world.document_count(g.labs), 0);
 }
+
+#[test]
+fn split_removal_refused_once_its_authoriser_is_no_longer_an_administrator() {
+    let mut g = globex();
+    let digest = g.export(g.hanna).unwrap();
+    // A second Administrator authorises, then loses the role.
+    g.ok(
+        g.hanna,
+        Command::AssignRole {
+            user: g.ivo,
+            role: EnvRole::Administrator,
+        },
+    );
+    g.authorise(g.ivo, digest, false, None).unwrap();
+    g.ok(
+        g.hanna,
+        Command::AssignRole {
+            user: g.ivo,
+            role: EnvRole::AdvancedUser,
+        },
+    );
+    assert_eq!(Globex::code(g.remove()), "removal_not_authorised");
+    g.authorise(g.hanna, digest, false, None).unwrap();
+    g.remove().unwrap();
+}

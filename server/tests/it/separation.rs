@@ -463,6 +463,15 @@ fn a_bundle_re_hashed_after_an_edit_or_from_another_platform_is_refused() {
         (422, Some("bundle_signature_invalid")),
         "{refused}"
     );
+    // Someone who sees retail but administers nothing is refused before the
+    // bundle is read.
+    let ivo = api.login("ivo@globex.example");
+    let (status, refused) = import(&api, &ivo, &retail, &bundle);
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("not_permitted")),
+        "{refused}"
+    );
     // A genuine bundle of labs does not go into retail (another identifier).
     let (status, refused) = import(&api, &hanna, &retail, &bundle);
     assert_eq!(
