@@ -676,8 +676,13 @@ const tests = [
     await page.getByTestId('nav').getByRole('link', { name: 'Split', exact: true }).click();
     await page.getByTestId('split-title').waitFor();
     await page.locator('label.check', { hasText: 'Globex Retail BV' }).getByTestId('split-organisation').check();
+    await page.locator('label.check', { hasText: 'Globex Holding BV' }).getByTestId('split-organisation').check();
     await page.getByTestId('split-simulate').click();
     await page.getByTestId('split-carry-out').waitFor({ timeout: 15_000 });
+    // Two organisations selected: option 2 is carried out for one at a time.
+    const picker = page.getByTestId('split-carry-out-organisation');
+    await picker.selectOption({ label: 'Globex Retail BV' });
+    await page.getByTestId('split-carry-out').filter({ hasText: 'Carry out option 2 for Globex Retail BV' }).waitFor();
     assert(/Not exported yet/.test(await page.getByTestId('split-export-status').innerText()), 'nothing exported yet');
     const downloading = page.waitForEvent('download');
     await page.getByTestId('split-export').click();

@@ -30,6 +30,9 @@ struct SplitState {
     confirmed: RwSignal<bool>,
     /// (success, message) of the last export or authorisation.
     removal_notice: RwSignal<Option<(bool, String)>>,
+    /// Of the selected organisations, the one option 2 is being carried out for
+    /// (one at a time: each has its own export and authorisation).
+    carrying_out: RwSignal<Option<OrganisationId>>,
 }
 
 #[component]
@@ -43,6 +46,7 @@ pub fn SplitPage() -> impl IntoView {
         accept_loss: RwSignal::new(false),
         confirmed: RwSignal::new(false),
         removal_notice: RwSignal::new(None),
+        carrying_out: RwSignal::new(None),
     };
     signed_in_page(move |signed_in| split_view(signed_in, state))
 }
@@ -363,10 +367,39 @@ fn option_two(world: &World, plan: &SplitPlan) -> AnyView {
 /// organisation's page.
 fn removal_steps(world: &Arc<World>, plan: &SplitPlan, state: SplitState) -> AnyView {
     let session = use_session();
-    let Some(&organisation) = plan.organisations.first() else {
+    let chosen = state
+        .carrying_out
+        .get()
+        .filter(|o| plan.organisations.contains(o));
+    let Some(organisation) = chosen.or_else(|| plan.organisations.first().copied()) else {
         return ().into_any();
     };
     let name = org_name(world, organisation);
+    let mut choices: Vec<(OrganisationId, String)> = plan
+        .organisations
+        .iter()
+        .map(|o| (*o, org_name(world, *o)))
+        .collect();
+    super::sort_by_label(&mut choices);
+    let picker = (choices.len() > 1).then(|| {
+        let options = choices
+            .into_iter()
+            .map(|(id, label)| view! { <option value=id.to_string() selected=id == organisation>{label}</option> })
+            .collect_view();
+        view! {
+            <label class="field">
+                <span>"One organisation at a time: carry out option 2 for"</span>
+                <select data-testid="split-carry-out-organisation" on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    let picked = super::organisation::parse_id(&value).map(OrganisationId);
+                    state.removal_notice.set(None);
+                    state.accept_loss.set(false);
+                    state.confirmed.set(false);
+                    state.carrying_out.set(picked);
+                }>{options}</select>
+            </label>
+        }
+    });
     let documents: Vec<_> = world.documents_of(organisation).collect();
     let export = world.export_of(organisation).cloned();
     let not_exported = export.as_ref().map_or(documents.len(), |e| {
@@ -469,6 +502,7 @@ fn removal_steps(world: &Arc<World>, plan: &SplitPlan, state: SplitState) -> Any
     view! {
         <div class="removal" data-testid="split-carry-out">
             <h3>{format!("Carry out option 2 for {name}")}</h3>
+            {picker}
             <ol class="steps">
                 <li>
                     <strong>"Export. "</strong> <span data-testid="split-export-status">{export_line}</span>
@@ -637,7 +671,10 @@ fn split_view(signed_in: SignedIn, state: SplitState) -> AnyView {
                             <h2>"Option 2: full separation"</h2>
                             <p class="hint">"The organisation leaves and is recreated in a new environment with its own credit, users and settings."</p>
                             {option_two(&world, &comparison.full_separation)}
-                            {removal_steps(&world, &comparison.full_separation, state)}
+                            {
+                                let (world, plan) = (world.clone(), comparison.full_separation.clone());
+                                move || removal_steps(&world, &plan, state)
+                            }
                         </section>
                     </div>
                 }.into_any())
