@@ -147,10 +147,15 @@ fn remove_leftovers(data_dir: &Path, blobs: &Blobs) {
     let blobs = blobs.clone();
     let spawned = std::thread::Builder::new()
         .name("preflight-leftovers".into())
-        .spawn(move || match blobs.remove_leftovers() {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(n, "removed temporary blob files left by a crash"),
-            Err(error) => tracing::warn!(%error, "cannot remove temporary blob files"),
+        .spawn(move || {
+            // It walks the whole blob directory: give way to start-up and requests.
+            let _ =
+                thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+            match blobs.remove_leftovers() {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "removed temporary blob files left by a crash"),
+                Err(error) => tracing::warn!(%error, "cannot remove temporary blob files"),
+            }
         });
     if let Err(error) = spawned {
         tracing::warn!(%error, "cannot start the clean-up thread");

@@ -44,7 +44,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(removals_get))
 }
 
-/// The organisation `caller` names, if they may see it; otherwise 404.
+/// The organisation `caller` names, if they may see it; otherwise 404. Asked
+/// before an export's manifest is built, so nobody makes the server digest an
+/// organisation they cannot see (the core then decides the export itself).
 fn visible_organisation(
     world: &World,
     user: UserId,
@@ -69,6 +71,18 @@ fn visible_organisation(
     } else {
         Err(AppError::NotFound("organisation".into()))
     }
+}
+
+/// Decides `command` on `world` without recording it: whether it would be
+/// accepted now, asked before work that must not start for a refused one.
+fn decide(world: &World, actor: &preflight_core::Actor, command: &Command) -> Result<(), AppError> {
+    preflight_core::execute(
+        world,
+        actor,
+        command.clone(),
+        &preflight_core::Context::deterministic(Timestamp(0), 0),
+    )?;
+    Ok(())
 }
 
 fn header(value: String) -> Result<HeaderValue, AppError> {
@@ -122,12 +136,7 @@ async fn export_post(
         organisation,
         digest: manifest.digest,
     };
-    preflight_core::execute(
-        &decided,
-        &caller.actor(),
-        command.clone(),
-        &preflight_core::Context::deterministic(Timestamp(0), 0),
-    )?;
+    decide(&decided, &caller.actor(), &command)?;
     let (entries, length) = bundle::entries(&manifest, &state.signer);
     let blobs = state.blobs.clone();
     let engine = state.engine.clone();
@@ -229,24 +238,20 @@ async fn import_post(
     let user = {
         let world = state.engine.world();
         let user = caller.user(&world)?.id;
-        visible_organisation(&world, user, organisation)?;
-        // Whether the caller may import here at all is decided before the body
-        // is read: only an Administrator of the environment sends gigabytes.
+        // Whether the caller may import here at all (an organisation they cannot
+        // see answers as absent) is decided before the body is read: only an
+        // Administrator of the environment sends gigabytes.
         let participant_id = world
             .organisation(organisation)
             .map(|o| o.participant_id.clone())
             .unwrap_or_default();
-        preflight_core::execute(
-            &world,
-            &caller.actor(),
-            Command::ImportBundle {
-                organisation,
-                bundle: Sha256::default(),
-                participant_id,
-                documents: Vec::new(),
-            },
-            &preflight_core::Context::deterministic(Timestamp(0), 0),
-        )?;
+        let probe = Command::ImportBundle {
+            organisation,
+            bundle: Sha256::default(),
+            participant_id,
+            documents: Vec::new(),
+        };
+        decide(&world, &caller.actor(), &probe)?;
         user
     };
     // The upload goes to a temporary file, a chunk at a time, up to the limit.
@@ -297,15 +302,7 @@ async fn import_post(
         participant_id: manifest.participant_id.clone(),
         documents: manifest.documents.clone(),
     };
-    let preview = preflight_core::execute(
-        &state.engine.world(),
-        &caller.actor(),
-        command.clone(),
-        &preflight_core::Context::deterministic(Timestamp(0), 0),
-    );
-    if let Err(refused) = preview {
-        return Err(AppError::Refused(refused));
-    }
+    decide(&state.engine.world(), &caller.actor(), &command)?;
     let stored_manifest = manifest.clone();
     // No erasure may delete these bytes before the import is recorded.
     let _kept = state.blobs.keep().await;
