@@ -13,6 +13,7 @@
 
 use crate::ids::ShardKey;
 use rustc_hash::FxHashMap;
+use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::hash::Hash;
 use std::sync::Arc;
@@ -141,6 +142,19 @@ where
     V: Clone + Serialize,
 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            // A binary format is for the machine (the server's snapshots): the
+            // entries go out in the order they sit in memory. Sorting a million
+            // documents by key would read them in random order, a cache miss
+            // each, and take seconds of a processor the requests need.
+            // With its length told up front: a format that writes the length
+            // first would otherwise buffer the whole sequence to count it.
+            let mut seq = serializer.serialize_seq(Some(self.len))?;
+            for entry in self.iter() {
+                seq.serialize_element(&entry)?;
+            }
+            return seq.end();
+        }
         // Sorted, so that equal maps serialise to equal bytes.
         let mut entries: Vec<(&K, &V)> = self.iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
