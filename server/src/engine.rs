@@ -89,14 +89,14 @@ impl Engine {
         let (jobs, receiver) = sync_channel::<Job>(16 * MAX_BATCH);
         let published = Arc::new(RwLock::new(Arc::new(world.clone())));
         let (committed, _) = broadcast::channel(1024);
-        let last_snapshot = world.version();
+        let snapshots = snapshots
+            .map(|(dir, every)| crate::snapshot::Snapshotter::new(dir, every, world.version()));
         let writer = Writer {
             world,
             store,
             published: Arc::clone(&published),
             committed: committed.clone(),
             snapshots,
-            last_snapshot,
         };
         std::thread::Builder::new()
             .name("preflight-writer".into())
@@ -151,8 +151,7 @@ struct Writer {
     published: Arc<RwLock<Arc<World>>>,
     committed: broadcast::Sender<Arc<Committed>>,
     /// Where to write snapshots, and after how many events.
-    snapshots: Option<(std::path::PathBuf, u64)>,
-    last_snapshot: u64,
+    snapshots: Option<crate::snapshot::Snapshotter>,
 }
 
 fn now() -> Timestamp {
@@ -249,11 +248,8 @@ impl Writer {
         }
         match self.store.record(&records) {
             Ok(_) => {
-                if let Some((dir, every)) = &self.snapshots {
-                    if self.world.version() >= self.last_snapshot + every {
-                        self.last_snapshot = self.world.version();
-                        crate::snapshot::write_in_background(dir.clone(), self.world.clone());
-                    }
+                if let Some(snapshots) = &mut self.snapshots {
+                    snapshots.after_commit(&self.world);
                 }
                 let snapshot = Arc::new(self.world.clone());
                 match self.published.write() {
@@ -268,6 +264,7 @@ impl Writer {
                     }
                     let _ = reply.send(answer);
                 }
+                self.store.between_groups();
             }
             Err(error) => {
                 tracing::error!(%error, "writing a group of commands failed; none of them was applied");

@@ -280,6 +280,12 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
                 .map_err(ServeError::Blobs)?,
         )
     };
+    // Seeding or a long replay leaves a long write-ahead log: it is emptied now,
+    // before the first command, not in the middle of the first commands.
+    {
+        let store = Arc::clone(&store);
+        tokio::task::spawn_blocking(move || store.settle()).await?;
+    }
     let snapshots = (config.snapshot_every > 0).then(|| (data_dir.clone(), config.snapshot_every));
     let engine = Engine::start(world, Arc::clone(&store), snapshots);
     let state = AppState {

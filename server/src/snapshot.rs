@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use preflight_core::World;
@@ -168,21 +169,149 @@ pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
     Ok(final_path)
 }
 
-/// Writes a snapshot on a background thread.
-pub fn write_in_background(dir: PathBuf, world: World) {
-    let spawned = std::thread::Builder::new().name("preflight-snapshot".into()).spawn(move || {
-        // Serialising a large world takes seconds of processor time: give way to
-        // the threads that answer requests, so that a snapshot never shows in
-        // their latency. (Without the permission to lower it, run as is.)
-        if let Err(error) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
-            tracing::debug!(?error, "the snapshot thread keeps its priority");
+/// Writes snapshots in the background, every so many events, one at a time.
+///
+/// A snapshot of a large world takes seconds to write at the pace that keeps
+/// commits quick; when the next one falls due before the last is on disk, it
+/// waits for it instead of starting a second writer beside it (two or three
+/// at once used to share the disk with every commit).
+pub struct Snapshotter {
+    dir: PathBuf,
+    every: u64,
+    /// The version of the world the last snapshot was taken of.
+    last: u64,
+    writing: Arc<AtomicBool>,
+}
+
+/// What [`Snapshotter::after_commit`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Started {
+    /// A snapshot of this world is being written.
+    Yes,
+    /// Fewer than `every` events since the last one.
+    NotDue,
+    /// Due, but the previous snapshot is still being written: the next commit
+    /// after it is done starts one.
+    Busy,
+}
+
+impl Snapshotter {
+    /// Snapshots into `dir` every `every` events after `version`.
+    pub fn new(dir: PathBuf, every: u64, version: u64) -> Snapshotter {
+        Snapshotter {
+            dir,
+            every,
+            last: version,
+            writing: Arc::new(AtomicBool::new(false)),
         }
-        match write(&dir, &world) {
-            Ok(path) => tracing::info!(version = world.version(), path = %path.display(), "snapshot written"),
-            Err(error) => tracing::warn!(%error, "writing a snapshot failed; the event log is still complete"),
+    }
+
+    /// Called after every durable group of commands with the world as it now is.
+    pub fn after_commit(&mut self, world: &World) -> Started {
+        if world.version() < self.last.saturating_add(self.every) {
+            return Started::NotDue;
         }
-    });
-    if let Err(error) = spawned {
-        tracing::warn!(%error, "cannot start the snapshot thread");
+        if self.writing.swap(true, Ordering::AcqRel) {
+            return Started::Busy;
+        }
+        self.last = world.version();
+        let dir = self.dir.clone();
+        let world = world.clone();
+        let writing = Arc::clone(&self.writing);
+        let spawned = std::thread::Builder::new().name("preflight-snapshot".into()).spawn(move || {
+            // Serialising a large world takes processor time: give way to the
+            // threads that answer requests. (Without the permission to lower
+            // it, run as is.)
+            if let Err(error) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+                tracing::debug!(?error, "the snapshot thread keeps its priority");
+            }
+            match write(&dir, &world) {
+                Ok(path) => tracing::info!(version = world.version(), path = %path.display(), "snapshot written"),
+                Err(error) => tracing::warn!(%error, "writing a snapshot failed; the event log is still complete"),
+            }
+            writing.store(false, Ordering::Release);
+        });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "cannot start the snapshot thread");
+            self.writing.store(false, Ordering::Release);
+        }
+        Started::Yes
+    }
+
+    /// Whether a snapshot is being written now.
+    pub fn is_writing(&self) -> bool {
+        self.writing.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use preflight_core::Sha256;
+
+    #[test]
+    fn a_snapshot_falls_due_every_so_many_events_and_never_starts_beside_another() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let events = preflight_core::generate::demo().events;
+        let mut world = World::default();
+        for event in &events[..10] {
+            world.apply(event);
+        }
+        let mut snapshots = Snapshotter::new(dir.path().to_path_buf(), 5, world.version());
+        for event in &events[10..14] {
+            world.apply(event);
+        }
+        assert_eq!(snapshots.after_commit(&world), Started::NotDue);
+        world.apply(&events[14]);
+        // Another snapshot is still being written: this one waits for it.
+        snapshots.writing.store(true, Ordering::Release);
+        assert_eq!(snapshots.after_commit(&world), Started::Busy);
+        snapshots.writing.store(false, Ordering::Release);
+        assert_eq!(snapshots.after_commit(&world), Started::Yes);
+        while snapshots.is_writing() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            latest(dir.path()).map(|(version, _)| version),
+            Some(world.version())
+        );
+        assert_eq!(snapshots.after_commit(&world), Started::NotDue);
+    }
+
+    #[test]
+    fn a_snapshot_loads_back_as_the_world_it_was_written_from() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let world = preflight_core::generate::demo().world;
+        assert!(
+            world.stats().documents > 0,
+            "the demo world has documents and digests"
+        );
+        let path = write(dir.path(), &world).expect("a snapshot");
+        assert_eq!(load(&path).expect("it loads"), world);
+    }
+
+    #[test]
+    fn digests_are_bytes_in_a_snapshot_and_hex_text_from_older_snapshots_still_loads() {
+        let digest = Sha256::of(b"an invoice");
+        let bytes = rmp_serde::to_vec(&digest).expect("encodes");
+        assert_eq!(
+            bytes.len(),
+            2 + 32,
+            "a msgpack bin 8 header and the 32 bytes"
+        );
+        assert_eq!(rmp_serde::from_slice::<Sha256>(&bytes).ok(), Some(digest));
+        let older = rmp_serde::to_vec(&digest.to_hex()).expect("encodes");
+        assert_eq!(rmp_serde::from_slice::<Sha256>(&older).ok(), Some(digest));
+        let short = rmp_serde::to_vec(&Bin(&[1, 2, 3])).expect("encodes");
+        assert!(rmp_serde::from_slice::<Sha256>(&short).is_err());
+    }
+
+    /// Bytes as a msgpack bin, the way a truncated digest would look.
+    struct Bin<'a>(&'a [u8]);
+
+    impl serde::Serialize for Bin<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
     }
 }

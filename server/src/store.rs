@@ -37,6 +37,16 @@ pub trait Store: Send + Sync + 'static {
     /// log's version after them. Nothing is written if anything fails.
     fn record(&self, batch: &[Recorded]) -> Result<u64, StoreError>;
 
+    /// Upkeep between two groups of commands, on the writer's thread, after the
+    /// previous group was answered (the SQLite store starts its write-ahead log
+    /// over here when it has grown long).
+    fn between_groups(&self) {}
+
+    /// Upkeep before the first group, when nothing else writes: the SQLite
+    /// store copies its whole write-ahead log into the database and empties it
+    /// (after seeding a large world it holds the whole world).
+    fn settle(&self) {}
+
     /// A page of the audit log of `environment`, newest first, before entry `before`.
     fn audit(
         &self,
@@ -138,10 +148,24 @@ pub struct SqliteStore {
     connection: Mutex<Connection>,
     /// Stops the checkpointer when the store goes.
     checkpointer: Option<Arc<AtomicBool>>,
+    /// Set by the checkpointer when the log is long and it has just copied all
+    /// of it but the last few groups: the writer finishes the copy between two
+    /// groups, and the next group starts the log over.
+    restart_due: Arc<AtomicBool>,
 }
 
 /// How often the background thread checkpoints the write-ahead log.
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// The length of the write-ahead log, in pages, past which the checkpointer
+/// makes SQLite start it over (65,536 pages of 4 KiB: 256 MiB).
+const RESTART_AFTER_FRAMES: i64 = 65_536;
+
+/// What the write-ahead log file is cut back to when SQLite starts it over.
+const WAL_SIZE_LIMIT: i64 = 256 << 20;
+
+/// How many times [`Store::settle`] tries while the checkpointer is busy.
+const SETTLE_ATTEMPTS: usize = 200;
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
@@ -152,8 +176,10 @@ impl Drop for SqliteStore {
 }
 
 /// Checkpoints `path`'s write-ahead log from a thread of its own until `running`
-/// turns false. A passive checkpoint never waits for the writer.
-fn start_checkpointer(path: &Path) -> Option<Arc<AtomicBool>> {
+/// turns false. A passive checkpoint never waits for the writer. When the log
+/// is long and a pass copied all of it, `restart_due` asks the writer to finish
+/// the copy between two groups (see [`Store::between_groups`]).
+fn start_checkpointer(path: &Path, restart_due: Arc<AtomicBool>) -> Option<Arc<AtomicBool>> {
     let connection = match Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -171,11 +197,15 @@ fn start_checkpointer(path: &Path) -> Option<Arc<AtomicBool>> {
         .spawn(move || {
             while flag.load(Ordering::Relaxed) {
                 std::thread::sleep(CHECKPOINT_EVERY);
-                let done = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                    row.get::<_, i64>(0)
-                });
-                if let Err(error) = done {
-                    tracing::warn!(%error, "a background checkpoint failed; the next one retries");
+                match passive_checkpoint(&connection) {
+                    Ok((frames, copied)) => {
+                        if frames >= RESTART_AFTER_FRAMES && copied == frames {
+                            restart_due.store(true, Ordering::Release);
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "a background checkpoint failed; the next one retries");
+                    }
                 }
             }
         });
@@ -186,6 +216,14 @@ fn start_checkpointer(path: &Path) -> Option<Arc<AtomicBool>> {
             None
         }
     }
+}
+
+/// Copies what it can of the write-ahead log into the database without waiting
+/// for the writer: the frames the log holds, and how many of them are copied.
+fn passive_checkpoint(connection: &Connection) -> rusqlite::Result<(i64, i64)> {
+    connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+    })
 }
 
 const SCHEMA: &str = "
@@ -241,17 +279,20 @@ impl SqliteStore {
         migrate(&connection)?;
         // An in-memory database has no file another connection could open.
         let in_memory = path.as_os_str() == ":memory:";
+        let restart_due = Arc::new(AtomicBool::new(false));
         let checkpointer = if in_memory {
             None
         } else {
-            start_checkpointer(path)
+            start_checkpointer(path, Arc::clone(&restart_due))
         };
         if checkpointer.is_some() {
             connection.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
+        connection.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
             checkpointer,
+            restart_due,
         })
     }
 
@@ -340,6 +381,45 @@ impl Store for SqliteStore {
             events.push(event);
         }
         Ok(events)
+    }
+
+    /// Under a steady stream of commits the background checkpointer never
+    /// catches up with the last frame, so SQLite never starts the log over and
+    /// it grows without end (gigabytes after a minute of load, every commit
+    /// slower with it). When it is long and the checkpointer has just copied
+    /// nearly all of it, the writer copies the rest here, between two groups,
+    /// where no other write can add to it: the next group then writes from the
+    /// log's start. What is left is a few groups' worth of pages.
+    fn between_groups(&self) {
+        if !self.restart_due.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(connection) = self.connection() else {
+            return;
+        };
+        if let Err(error) = passive_checkpoint(&connection) {
+            tracing::debug!(%error, "the writer's checkpoint gave way to the background one");
+        }
+    }
+
+    fn settle(&self) {
+        let Ok(connection) = self.connection() else {
+            return;
+        };
+        // The background checkpointer may be halfway through a pass: then
+        // SQLite answers busy at once, and this waits for the pass to end.
+        for _ in 0..SETTLE_ATTEMPTS {
+            match connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            }) {
+                Ok(0) => return,
+                Ok(_) => std::thread::sleep(CHECKPOINT_EVERY / 4),
+                Err(error) => {
+                    tracing::warn!(%error, "the write-ahead log stays as it is until the next checkpoint");
+                    return;
+                }
+            }
+        }
     }
 
     fn record(&self, batch: &[Recorded]) -> Result<u64, StoreError> {

@@ -304,3 +304,23 @@ fn forgetting_an_organisation_leaves_its_document_content_in_no_file() {
         .expect("the audit log reads");
     assert!(audit.len() >= 4);
 }
+
+#[test]
+fn settling_the_store_empties_the_write_ahead_log_a_seed_left_long() {
+    use preflight_server::store::{SqliteStore, Store};
+    let data = tempfile::tempdir().expect("a temp dir");
+    let database = preflight_server::database_in(data.path());
+    let store = SqliteStore::open(&database).expect("the store opens");
+    let demo = preflight_core::generate::demo();
+    let owners = vec![None; demo.events.len()];
+    store
+        .append(&demo.events, &owners, 0)
+        .expect("the demo's events are appended");
+    let wal = database.with_extension("sqlite3-wal");
+    let before = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert!(before > 0, "appending wrote to the write-ahead log");
+    store.settle();
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+    // Nothing was lost on the way into the database.
+    assert_eq!(store.load_all().expect("events").len(), demo.events.len());
+}
