@@ -31,7 +31,7 @@ wrk -t2 -c64 -d"${DURATION}s" --latency -s "$LOAD_DIR/check.lua" "http://127.0.0
 echo "== durable commands (POST /api/commands), 64 connections, 2 threads"
 wrk -t2 -c64 -d"${DURATION}s" --latency -s "$LOAD_DIR/commands.lua" "http://127.0.0.1:$PORT"
 
-echo "== restart from the latest snapshot (written in the background every $SNAPSHOT_EVERY events, default 100,000)"
+echo "== restart from the latest snapshot (written in the background every ${SNAPSHOT_EVERY:-100000} events, default 100,000)"
 kill $PID; wait $PID 2>/dev/null || true
 ls "$DATA"/snapshot-*.msgpack > /dev/null 2>&1 || echo "(no snapshot was written)"
 start
