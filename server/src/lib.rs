@@ -135,14 +135,7 @@ pub enum ServeError {
 /// Deletes what a crash left half written in `data_dir`: snapshot and upload
 /// files now, temporary blob files on a background thread.
 fn remove_leftovers(data_dir: &Path, blobs: &Blobs) {
-    if let Ok(entries) = std::fs::read_dir(data_dir) {
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if name.starts_with(".snapshot-") && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
+    snapshot::remove_unfinished(data_dir);
     let _ = std::fs::remove_dir_all(data_dir.join("uploads"));
     let blobs = blobs.clone();
     let spawned = std::thread::Builder::new()

@@ -29,6 +29,25 @@ fn name(version: u64) -> String {
     format!("snapshot-{version:020}.{EXTENSION}")
 }
 
+/// The file a snapshot is written to before it is renamed to [`name`].
+fn temporary_name(version: u64) -> String {
+    format!(".{}.tmp", name(version))
+}
+
+/// Deletes the snapshots a crash left half written in `dir` (they may hold
+/// documents removed since).
+pub fn remove_unfinished(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let file = entry.file_name().to_string_lossy().to_string();
+        if file.starts_with(".snapshot-") && file.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// The latest snapshot in `dir`: its version and path.
 pub fn latest(dir: &Path) -> Option<(u64, PathBuf)> {
     fs::read_dir(dir)
@@ -132,7 +151,7 @@ pub fn purge_before(dir: &Path, version: u64) -> std::io::Result<usize> {
 /// Writes a snapshot of `world` into `dir` and removes older ones.
 pub fn write(dir: &Path, world: &World) -> Result<PathBuf, String> {
     let final_path = dir.join(name(world.version()));
-    let temporary = dir.join(format!(".{}.tmp", name(world.version())));
+    let temporary = dir.join(temporary_name(world.version()));
     {
         let file = fs::File::create(&temporary).map_err(|e| e.to_string())?;
         let mut writer = BufWriter::with_capacity(1 << 20, Paced::new(file));

@@ -164,9 +164,6 @@ const RESTART_AFTER_FRAMES: i64 = 65_536;
 /// What the write-ahead log file is cut back to when SQLite starts it over.
 const WAL_SIZE_LIMIT: i64 = 256 << 20;
 
-/// How many times [`Store::settle`] tries while the checkpointer is busy.
-const SETTLE_ATTEMPTS: usize = 200;
-
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         if let Some(running) = &self.checkpointer {
@@ -216,6 +213,23 @@ fn start_checkpointer(path: &Path, restart_due: Arc<AtomicBool>) -> Option<Arc<A
             None
         }
     }
+}
+
+/// Copies the whole write-ahead log into the database and empties the file.
+/// A reader (the background checkpointer) can hold it for a moment: then
+/// SQLite answers busy at once, and this tries again for up to five seconds.
+/// Whether it was emptied.
+fn empty_log(connection: &Connection) -> rusqlite::Result<bool> {
+    for _ in 0..250 {
+        let busy = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
+        if busy == 0 {
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(false)
 }
 
 /// Copies what it can of the write-ahead log into the database without waiting
@@ -406,18 +420,13 @@ impl Store for SqliteStore {
         let Ok(connection) = self.connection() else {
             return;
         };
-        // The background checkpointer may be halfway through a pass: then
-        // SQLite answers busy at once, and this waits for the pass to end.
-        for _ in 0..SETTLE_ATTEMPTS {
-            match connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-                row.get::<_, i64>(0)
-            }) {
-                Ok(0) => return,
-                Ok(_) => std::thread::sleep(CHECKPOINT_EVERY / 4),
-                Err(error) => {
-                    tracing::warn!(%error, "the write-ahead log stays as it is until the next checkpoint");
-                    return;
-                }
+        match empty_log(&connection) {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                "the write-ahead log stays long until the next checkpoint: another reader held it"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "the write-ahead log stays as it is until the next checkpoint");
             }
         }
     }
@@ -558,16 +567,9 @@ impl Store for SqliteStore {
         }
         transaction.commit()?;
         // The write-ahead log still holds the pages as they were: copy them back
-        // and empty it, so the old content survives in no file. A reader (the
-        // background checkpointer) can hold it for a moment: try again.
-        for _ in 0..250 {
-            let busy = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-                row.get::<_, i64>(0)
-            })?;
-            if busy == 0 {
-                return Ok(forgotten);
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        // and empty it, so the old content survives in no file.
+        if empty_log(&connection)? {
+            return Ok(forgotten);
         }
         Err(StoreError::Failed(
             "the write-ahead log could not be emptied after forgetting: the rows are rewritten, but old pages remain until the next full checkpoint".into(),
