@@ -1332,6 +1332,20 @@ impl Globex {
         )
     }
 
+    /// Hanna shares Labs' first inbound invoice with Ivo: a change to the facts
+    /// an option-2 plan rests on.
+    fn share_a_labs_invoice_with_ivo(&mut self, level: Level) {
+        let document = self.first_document(self.labs, DocBox::InboxIn);
+        self.ok(
+            self.hanna,
+            Command::ShareDocument {
+                document,
+                grantee: Grantee::User(self.ivo),
+                level,
+            },
+        );
+    }
+
     fn code(result: Result<impl std::fmt::Debug, CommandError>) -> &'static str {
         match result {
             Ok(ok) => panic!("accepted: {ok:?}"),
@@ -1452,15 +1466,7 @@ fn split_authorise_removal_refuses_a_stale_plan() {
     let mut g = globex();
     let plan = g.option2();
     let digest = g.export(g.hanna).unwrap();
-    let document = g.first_document(g.labs, DocBox::InboxIn);
-    g.ok(
-        g.hanna,
-        Command::ShareDocument {
-            document,
-            grantee: Grantee::User(g.ivo),
-            level: Level::Edit,
-        },
-    );
+    g.share_a_labs_invoice_with_ivo(Level::Edit);
     let refused = g.authorise(g.hanna, digest, false, Some(plan)).unwrap_err();
     assert_eq!(refused.code(), "stale_plan");
     assert!(refused.to_string().contains("shares"), "{refused}");
@@ -1759,15 +1765,7 @@ fn split_removal_refused_once_the_authorised_plan_is_stale() {
     let plan = g.option2();
     g.authorise(g.hanna, digest, false, Some(plan)).unwrap();
     // A share of one of its documents changes what the plan said.
-    let document = g.first_document(g.labs, DocBox::InboxIn);
-    g.ok(
-        g.hanna,
-        Command::ShareDocument {
-            document,
-            grantee: Grantee::User(g.ivo),
-            level: Level::View,
-        },
-    );
+    g.share_a_labs_invoice_with_ivo(Level::View);
     let refused = g.remove().unwrap_err();
     assert_eq!(refused.code(), "stale_plan");
     assert!(refused.to_string().contains("shares"), "{refused}");

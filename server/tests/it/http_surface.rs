@@ -73,10 +73,7 @@ fn missing_web_app_says_how_to_build_it() {
 #[tokio::test]
 async fn app_answers_health_without_a_socket() {
     let data = tempfile::tempdir().expect("temp dir");
-    let config = crate::support::library_config(data.path());
-    let (state, startup) = preflight_server::open_state(&config)
-        .await
-        .expect("the state opens");
+    let (state, startup) = crate::support::open_library(data.path()).await;
     assert!(startup.seeded_demo);
 
     let response = preflight_server::app(state)

@@ -489,10 +489,7 @@ async fn a_removal_interrupted_before_its_erasure_is_finished_at_the_next_start(
     use preflight_core::bundle::Manifest;
     use preflight_core::{Actor, Command};
     let data = tempfile::tempdir().expect("temp dir");
-    let config = crate::support::library_config(data.path());
-    let (state, _) = preflight_server::open_state(&config)
-        .await
-        .expect("the state opens");
+    let (state, _) = crate::support::open_library(data.path()).await;
     let world = state.engine.world();
     let labs = world
         .organisations()
@@ -546,9 +543,7 @@ async fn a_removal_interrupted_before_its_erasure_is_finished_at_the_next_start(
     };
     assert!(needles.iter().any(holds), "nothing was erased yet");
 
-    let (state, _) = preflight_server::open_state(&config)
-        .await
-        .expect("the state opens again");
+    let (state, _) = crate::support::open_library(data.path()).await;
     assert_eq!(state.engine.world().document_count(labs), 0);
     drop(state);
     for needle in &needles {

@@ -25,6 +25,16 @@ pub fn library_config(data_dir: &Path) -> preflight_server::Config {
     }
 }
 
+/// The library's state on `data_dir` with [`library_config`], as a start-up
+/// opens it: no socket.
+pub async fn open_library(
+    data_dir: &Path,
+) -> (preflight_server::AppState, preflight_server::Startup) {
+    preflight_server::open_state(&library_config(data_dir))
+        .await
+        .expect("the state opens")
+}
+
 /// A server process, killed when dropped.
 pub struct RunningServer {
     child: Child,
