@@ -395,7 +395,11 @@ pub fn app(state: AppState) -> Router {
     let index = state.static_dir.join("index.html");
     let router = Router::new().nest("/api", api);
     let router = if index.is_file() {
-        let static_files = ServeDir::new(&state.static_dir).fallback(ServeFile::new(index));
+        // `cargo xtask` leaves a Zopfli gzip copy next to each built asset
+        // (`*.wasm.gz`): sent as it is to browsers that accept gzip.
+        let static_files = ServeDir::new(&state.static_dir)
+            .precompressed_gzip()
+            .fallback(ServeFile::new(index));
         router.fallback_service(static_files)
     } else {
         router.fallback(web_app_missing)

@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
-import { createServer } from 'node:http';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { createServer, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +41,14 @@ async function startStaticServer(dir) {
   await once(server, 'listening');
   return { baseUrl: `http://127.0.0.1:${server.address().port}`, stop: () => new Promise((done) => server.close(done)) };
 }
+/** A GET whose body is returned as the bytes on the wire (Node does not decode it). */
+async function rawGet(url, headers) {
+  const response = await new Promise((done, fail) => httpGet(url, { headers }, done).on('error', fail));
+  const chunks = [];
+  for await (const chunk of response) chunks.push(chunk);
+  return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) };
+}
+
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -769,10 +777,19 @@ const tests = [
 
   ['figures: the size of the web app (wasm + JS, gzip) and the time to an interactive dashboard', async ({ page, server }) => {
     const files = readdirSync(DIST).filter((f) => f.endsWith('.wasm') || f.endsWith('.js'));
-    const gzipped = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length, 0);
+    // What the server sends a browser that accepts gzip: the copies `cargo xtask
+    // precompress` made with Zopfli, counted as they come off the wire.
+    let served = 0;
+    for (const f of files) {
+      const answer = await rawGet(`${server.baseUrl}/${f}`, { 'accept-encoding': 'gzip, deflate, br' });
+      assert(answer.status === 200, `${f} is served`);
+      assert(answer.headers['content-encoding'] === 'gzip', `${f} is sent gzip-compressed (got ${answer.headers['content-encoding']})`);
+      assert(gunzipSync(answer.body).equals(readFileSync(join(DIST, f))), `${f}'s gzip copy unpacks to the built file`);
+      served += answer.body.length;
+    }
+    const gzip9 = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length, 0);
     // Reported, not asserted: the figure goes to BENCHMARKS.md against its target.
-    console.log(`  figure: wasm + JS = ${(gzipped / 1024).toFixed(0)} KiB gzip (target 600 KB; ${files.join(', ')})`);
-    assert(gzipped > 0, 'the built app is found');
+    console.log(`  figure: wasm + JS = ${(served / 1024).toFixed(0)} KiB (${(served / 1000).toFixed(0)} KB) gzip as served; gzip -9 would be ${(gzip9 / 1024).toFixed(0)} KiB (target 600 KB; ${files.join(', ')})`);
     // Time from navigation to the dashboard's first interactive control, signed in,
     // on the demo world: five loads, the median reported (BENCHMARKS.md).
     const login = new LoginPage(page, server.baseUrl);

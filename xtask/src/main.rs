@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+mod precompress;
+
 /// The Trunk release this project is built and tested with.
 const TRUNK_VERSION: &str = "0.22.1";
 
@@ -37,6 +39,7 @@ usage: cargo xtask <command>
 commands:
   run     install what is missing, build the web app, start the server on http://127.0.0.1:8080
   demo    build the offline demo (the whole app, no server) as static files into target/demo/
+  precompress  write the gzip copies the server sends of the built web app (after `trunk build`)
   test    install what the tests need, then run every check CI runs (stops at the first failure)
 ";
 
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&workspace),
         // Used by `test`: the offline demo from an existing build.
         Some("package-demo") => package_demo(&workspace).map(drop),
+        Some("precompress") => precompress_web_app(&workspace),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -71,8 +75,7 @@ fn run(workspace: &Workspace) -> Result<(), String> {
     workspace.ensure_wasm_bindgen()?;
     workspace.ensure_trunk()?;
     workspace.ensure_node_modules()?;
-    step("build the web app");
-    workspace.run(workspace.command("trunk").args(["build", "--release"]))?;
+    build_web_app(workspace)?;
     step("start the server");
     workspace.run(workspace.command("cargo").args([
         "run",
@@ -89,14 +92,39 @@ fn run(workspace: &Workspace) -> Result<(), String> {
     ]))
 }
 
+/// `trunk build --release`, then the gzip copies of its assets.
+fn build_web_app(workspace: &Workspace) -> Result<(), String> {
+    step("build the web app");
+    workspace.run(workspace.command("trunk").args(["build", "--release"]))?;
+    precompress_web_app(workspace)
+}
+
+/// `cargo xtask precompress`: see [`precompress`].
+fn precompress_web_app(workspace: &Workspace) -> Result<(), String> {
+    step("compress the web app's assets (Zopfli gzip)");
+    let started = Instant::now();
+    let dist = workspace.root.join(DIST_DIR);
+    for asset in precompress::precompress(&dist)? {
+        let name = asset.path.file_name().unwrap_or_default().to_string_lossy();
+        let kib = |bytes: u64| bytes as f64 / 1024.0;
+        let what = if asset.written { "" } else { " (up to date)" };
+        ok(&format!(
+            "{name}: {:.0} KiB, gzip {:.0} KiB{what}",
+            kib(asset.original),
+            kib(asset.gzip)
+        ));
+    }
+    println!("xtask: compressing took {}", seconds(started.elapsed()));
+    Ok(())
+}
+
 /// `cargo xtask demo`.
 fn demo(workspace: &Workspace) -> Result<(), String> {
     workspace.ensure_wasm_target()?;
     workspace.ensure_wasm_bindgen()?;
     workspace.ensure_trunk()?;
     workspace.ensure_node_modules()?;
-    step("build the web app");
-    workspace.run(workspace.command("trunk").args(["build", "--release"]))?;
+    build_web_app(workspace)?;
     step("make it the offline demo");
     let out = package_demo(workspace)?;
     println!(
@@ -210,6 +238,12 @@ fn test(workspace: &Workspace) -> Result<(), String> {
     let mut trunk = workspace.command("trunk");
     trunk.args(["build", "--release"]);
     checks.push(("trunk build --release", trunk));
+    let mut precompress = workspace.cargo(&["xtask", "precompress"]);
+    precompress.env_remove("CARGO_TARGET_DIR");
+    checks.push((
+        "cargo xtask precompress (the gzip copies the server sends)",
+        precompress,
+    ));
     let mut package = workspace.cargo(&["xtask", "package-demo"]);
     package.env_remove("CARGO_TARGET_DIR");
     checks.push((

@@ -56,6 +56,29 @@ fn client_routes_are_answered_with_the_web_app() {
 }
 
 #[test]
+fn a_browser_that_accepts_gzip_gets_the_precompressed_copy_of_an_asset() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let web_app = data.path().join("dist");
+    std::fs::create_dir_all(&web_app).expect("dist dir");
+    std::fs::write(web_app.join("index.html"), "<title>app</title>").expect("index.html");
+    std::fs::write(web_app.join("app-1a2b.wasm"), "the module").expect("wasm");
+    // The server sends the copy `cargo xtask precompress` made, byte for byte: it
+    // does not compress or read it, so plain text stands in for gzip here.
+    std::fs::write(web_app.join("app-1a2b.wasm.gz"), "its gzip copy").expect("copy");
+    let server = RunningServer::start(data.path(), &web_app, &[]);
+
+    let gzip = server.get_with("/app-1a2b.wasm", &["Accept-Encoding: gzip, deflate, br"]);
+    let plain = server.get("/app-1a2b.wasm");
+
+    assert_eq!(gzip.status, 200);
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzip.header("content-type"), Some("application/wasm"));
+    assert_eq!(gzip.body, "its gzip copy");
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.body, "the module");
+}
+
+#[test]
 fn missing_web_app_says_how_to_build_it() {
     let data = tempfile::tempdir().expect("temp dir");
     let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);

@@ -106,6 +106,11 @@ impl RunningServer {
     pub fn get(&self, path: &str) -> HttpResponse {
         get(&self.addr, path)
     }
+
+    /// A GET with extra header lines (`"Name: value"`).
+    pub fn get_with(&self, path: &str, headers: &[&str]) -> HttpResponse {
+        get_with(&self.addr, path, headers)
+    }
 }
 
 impl Drop for RunningServer {
@@ -138,11 +143,17 @@ impl HttpResponse {
 
 /// A plain HTTP/1.0 GET (so the answer is never chunked and ends with the connection).
 pub fn get(addr: &str, path: &str) -> HttpResponse {
+    get_with(addr, path, &[])
+}
+
+/// [`get`] with extra header lines (`"Name: value"`).
+pub fn get_with(addr: &str, path: &str, headers: &[&str]) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).expect("the server accepts connections");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("a read timeout can be set");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request is sent");
+    let extra: String = headers.iter().map(|line| format!("{line}\r\n")).collect();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n{extra}\r\n").expect("request is sent");
     let mut raw = String::new();
     stream.read_to_string(&mut raw).expect("response is read");
     let (head, body) = raw.split_once("\r\n\r\n").expect("response has a head");
