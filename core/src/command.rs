@@ -13,7 +13,8 @@ use uuid::Uuid;
 /// Who is acting.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "kind"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum Actor {
     /// A signed-in user.
     User { id: UserId },
@@ -24,6 +25,8 @@ pub enum Actor {
     /// The Peppol network delivering a document from outside the platform.
     Network,
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(Actor, "kind");
 
 impl Actor {
     /// A user actor.
@@ -64,7 +67,9 @@ impl Context {
 /// Everything a user, Support or the network can ask the platform to do.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "type"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum Command {
     // --- environments and users (DOMAIN §1)
     /// Creates an environment on `Free` whose first user is its Administrator.
@@ -308,6 +313,8 @@ pub enum Command {
         documents: Vec<crate::bundle::BundleDocument>,
     },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(Command, "type");
 
 impl Command {
     /// The command's name, as in its JSON `type`.
@@ -370,7 +377,9 @@ impl Command {
 /// Something that happened. Fine-grained: a cascade is a list of these, so that
 /// applying one is a small, obvious change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "type"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum Event {
     EnvironmentCreated {
         environment: EnvironmentId,
@@ -600,3 +609,5 @@ pub enum Event {
         at: Timestamp,
     },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(Event, "type");

@@ -24,7 +24,8 @@ use uuid::Uuid;
 
 /// A fact a projection does not hold, on which a decision rested.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "kind"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum Unconfirmed {
     /// Whether another organisation already registered the identifier.
     ParticipantAvailable { participant_id: String },
@@ -45,6 +46,8 @@ pub enum Unconfirmed {
     /// Something named by the command that this world does not hold.
     Hidden { what: String },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(Unconfirmed, "kind");
 
 impl Unconfirmed {
     /// The sentence shown to a person.

@@ -29,6 +29,7 @@ pub mod peppol;
 pub mod preview;
 pub mod project;
 pub mod split;
+pub mod tagged;
 pub mod wire;
 pub mod world;
 

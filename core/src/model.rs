@@ -360,17 +360,21 @@ impl Partnership {
 
 /// Who a partnership request is addressed to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "kind"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum RequestTarget {
     /// An authorisation request, addressed to an email address.
     Email { email: String },
     /// A manual partnership proposal, addressed to an environment by its id.
     Environment { environment: EnvironmentId },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(RequestTarget, "kind");
 
 /// The state of a partnership request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "state"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum RequestStatus {
     Pending,
     Accepted {
@@ -382,6 +386,8 @@ pub enum RequestStatus {
     },
     Withdrawn,
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(RequestStatus, "state");
 
 /// An authorisation request or a manual partnership proposal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -423,16 +429,20 @@ impl ConnectionKey {
 
 /// The state of an approval task.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "state"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum TaskStatus {
     Open,
     Approved,
     Rejected { reason: String },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(TaskStatus, "state");
 
 /// One step of a task's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "step")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "step"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum TrailStep {
     Started {
         by: UserId,
@@ -458,6 +468,8 @@ pub enum TrailStep {
         why: ReassignReason,
     },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(TrailStep, "step");
 
 /// Why the platform moved a task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -467,12 +479,42 @@ pub enum ReassignReason {
     AssigneeLostAccess,
 }
 
-/// A trail step with its time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A trail step with its time: `{"at": …, "step": "Started", …the step's fields}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TrailEntry {
     pub at: Timestamp,
     #[serde(flatten)]
     pub step: TrailStep,
+}
+
+/// Read by hand, not derived: serde's `flatten` buffers the whole entry to find
+/// the step's fields, which compiles the trail's types twice in the browser (see
+/// [`crate::tagged`]). `at` comes first, as the derived `Serialize` writes it.
+impl<'de> Deserialize<'de> for TrailEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntryVisitor;
+        impl<'de> serde::de::Visitor<'de> for EntryVisitor {
+            type Value = TrailEntry;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a trail entry: `at`, then the step")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TrailEntry, A::Error> {
+                map.next_key_seed(crate::tagged::FirstField("at"))?
+                    .ok_or_else(|| serde::de::Error::missing_field("at"))?;
+                let at = map.next_value()?;
+                let step = <TrailStep as Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(TrailEntry { at, step })
+            }
+        }
+        deserializer.deserialize_map(EntryVisitor)
+    }
 }
 
 /// An approval task on a received document.
@@ -495,7 +537,8 @@ impl Task {
 
 /// Why credit moved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "kind"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum LedgerReason {
     /// The plan's included credit of a new environment.
     Included,
@@ -507,6 +550,8 @@ pub enum LedgerReason {
         document: DocumentId,
     },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(LedgerReason, "kind");
 
 /// One movement of an environment's credit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -49,7 +49,8 @@ pub struct Keep {
 
 /// The option to simulate, with what it needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "option")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "option"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum SplitOption {
     /// Option 1: keep one environment, manage access per organisation.
     ///
@@ -67,6 +68,8 @@ pub enum SplitOption {
     /// document of an organisation never exported counts as not covered.
     FullSeparation { exported: Option<BTreeSet<Sha256>> },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(SplitOption, "option");
 
 impl SplitOption {
     /// Which of the two options this is.
@@ -123,11 +126,14 @@ impl SplitPlan {
 
 /// The impact of one option.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "option")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "option"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum SplitImpact {
     ManageAccess(AccessPlan),
     FullSeparation(SeparationPlan),
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(SplitImpact, "option");
 
 /// Option 1: membership changes that make each chosen user see only their
 /// organisations. Credit stays shared; Administrators keep the overview.
@@ -299,13 +305,16 @@ pub struct TaskImpact {
 
 /// What happens to an open task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "outcome"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum TaskOutcome {
     /// Deleted with its document.
     Deleted,
     /// Goes back to someone who can still view the document.
     Reassigned { to: UserId },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(TaskOutcome, "outcome");
 
 /// A connection key that stops working.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

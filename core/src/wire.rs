@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Who is signed in (`GET /api/me`, `POST /api/session`).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "kind"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum Me {
     User {
         user: User,
@@ -17,3 +19,5 @@ pub enum Me {
         email: String,
     },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(Me, "kind");

@@ -328,6 +328,23 @@ pub async fn compare_split(
     read_json(send(request).await?).await
 }
 
+/// What an import restored (the server's `ImportResponse`).
+#[derive(Deserialize)]
+pub struct Imported {
+    pub documents: u64,
+}
+
+/// Reads a JSON body that arrived as bytes. Through `from_str`, as gloo-net
+/// reads every other answer: one JSON reader in the wasm instead of two.
+pub fn json_of<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
+}
+
+/// A progress share (0.0 to 1.0) as a whole percentage for a `<progress>` bar.
+pub fn percent(share: f64) -> u32 {
+    (share.clamp(0.0, 1.0) * 100.0).round() as u32
+}
+
 /// What a transfer with progress brought back.
 pub struct Transferred {
     pub bytes: Vec<u8>,
@@ -398,7 +415,7 @@ pub async fn transfer(
         .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
         .unwrap_or_default();
     if !(200..300).contains(&status) {
-        let body = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        let body = json_of::<ErrorBody>(&bytes);
         return Err(error_of(
             status,
             body,

@@ -99,7 +99,8 @@ pub enum ResourceKind {
 /// One explanation: a grant path, or something missing.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "reason")]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "reason"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 pub enum Reason {
     // --- grant paths
     /// Administrator of the resource's environment.
@@ -164,6 +165,8 @@ pub enum Reason {
         organisation: OrganisationId,
     },
 }
+#[cfg(target_arch = "wasm32")]
+crate::tagged::tag_first!(Reason, "reason");
 
 /// The explanations of one decision; two fit without allocating.
 pub type Reasons = SmallVec<[Reason; 2]>;

@@ -53,10 +53,8 @@ pub fn ImportForm(organisation: OrganisationId, state: ImportState) -> impl Into
             }
             state.notice.set(Some(match result {
                 Ok(answer) => {
-                    let documents = serde_json::from_slice::<serde_json::Value>(&answer.bytes)
-                        .ok()
-                        .and_then(|v| v["documents"].as_u64())
-                        .unwrap_or(0);
+                    let documents = api::json_of::<api::Imported>(&answer.bytes)
+                        .map_or(0, |imported| imported.documents);
                     (true, format!("Imported: {documents} document(s) restored, each checked against the signed manifest."))
                 }
                 Err(error) => (false, format!("Nothing was imported: {}", error.message())),
@@ -86,7 +84,7 @@ pub fn ImportForm(organisation: OrganisationId, state: ImportState) -> impl Into
                 "Import the bundle"
             </button>
             {move || state.progress.get().map(|share| view! {
-                <progress data-testid="import-progress" max="100" value=(share * 100.0).round()></progress>
+                <progress data-testid="import-progress" max="100" value=api::percent(share)></progress>
             })}
         </div>
         {offline.then(|| view! { <p class="hint">"Imports are verified by the server; the offline demo has none."</p> })}

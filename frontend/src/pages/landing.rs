@@ -16,10 +16,13 @@ pub fn Landing() -> impl IntoView {
     let took = browser
         .took_ms
         .map(|took_ms| {
-            if took_ms < 0.1 {
+            // Tenths counted as an integer: formatting a float would ship the
+            // standard library's float printing in the wasm for this one line.
+            let tenths = (took_ms * 10.0).round() as u64;
+            if tenths == 0 {
                 " in under 0.1 ms".to_string()
             } else {
-                format!(" in {took_ms:.1} ms")
+                format!(" in {}.{} ms", tenths / 10, tenths % 10)
             }
         })
         .unwrap_or_default();

@@ -514,7 +514,7 @@ fn removal_steps(world: &Arc<World>, plan: &SplitPlan, state: SplitState) -> Any
                         </button>
                         {offline.then(|| view! { <span class="hint">"Exports are made by the server; the offline demo has none."</span> })}
                         {move || state.exporting.get().map(|share| view! {
-                            <progress data-testid="split-export-progress" max="100" value=(share * 100.0).round()></progress>
+                            <progress data-testid="split-export-progress" max="100" value=api::percent(share)></progress>
                         })}
                     </div>
                 </li>
