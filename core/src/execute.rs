@@ -17,6 +17,7 @@ use crate::command::{Actor, Command, Context, Event};
 use crate::error::CommandError;
 use crate::ids::*;
 use crate::model::*;
+use crate::sort::sort_dedup;
 use crate::world::World;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -2010,8 +2011,7 @@ pub(crate) fn consequences(
     if users.is_empty() && documents.is_empty() {
         return (Vec::new(), None);
     }
-    users.sort_unstable();
-    users.dedup();
+    sort_dedup(&mut users);
     let mut after = world.clone();
     for event in events {
         after.apply(event);
@@ -2022,8 +2022,7 @@ pub(crate) fn consequences(
         .iter()
         .flat_map(|u| world.keys_held_by(*u).iter().copied())
         .collect();
-    keys.sort_unstable();
-    keys.dedup();
+    sort_dedup(&mut keys);
     for key in keys {
         let Some(k) = after.key(key).filter(|k| k.is_valid()) else {
             continue;
@@ -2051,8 +2050,7 @@ pub(crate) fn consequences(
     for d in &documents {
         tasks.extend(world.tasks_of(*d).iter().copied());
     }
-    tasks.sort_unstable();
-    tasks.dedup();
+    sort_dedup(&mut tasks);
     for task in tasks {
         let Some(t) = after.task(task).filter(|t| t.is_open()) else {
             continue;

@@ -28,6 +28,7 @@ pub mod model;
 pub mod peppol;
 pub mod preview;
 pub mod project;
+pub mod sort;
 pub mod split;
 pub mod tagged;
 pub mod wire;

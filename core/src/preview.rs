@@ -14,6 +14,7 @@ use crate::error::CommandError;
 pub use crate::execute::Unconfirmed;
 use crate::ids::*;
 use crate::model::*;
+use crate::sort::{sort_dedup, sort_unstable};
 use crate::world::World;
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +77,7 @@ impl Preview {
             .filter(|c| visible(c.user, c.resource))
             .map(|c| (c.user, c.resource, c.before, c.after))
             .collect();
-        changes.sort_unstable();
+        sort_unstable(&mut changes);
         Outcome {
             allowed: self.allowed,
             error_code: self.error.as_ref().map(|e| e.code().to_string()),
@@ -209,8 +210,7 @@ pub fn access_with_reasons(world: &World, user: UserId, resource: Resource) -> (
 /// affect.
 pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<AccessChange> {
     let mut pairs = affected_pairs(before, after, events);
-    pairs.sort_unstable();
-    pairs.dedup();
+    sort_dedup(&mut pairs);
     let mut out = Vec::new();
     // Pairs come sorted by user: resolve each user once per world, and decide
     // their documents in one batch per world.

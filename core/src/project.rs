@@ -379,8 +379,7 @@ pub fn project(world: &World, viewer: UserId) -> World {
             environments.push(p.other_side(home));
         }
     }
-    environments.sort_unstable();
-    environments.dedup();
+    crate::sort::sort_dedup(&mut environments);
     for id in environments {
         if let Some(env) = world.environment(id) {
             if id == home {

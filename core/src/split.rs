@@ -28,6 +28,7 @@ use crate::execute::{consequences, execute};
 use crate::ids::*;
 use crate::model::*;
 use crate::preview::{access_changes, access_with_reasons};
+use crate::sort::{sort_dedup, sort_unstable_by_key};
 use crate::world::World;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
@@ -868,8 +869,7 @@ fn facts(
         }
     }
 
-    members.sort_unstable();
-    members.dedup();
+    sort_dedup(&mut members);
     for u in &members {
         f_memberships.uuid(&u.0);
         for o in world.organisations_of_user(*u) {
@@ -882,8 +882,7 @@ fn facts(
         }
     }
 
-    groups.sort_unstable();
-    groups.dedup();
+    sort_dedup(&mut groups);
     for g in &groups {
         f_groups.uuid(&g.0);
         f_groups.byte(u8::from(world.group(*g).is_some()));
@@ -896,8 +895,7 @@ fn facts(
     }
 
     involved.extend_from_slice(&members);
-    involved.sort_unstable();
-    involved.dedup();
+    sort_dedup(&mut involved);
     for u in &involved {
         f_users.uuid(&u.0);
         match world.user(*u) {
@@ -911,8 +909,7 @@ fn facts(
         }
     }
 
-    environments.sort_unstable();
-    environments.dedup();
+    sort_dedup(&mut environments);
     for e in &environments {
         f_partnerships.uuid(&e.0);
         for p in world.partnerships_of(*e) {
@@ -969,10 +966,8 @@ fn fingerprint(
     mut organisations: Vec<OrganisationId>,
     mut users: Vec<UserId>,
 ) -> Fingerprint {
-    organisations.sort_unstable();
-    organisations.dedup();
-    users.sort_unstable();
-    users.dedup();
+    sort_dedup(&mut organisations);
+    sort_dedup(&mut users);
     let facts = facts(world, environment, &organisations, &users);
     Fingerprint {
         environment,
@@ -1019,8 +1014,7 @@ fn selection(
     organisations: &[OrganisationId],
 ) -> Result<Vec<OrganisationId>, CommandError> {
     let mut out = organisations.to_vec();
-    out.sort_unstable();
-    out.dedup();
+    sort_dedup(&mut out);
     if out.is_empty() {
         return Err(CommandError::invalid(
             "organisations",
@@ -1125,11 +1119,9 @@ fn option1_fingerprint_scope(
 ) -> (Vec<OrganisationId>, Vec<UserId>) {
     let mut organisations = selected.to_vec();
     organisations.extend(changes.iter().filter_map(change_organisation));
-    organisations.sort_unstable();
-    organisations.dedup();
+    sort_dedup(&mut organisations);
     let mut users: Vec<UserId> = keep.iter().map(|k| k.user).collect();
-    users.sort_unstable();
-    users.dedup();
+    sort_dedup(&mut users);
     (organisations, users)
 }
 
@@ -1198,8 +1190,7 @@ fn resolve_keep(
             .iter()
             .flat_map(|o| world.members_of(*o).iter().copied())
             .collect();
-        users.sort_unstable();
-        users.dedup();
+        sort_dedup(&mut users);
         return Ok(users
             .into_iter()
             .filter(|u| !is_administrator_of(world, *u, environment))
@@ -1236,8 +1227,7 @@ fn resolve_keep(
             ));
         }
         let mut organisations = k.organisations.clone();
-        organisations.sort_unstable();
-        organisations.dedup();
+        sort_dedup(&mut organisations);
         for o in &organisations {
             let ok = world.organisation(*o).is_some_and(|org| {
                 org.environment == environment && org.status != OrgStatus::Removed
@@ -1251,7 +1241,7 @@ fn resolve_keep(
             organisations,
         });
     }
-    out.sort_unstable_by_key(|k| k.user);
+    sort_unstable_by_key(&mut out, |k| k.user);
     if out
         .windows(2)
         .any(|w| matches!(w, [a, b] if a.user == b.user))
@@ -1291,7 +1281,7 @@ fn membership_changes(world: &World, environment: EnvironmentId, keep: &[Keep]) 
                 ));
             }
         }
-        mine.sort_unstable_by_key(|(o, _)| *o);
+        sort_unstable_by_key(&mut mine, |(o, _)| *o);
         changes.extend(mine.into_iter().map(|(_, c)| c));
     }
     changes
@@ -1770,8 +1760,8 @@ fn separation(
             _ => {}
         }
     }
-    tasks.sort_unstable_by_key(|t| t.task);
-    keys_revoked.sort_unstable_by_key(|k| k.key);
+    sort_unstable_by_key(&mut tasks, |t| t.task);
+    sort_unstable_by_key(&mut keys_revoked, |k| k.key);
 
     // 4. Partnerships the selection relies on.
     let mut partnerships_to_recreate = Vec::new();
@@ -1786,8 +1776,7 @@ fn separation(
             .flat_map(|o| world.members_of(*o).iter().copied())
             .filter(|u| world.user(*u).is_some_and(|u| u.environment == partner))
             .collect();
-        members.sort_unstable();
-        members.dedup();
+        sort_dedup(&mut members);
         let shares = shares_removed
             .iter()
             .filter(|s| {
@@ -1847,7 +1836,7 @@ fn separation(
     let losses = losses
         .into_iter()
         .map(|(user, (organisations, mut documents))| {
-            documents.sort_unstable_by_key(|d| d.document);
+            sort_unstable_by_key(&mut documents, |d| d.document);
             let home = world.user(user).map_or(environment, |u| u.environment);
             UserLoss {
                 user,

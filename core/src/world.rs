@@ -9,6 +9,7 @@ use crate::command::Event;
 use crate::cow_map::{sorted_insert, sorted_remove, CowMap};
 use crate::ids::*;
 use crate::model::*;
+use crate::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::BTreeSet;
@@ -401,8 +402,7 @@ impl World {
             .filter(|p| p.is_active())
             .map(|p| p.other_side(environment))
             .collect();
-        out.sort_unstable();
-        out.dedup();
+        sort_dedup(&mut out);
         out
     }
     /// The organisation registered under a participant identifier.
@@ -530,7 +530,7 @@ impl World {
                     env.add_ons.retain(|a| a != add_on);
                     if *enabled {
                         env.add_ons.push(*add_on);
-                        env.add_ons.sort_unstable();
+                        sort_unstable(&mut env.add_ons);
                     }
                 }
             }
@@ -970,7 +970,7 @@ impl World {
                 Some(existing) => *existing = share,
                 None => {
                     list.push(share);
-                    list.sort_unstable_by_key(|s| s.grantee);
+                    sort_unstable_by_key(list, |s| s.grantee);
                 }
             }
         }

@@ -14,6 +14,7 @@ mod render;
 
 use crate::ids::*;
 use crate::model::*;
+use crate::sort::sort_dedup;
 use crate::World;
 use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
@@ -579,8 +580,7 @@ fn candidates(world: &World, resource: Resource) -> Vec<UserId> {
             }
         }
     }
-    out.sort_unstable();
-    out.dedup();
+    sort_dedup(&mut out);
     out
 }
 
@@ -607,8 +607,7 @@ fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<R
     let mut organisations: Vec<OrganisationId> = world.organisations_of_user(user).to_vec();
     if u.role == EnvRole::Administrator {
         organisations.extend_from_slice(world.organisations_of(u.environment));
-        organisations.sort_unstable();
-        organisations.dedup();
+        sort_dedup(&mut organisations);
     }
     match kind {
         ResourceKind::Organisation => organisations
@@ -630,8 +629,7 @@ fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<R
                 shared.extend_from_slice(world.documents_shared_with(Grantee::Organisation(*o)));
             }
             // Documents of organisations already listed need no second look.
-            shared.sort_unstable();
-            shared.dedup();
+            sort_dedup(&mut shared);
             shared.retain(|d| {
                 world
                     .document(*d)

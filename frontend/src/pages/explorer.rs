@@ -149,7 +149,9 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
             .map(|a| (a.resource.name(&world), a))
             .filter(|(name, _)| needle.is_empty() || name.to_lowercase().contains(&needle))
             .collect();
-        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.resource.cmp(&b.1.resource)));
+        preflight_core::sort::sort_unstable_by(&mut found, |a, b| {
+            a.0.cmp(&b.0).then_with(|| a.1.resource.cmp(&b.1.resource))
+        });
         let n = found.len();
         let items = found
             .into_iter()

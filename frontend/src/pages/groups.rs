@@ -28,7 +28,9 @@ fn groups_view(signed_in: SignedIn) -> AnyView {
         .filter(|g| vis.group(g.id))
         .cloned()
         .collect();
-    groups.sort_unstable_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    preflight_core::sort::sort_unstable_by(&mut groups, |a, b| {
+        a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
+    });
     let cards = groups
         .iter()
         .map(|g| {

@@ -40,8 +40,9 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         .filter_map(|p| world.partnership(*p))
         .cloned()
         .collect();
-    partnerships
-        .sort_unstable_by_key(|p| (p.ended.is_some(), std::cmp::Reverse(p.created_at), p.id));
+    preflight_core::sort::sort_unstable_by_key(&mut partnerships, |p| {
+        (p.ended.is_some(), std::cmp::Reverse(p.created_at), p.id)
+    });
     let partner_of = |p: &preflight_core::Partnership| {
         if p.requester == home {
             p.accepter

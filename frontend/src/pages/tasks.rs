@@ -69,7 +69,9 @@ fn tasks_view(signed_in: SignedIn) -> AnyView {
         .filter(|t| vis.document(t.document))
         .cloned()
         .collect();
-    tasks.sort_unstable_by_key(|t| (!(t.is_open() && t.assignee == me), !t.is_open(), t.id));
+    preflight_core::sort::sort_unstable_by_key(&mut tasks, |t| {
+        (!(t.is_open() && t.assignee == me), !t.is_open(), t.id)
+    });
     let delegates = user_options(&world, &vis, |u| u.is_active() && u.id != me);
     let cards = tasks
         .iter()

@@ -43,7 +43,9 @@ fn users_view(signed_in: SignedIn) -> AnyView {
         .filter(|u| u.environment == me.environment)
         .cloned()
         .collect();
-    users.sort_unstable_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    preflight_core::sort::sort_unstable_by(&mut users, |a, b| {
+        a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
+    });
     let rows = users
         .iter()
         .map(|u| {
