@@ -151,13 +151,18 @@ fn package_demo(workspace: &Workspace) -> Result<PathBuf, String> {
             index.display()
         )
     })?;
-    let marked = html.replacen("<head>", &format!("<head>\n    {OFFLINE_MARKER}"), 1);
-    if marked == html {
-        return Err(format!("{} has no <head> to mark", index.display()));
-    }
+    let marked =
+        mark_offline(&html).ok_or_else(|| format!("{} has no <title> to mark", index.display()))?;
     fs::write(&index, marked).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
     ok(&format!("offline demo in {}", out.display()));
     Ok(out)
+}
+
+/// `html` with [`OFFLINE_MARKER`] in its head, before the title, which every page
+/// has: the release build's minified HTML leaves out the optional `<head>` tag.
+fn mark_offline(html: &str) -> Option<String> {
+    let at = html.find("<title>")?;
+    Some(format!("{}{OFFLINE_MARKER}{}", &html[..at], &html[at..]))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
@@ -515,7 +520,21 @@ fn seconds(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::locked_version;
+    use super::{locked_version, mark_offline, OFFLINE_MARKER};
+
+    #[test]
+    fn the_offline_marker_goes_into_the_head_of_minified_and_plain_pages() {
+        let minified = "<!doctype html><html lang=en><meta charset=utf-8><title>Preflight</title><script type=module></script><body></body></html>";
+        assert_eq!(
+            mark_offline(minified).unwrap(),
+            format!("<!doctype html><html lang=en><meta charset=utf-8>{OFFLINE_MARKER}<title>Preflight</title><script type=module></script><body></body></html>")
+        );
+        let plain = "<html>\n  <head>\n    <title>Preflight</title>\n  </head>\n</html>";
+        assert!(mark_offline(plain)
+            .unwrap()
+            .contains(&format!("{OFFLINE_MARKER}<title>")));
+        assert_eq!(mark_offline("<html><body></body></html>"), None);
+    }
 
     #[test]
     fn locked_version_reads_the_exact_package_not_a_prefix() {
