@@ -74,14 +74,50 @@ fn not_an_enum<E: ser::Error>() -> E {
     E::custom("an internally tagged enum serialises only its variants")
 }
 
-/// `fn serialize_x(self, …) -> Result<…>` of every non-variant method: an error,
-/// since the derived code of an enum calls only the variant methods.
-macro_rules! only_variants {
-    ($($method:ident($($arg:ty),*) -> $ok:ty;)*) => {
+/// Serializer methods that only refuse: `refuse! { error_fn; serialize_x(args) -> Ok; … }`;
+/// `refuse! { error_fn; scalars }` for every scalar, sequence and tuple method.
+macro_rules! refuse {
+    ($error:ident; scalars) => {
+        refuse! { $error;
+            serialize_bool(bool) -> S::Ok;
+            serialize_i8(i8) -> S::Ok;
+            serialize_i16(i16) -> S::Ok;
+            serialize_i32(i32) -> S::Ok;
+            serialize_i64(i64) -> S::Ok;
+            serialize_u8(u8) -> S::Ok;
+            serialize_u16(u16) -> S::Ok;
+            serialize_u32(u32) -> S::Ok;
+            serialize_u64(u64) -> S::Ok;
+            serialize_f32(f32) -> S::Ok;
+            serialize_f64(f64) -> S::Ok;
+            serialize_char(char) -> S::Ok;
+            serialize_str(&str) -> S::Ok;
+            serialize_bytes(&[u8]) -> S::Ok;
+            serialize_none() -> S::Ok;
+            serialize_unit() -> S::Ok;
+            serialize_seq(Option<usize>) -> Self::SerializeSeq;
+            serialize_tuple(usize) -> Self::SerializeTuple;
+            serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+            serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        }
+    };
+    ($error:ident; $($method:ident($($arg:ty),*) -> $ok:ty;)*) => {
         $(fn $method(self, $(_: $arg),*) -> Result<$ok, S::Error> {
-            Err(not_an_enum())
+            Err($error())
         })*
     };
+}
+
+/// `{tag: variant}` alone: a unit variant, or a newtype variant holding a unit struct.
+fn tag_only<S: Serializer>(
+    serializer: S,
+    name: &'static str,
+    tag: &'static str,
+    variant: &'static str,
+) -> Result<S::Ok, S::Error> {
+    let mut fields = serializer.serialize_struct(name, 1)?;
+    fields.serialize_field(tag, variant)?;
+    fields.end()
 }
 
 impl<S: Serializer> Serializer for Tagged<S> {
@@ -95,28 +131,10 @@ impl<S: Serializer> Serializer for Tagged<S> {
     type SerializeStruct = Impossible<S::Ok, S::Error>;
     type SerializeStructVariant = TaggedFields<S::SerializeStruct>;
 
-    only_variants! {
-        serialize_bool(bool) -> S::Ok;
-        serialize_i8(i8) -> S::Ok;
-        serialize_i16(i16) -> S::Ok;
-        serialize_i32(i32) -> S::Ok;
-        serialize_i64(i64) -> S::Ok;
-        serialize_u8(u8) -> S::Ok;
-        serialize_u16(u16) -> S::Ok;
-        serialize_u32(u32) -> S::Ok;
-        serialize_u64(u64) -> S::Ok;
-        serialize_f32(f32) -> S::Ok;
-        serialize_f64(f64) -> S::Ok;
-        serialize_char(char) -> S::Ok;
-        serialize_str(&str) -> S::Ok;
-        serialize_bytes(&[u8]) -> S::Ok;
-        serialize_none() -> S::Ok;
-        serialize_unit() -> S::Ok;
+    // The derived code of an enum calls only the variant methods.
+    refuse! { not_an_enum; scalars }
+    refuse! { not_an_enum;
         serialize_unit_struct(&'static str) -> S::Ok;
-        serialize_seq(Option<usize>) -> Self::SerializeSeq;
-        serialize_tuple(usize) -> Self::SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
         serialize_map(Option<usize>) -> Self::SerializeMap;
         serialize_struct(&'static str, usize) -> Self::SerializeStruct;
     }
@@ -139,9 +157,7 @@ impl<S: Serializer> Serializer for Tagged<S> {
         _index: u32,
         variant: &'static str,
     ) -> Result<S::Ok, S::Error> {
-        let mut fields = self.inner.serialize_struct(name, 1)?;
-        fields.serialize_field(self.tag, variant)?;
-        fields.end()
+        tag_only(self.inner, name, self.tag, variant)
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -239,68 +255,16 @@ impl<S: Serializer> Serializer for TagInside<S> {
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<S::Ok, S::Error> {
-        let mut fields = self.inner.serialize_struct(name, 1)?;
-        fields.serialize_field(self.tag, self.variant)?;
-        fields.end()
+        tag_only(self.inner, name, self.tag, self.variant)
     }
 
-    fn serialize_bool(self, _: bool) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
+    refuse! { not_a_struct; scalars }
+    refuse! { not_a_struct;
+        serialize_unit_variant(&'static str, u32, &'static str) -> S::Ok;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
-    fn serialize_i8(self, _: i8) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_i16(self, _: i16) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_i32(self, _: i32) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_i64(self, _: i64) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u8(self, _: u8) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u16(self, _: u16) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u32(self, _: u32) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_u64(self, _: u64) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_f32(self, _: f32) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_f64(self, _: f64) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_char(self, _: char) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_str(self, _: &str) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_none(self) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
+
     fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_unit(self) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<S::Ok, S::Error> {
         Err(not_a_struct())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -317,37 +281,6 @@ impl<S: Serializer> Serializer for TagInside<S> {
         _: &'static str,
         _: &T,
     ) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, S::Error> {
         Err(not_a_struct())
     }
 
@@ -534,6 +467,7 @@ mod tests {
         Renamed { #[serde(rename = "x")] value: i64 },
         Nested { child: Box<Adapted> },
         Optional { #[serde(default)] maybe: Option<u8> },
+        Number(u32),
     });
 
     /// The reference's twin of each adapted value (the `Nested` child excepted,
@@ -615,6 +549,10 @@ mod tests {
         assert!(serde_json::from_str::<Reference>(r#"{"x":1,"type":"renamed_variant"}"#).is_ok());
         assert!(error(r#"{"x":1,"type":"renamed_variant"}"#)
             .contains("the field `type` must come first, found `x`"));
+        // Only a struct or a map can carry the tag beside its fields.
+        assert!(serde_json::to_string(&Reference::Number(1)).is_err());
+        let refused = serde_json::to_string(&Adapted::Number(1)).unwrap_err();
+        assert!(refused.to_string().contains("must hold a struct or a map"));
         // A unit variant ignores other fields, as serde's derive does.
         assert_eq!(
             serde_json::from_str::<Adapted>(r#"{"type":"Unit","extra":[1]}"#).unwrap(),
