@@ -4,6 +4,10 @@
 package.path = package.path .. ";" .. os.getenv("LOAD_DIR") .. "/?.lua"
 local ids = require("ids")
 local cookie = os.getenv("SESSION")
+-- With PACE_MS set, each connection waits that long before its next request:
+-- a steady rate (connections / (pace + latency)) instead of as many as the
+-- server can take, to read the latency at a given throughput.
+local pace = tonumber(os.getenv("PACE_MS") or "")
 local counter = 0
 local threads = 0
 -- Each thread gets its own tag, so that no two requests use the same name.
@@ -21,4 +25,9 @@ request = function()
     ["Cookie"] = "preflight_session=" .. cookie,
     ["Content-Type"] = "application/json",
   }, body)
+end
+if pace then
+  delay = function()
+    return pace
+  end
 end

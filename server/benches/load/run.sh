@@ -30,6 +30,8 @@ echo "== check requests (GET /api/check), 64 connections, 2 threads"
 wrk -t2 -c64 -d"${DURATION}s" --latency -s "$LOAD_DIR/check.lua" "http://127.0.0.1:$PORT"
 echo "== durable commands (POST /api/commands), 64 connections, 2 threads"
 wrk -t2 -c64 -d"${DURATION}s" --latency -s "$LOAD_DIR/commands.lua" "http://127.0.0.1:$PORT"
+echo "== durable commands at a steady rate above the 2,000/s target: 64 connections, each pausing 25 ms between requests"
+PACE_MS=25 wrk -t2 -c64 -d"${DURATION}s" --latency -s "$LOAD_DIR/commands.lua" "http://127.0.0.1:$PORT"
 
 echo "== restart from the latest snapshot (written in the background every ${SNAPSHOT_EVERY:-100000} events, default 100,000)"
 kill $PID; wait $PID 2>/dev/null || true
