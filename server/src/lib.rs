@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{DefaultBodyLimit, OriginalUri, Request, State};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -35,6 +35,7 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -397,9 +398,18 @@ pub fn app(state: AppState) -> Router {
     let router = if index.is_file() {
         // `cargo xtask` leaves a Zopfli gzip copy next to each built asset
         // (`*.wasm.gz`): sent as it is to browsers that accept gzip.
-        let static_files = ServeDir::new(&state.static_dir)
-            .precompressed_gzip()
-            .fallback(ServeFile::new(index));
+        // `Vary`, so that a shared cache does not hand the gzip copy to a client
+        // that did not ask for it.
+        let static_files = ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                header::VARY,
+                HeaderValue::from_static("accept-encoding"),
+            ))
+            .service(
+                ServeDir::new(&state.static_dir)
+                    .precompressed_gzip()
+                    .fallback(ServeFile::new(index)),
+            );
         router.fallback_service(static_files)
     } else {
         router.fallback(web_app_missing)

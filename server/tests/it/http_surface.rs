@@ -74,7 +74,9 @@ fn a_browser_that_accepts_gzip_gets_the_precompressed_copy_of_an_asset() {
     assert_eq!(gzip.header("content-encoding"), Some("gzip"));
     assert_eq!(gzip.header("content-type"), Some("application/wasm"));
     assert_eq!(gzip.body, "its gzip copy");
+    assert_eq!(gzip.header("vary"), Some("accept-encoding"));
     assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("accept-encoding"));
     assert_eq!(plain.body, "the module");
 }
 
