@@ -75,9 +75,22 @@ fn not_an_enum<E: ser::Error>() -> E {
 }
 
 /// Serializer methods that only refuse: `refuse! { error_fn; serialize_x(args) -> Ok; … }`;
-/// `refuse! { error_fn; scalars }` for every scalar, sequence and tuple method.
+/// `refuse! { error_fn; scalars }` for every scalar, option, newtype struct,
+/// sequence and tuple method.
 macro_rules! refuse {
     ($error:ident; scalars) => {
+        fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<S::Ok, S::Error> {
+            Err($error())
+        }
+
+        fn serialize_newtype_struct<T: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<S::Ok, S::Error> {
+            Err($error())
+        }
+
         refuse! { $error;
             serialize_bool(bool) -> S::Ok;
             serialize_i8(i8) -> S::Ok;
@@ -137,18 +150,6 @@ impl<S: Serializer> Serializer for Tagged<S> {
         serialize_unit_struct(&'static str) -> S::Ok;
         serialize_map(Option<usize>) -> Self::SerializeMap;
         serialize_struct(&'static str, usize) -> Self::SerializeStruct;
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<S::Ok, S::Error> {
-        Err(not_an_enum())
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: &T,
-    ) -> Result<S::Ok, S::Error> {
-        Err(not_an_enum())
     }
 
     fn serialize_unit_variant(
@@ -264,16 +265,6 @@ impl<S: Serializer> Serializer for TagInside<S> {
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
 
-    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: &T,
-    ) -> Result<S::Ok, S::Error> {
-        Err(not_a_struct())
-    }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
         _: &'static str,
