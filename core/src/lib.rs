@@ -23,6 +23,7 @@ pub mod error;
 pub mod execute;
 pub mod forget;
 pub mod generate;
+pub mod homes;
 pub mod ids;
 pub mod model;
 pub mod peppol;

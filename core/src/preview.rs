@@ -307,8 +307,8 @@ fn reachable_in(
     for grantee in grantees {
         for d in world.documents_shared_with(grantee) {
             if world
-                .document(*d)
-                .is_some_and(|doc| doc.environment == environment)
+                .document_home(*d)
+                .is_some_and(|(_, e)| e == environment)
             {
                 out.push((user, Resource::Document(*d)));
             }

@@ -7,6 +7,7 @@
 
 use crate::command::Event;
 use crate::cow_map::{sorted_insert, sorted_remove, CowMap};
+use crate::homes::{DocumentHomes, Home};
 use crate::ids::*;
 use crate::model::*;
 use crate::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
@@ -117,6 +118,8 @@ pub(crate) struct Indexes {
     pub orgs_by_user: CowMap<UserId, Vec<OrganisationId>>,
     pub members_by_org: CowMap<OrganisationId, Vec<UserId>>,
     pub docs_by_org: CowMap<OrganisationId, BTreeSet<DocumentId>>,
+    /// Each document's organisation and environment, one memory access away.
+    pub document_homes: DocumentHomes,
     /// Behind an `Arc` each: a grantee can hold thousands of documents, and a
     /// preview that revokes one share must not deep-copy every list of a shard.
     pub shares_by_grantee: CowMap<Grantee, Arc<Vec<DocumentId>>>,
@@ -198,6 +201,12 @@ impl World {
     }
     pub fn document(&self, id: DocumentId) -> Option<&Document> {
         self.t.documents.get(&id)
+    }
+    /// A document's organisation and environment, without reading the document:
+    /// what an access decision needs, at the cost of one memory access.
+    #[inline]
+    pub fn document_home(&self, id: DocumentId) -> Option<Home> {
+        self.index.document_homes.get(id)
     }
     /// The latest export of `organisation`, if any.
     pub fn export_of(&self, organisation: OrganisationId) -> Option<&Export> {
@@ -940,6 +949,9 @@ impl World {
         {
             set.insert(document.id);
         }
+        self.index
+            .document_homes
+            .insert(document.id, (document.organisation, document.environment));
         self.t.documents.insert(document.id, document);
     }
 
@@ -950,6 +962,7 @@ impl World {
         if let Some(set) = self.index.docs_by_org.get_mut(&doc.organisation) {
             set.remove(&document);
         }
+        self.index.document_homes.remove(document);
         let grantees: Vec<Grantee> = self.shares_of(document).iter().map(|s| s.grantee).collect();
         for grantee in grantees {
             self.remove_share(document, grantee);

@@ -12,6 +12,7 @@
 
 mod render;
 
+use crate::homes::Home;
 use crate::ids::*;
 use crate::model::*;
 use crate::sort::sort_dedup;
@@ -298,28 +299,8 @@ fn reach_found<'w>(
     })
 }
 
-/// Every grant path of `user` to `document` (the user already reaches its environment).
-fn document_grants(
-    world: &World,
-    user: &User,
-    document: &Document,
-    through: Option<EnvironmentId>,
-) -> Grants {
-    let role = world
-        .membership(user.id, document.organisation)
-        .map(|m| m.role);
-    let shares = world.shares_of(document.id);
-    document_grants_with(world, user, home(document), through, role, shares)
-}
-
-/// A document's organisation and environment: all a decision needs of it.
-type Home = (OrganisationId, EnvironmentId);
-
-fn home(document: &Document) -> Home {
-    (document.organisation, document.environment)
-}
-
-/// [`document_grants`] with the user's role in the document's organisation known.
+/// Every grant path of `user` to the document at `home` (the user already reaches
+/// its environment), given the user's role in its organisation and its shares.
 fn document_grants_with(
     world: &World,
     user: &User,
@@ -389,18 +370,18 @@ fn check_document(world: &World, user: UserId, document: DocumentId, needed: Lev
     // The three lookups that need only the question come first and together: in
     // a large world each misses the cache, and the processor overlaps
     // independent misses instead of waiting for one after the other.
-    let doc = world.document(document);
+    let home = world.document_home(document);
     let found = world.user(user);
     let shares = world.shares_of(document);
-    let Some(doc) = doc else {
+    let Some((organisation, environment)) = home else {
         return Decision::deny(Reason::UnknownResource);
     };
-    let (u, through) = match reach_found(world, user, found, doc.environment) {
+    let (u, through) = match reach_found(world, user, found, environment) {
         Ok(found) => found,
         Err(reason) => return Decision::deny(reason),
     };
-    let role = world.membership(user, doc.organisation).map(|m| m.role);
-    let grants = document_grants_with(world, u, home(doc), through, role, shares);
+    let role = world.membership(user, organisation).map(|m| m.role);
+    let grants = document_grants_with(world, u, (organisation, environment), through, role, shares);
     let reasons: Reasons = grants
         .iter()
         .filter(|(l, _)| *l >= needed)
@@ -413,9 +394,7 @@ fn check_document(world: &World, user: UserId, document: DocumentId, needed: Lev
         };
     }
     match grants.iter().max_by_key(|(l, _)| *l) {
-        None => Decision::deny(Reason::NotMember {
-            organisation: doc.organisation,
-        }),
+        None => Decision::deny(Reason::NotMember { organisation }),
         Some((has, best)) => Decision {
             allowed: false,
             reasons: smallvec![
@@ -435,13 +414,15 @@ pub fn document_level(
     user: UserId,
     document: DocumentId,
 ) -> (Option<Level>, Reasons) {
-    let Some(doc) = world.document(document) else {
+    let Some(home) = world.document_home(document) else {
         return (None, Reasons::new());
     };
-    let Ok((u, through)) = reach(world, user, doc.environment) else {
+    let Ok((u, through)) = reach(world, user, home.1) else {
         return (None, Reasons::new());
     };
-    let grants = document_grants(world, u, doc, through);
+    let role = world.membership(user, home.0).map(|m| m.role);
+    let shares = world.shares_of(document);
+    let grants = document_grants_with(world, u, home, through, role, shares);
     let level = grants.iter().map(|(l, _)| *l).max();
     (level, grants.into_iter().map(|(_, r)| r).collect())
 }
@@ -556,8 +537,8 @@ pub struct ResourceAccess {
 fn candidates(world: &World, resource: Resource) -> Vec<UserId> {
     let mut out = Vec::new();
     let (organisation, environment) = match resource {
-        Resource::Document(d) => match world.document(d) {
-            Some(doc) => (doc.organisation, doc.environment),
+        Resource::Document(d) => match world.document_home(d) {
+            Some(home) => home,
             None => return out,
         },
         Resource::Organisation(o) => match world.organisation(o) {
@@ -632,8 +613,8 @@ fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<R
             sort_dedup(&mut shared);
             shared.retain(|d| {
                 world
-                    .document(*d)
-                    .is_some_and(|doc| organisations.binary_search(&doc.organisation).is_err())
+                    .document_home(*d)
+                    .is_some_and(|(o, _)| organisations.binary_search(&o).is_err())
             });
             documents.extend(shared.into_iter().map(Resource::Document));
             documents
@@ -701,15 +682,15 @@ impl<'a> DocumentAccessor<'a> {
         let Ok(u) = self.user else {
             return (None, Reasons::new());
         };
-        let Some(doc) = self.world.document(document) else {
+        let Some(home) = self.world.document_home(document) else {
             return (None, Reasons::new());
         };
-        let Ok(through) = self.reach(u, doc.environment) else {
+        let Ok(through) = self.reach(u, home.1) else {
             return (None, Reasons::new());
         };
-        let role = self.membership_in(u, doc.organisation);
+        let role = self.membership_in(u, home.0);
         let shares = self.world.shares_of(document);
-        let grants = document_grants_with(self.world, u, home(doc), through, role, shares);
+        let grants = document_grants_with(self.world, u, home, through, role, shares);
         let level = grants.iter().map(|(l, _)| *l).max();
         (level, grants.into_iter().map(|(_, r)| r).collect())
     }
@@ -727,7 +708,7 @@ impl<'a> DocumentAccessor<'a> {
         // compact list instead of touching every document again.
         let found: Vec<(Option<Home>, &[Share])> = documents
             .iter()
-            .map(|d| (world.document(*d).map(home), world.shares_of(*d)))
+            .map(|d| (world.document_home(*d), world.shares_of(*d)))
             .collect();
         found
             .into_iter()
@@ -756,16 +737,15 @@ impl<'a> DocumentAccessor<'a> {
     /// The grant paths of at least `needed`, if the user has that level.
     pub fn allowed(&mut self, document: DocumentId, needed: Level) -> Option<Reasons> {
         let u = self.user.ok()?;
-        let doc = self.world.document(document)?;
-        let through = self.reach(u, doc.environment).ok()?;
-        let role = self.membership_in(u, doc.organisation);
+        let home = self.world.document_home(document)?;
+        let through = self.reach(u, home.1).ok()?;
+        let role = self.membership_in(u, home.0);
         let shares = self.world.shares_of(document);
-        let reasons: Reasons =
-            document_grants_with(self.world, u, home(doc), through, role, shares)
-                .into_iter()
-                .filter(|(l, _)| *l >= needed)
-                .map(|(_, r)| r)
-                .collect();
+        let reasons: Reasons = document_grants_with(self.world, u, home, through, role, shares)
+            .into_iter()
+            .filter(|(l, _)| *l >= needed)
+            .map(|(_, r)| r)
+            .collect();
         (!reasons.is_empty()).then_some(reasons)
     }
 }

@@ -1,0 +1,379 @@
+//! Where each document lives, in one memory access: the table a check reads first.
+//!
+//! A check needs two facts of a document, its organisation and its environment.
+//! In the documents table they sit in the document's bucket, which a hash map
+//! reaches through its control bytes: two dependent cache misses into hundreds of
+//! megabytes, each with its page walk, and most of a check's time. This index
+//! keeps, per document, its id and a small number naming its home, 20 bytes in an
+//! open-addressed table with linear probing: the probe that finds the id has the
+//! answer in the same line. The homes themselves (one per organisation that holds
+//! a document) are few and stay in the cache.
+//!
+//! Like [`crate::cow_map::CowMap`], the table is cut into shards behind `Arc`s, so
+//! a preview's copy of the world costs one pointer and a write copies one shard.
+//! It is an index: derived from the documents, maintained by
+//! [`crate::World::apply`], never serialised.
+
+use crate::cow_map::{CowMap, SHARDS};
+use crate::ids::{DocumentId, EnvironmentId, OrganisationId, ShardKey};
+use std::sync::Arc;
+
+/// A document's organisation and environment: all a decision needs of it.
+pub type Home = (OrganisationId, EnvironmentId);
+
+/// See the module documentation.
+#[derive(Clone)]
+pub struct DocumentHomes {
+    // INVARIANT: `shards.len() == SHARDS`, and every document sits in shard
+    // `document.shard_byte() as usize % SHARDS`.
+    shards: Arc<Vec<Arc<HomeShard>>>,
+    /// The homes slots point at, by their number. Only grows: a number, once
+    /// given, names the same home for the life of the index.
+    homes: Arc<Vec<Home>>,
+    numbers: CowMap<OrganisationId, u32>,
+    len: usize,
+}
+
+/// A slot: a document and the number of its home, or [`EMPTY`].
+#[derive(Clone, Copy)]
+struct Slot {
+    document: DocumentId,
+    home: u32,
+}
+
+/// The home number of a free slot (no home gets it: there are never 2³² homes).
+const EMPTY: u32 = u32::MAX;
+
+const FREE: Slot = Slot {
+    document: DocumentId::from_u128(0),
+    home: EMPTY,
+};
+
+/// One shard: open addressing with linear probing and backward-shift deletion,
+/// so that no tombstones lengthen the probes.
+#[derive(Clone, Default)]
+struct HomeShard {
+    // INVARIANT: `slots.len()` is zero or a power of two, more than a quarter
+    // of the slots are free (so every probe ends), and each document sits at
+    // or after its ideal slot with no free slot in between.
+    slots: Vec<Slot>,
+    len: usize,
+}
+
+impl HomeShard {
+    /// The slot `document` would ideally sit in.
+    fn ideal(&self, document: DocumentId) -> usize {
+        let value = document.0.as_u128();
+        let (low, high) = (value as u64, (value >> 64) as u64);
+        // Two multiplications, not a fold of the halves: ids built from small
+        // counters in both halves must not collide before the mixing.
+        let mixed = (low.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ high)
+            .wrapping_mul(0xD6E8_FEB8_6659_FD93)
+            .rotate_left(32);
+        (mixed as usize) & self.mask()
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    /// Where `document` sits, or where the probe for it ended (a free slot).
+    #[inline]
+    fn probe(&self, document: DocumentId) -> Option<(usize, Slot)> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.mask();
+        let mut at = self.ideal(document);
+        loop {
+            let slot = *self.slots.get(at)?;
+            if slot.home == EMPTY || slot.document == document {
+                return Some((at, slot));
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get(&self, document: DocumentId) -> Option<u32> {
+        self.probe(document)
+            .map(|(_, slot)| slot.home)
+            .filter(|home| *home != EMPTY)
+    }
+
+    /// Sets the home of `document`; whether it is new.
+    fn insert(&mut self, document: DocumentId, home: u32) -> bool {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let Some((at, slot)) = self.probe(document) else {
+            return false;
+        };
+        let new = slot.home == EMPTY;
+        if let Some(slot) = self.slots.get_mut(at) {
+            *slot = Slot { document, home };
+            self.len += usize::from(new);
+        }
+        new
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(8);
+        let old = std::mem::replace(&mut self.slots, vec![FREE; capacity]);
+        self.len = 0;
+        for slot in old.into_iter().filter(|s| s.home != EMPTY) {
+            self.insert(slot.document, slot.home);
+        }
+    }
+
+    /// Removes `document`; whether it was there.
+    fn remove(&mut self, document: DocumentId) -> bool {
+        let Some((mut hole, slot)) = self.probe(document) else {
+            return false;
+        };
+        if slot.home == EMPTY {
+            return false;
+        }
+        // Backward shift: each following entry that may sit earlier moves into
+        // the hole, until a free slot ends the run.
+        let mask = self.mask();
+        let mut at = (hole + 1) & mask;
+        loop {
+            let Some(next) = self.slots.get(at).copied() else {
+                break;
+            };
+            if next.home == EMPTY {
+                break;
+            }
+            let ideal = self.ideal(next.document);
+            // `next` may move to the hole if the hole lies on its probe path,
+            // from its ideal slot up to where it sits.
+            if at.wrapping_sub(ideal) & mask >= at.wrapping_sub(hole) & mask {
+                if let Some(slot) = self.slots.get_mut(hole) {
+                    *slot = next;
+                }
+                hole = at;
+            }
+            at = (at + 1) & mask;
+        }
+        if let Some(slot) = self.slots.get_mut(hole) {
+            *slot = FREE;
+        }
+        self.len -= 1;
+        true
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Slot> + '_ {
+        self.slots.iter().filter(|s| s.home != EMPTY)
+    }
+}
+
+impl Default for DocumentHomes {
+    fn default() -> Self {
+        let empty = Arc::new(HomeShard::default());
+        Self {
+            shards: Arc::new((0..SHARDS).map(|_| Arc::clone(&empty)).collect()),
+            homes: Arc::default(),
+            numbers: CowMap::default(),
+            len: 0,
+        }
+    }
+}
+
+fn shard_index(document: DocumentId) -> usize {
+    document.shard_byte() as usize % SHARDS
+}
+
+impl DocumentHomes {
+    /// The number of documents.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no document has a home.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The home of `document`.
+    #[inline]
+    pub fn get(&self, document: DocumentId) -> Option<Home> {
+        let number = self.shards.get(shard_index(document))?.get(document)?;
+        self.homes.get(number as usize).copied()
+    }
+
+    /// Records where `document` lives (a document never moves: the same home
+    /// again changes nothing).
+    pub fn insert(&mut self, document: DocumentId, home: Home) {
+        let Some(number) = self.number(home) else {
+            return;
+        };
+        let shards = Arc::make_mut(&mut self.shards);
+        if let Some(shard) = shards.get_mut(shard_index(document)) {
+            if Arc::make_mut(shard).insert(document, number) {
+                self.len += 1;
+            }
+        }
+    }
+
+    /// Forgets `document`.
+    pub fn remove(&mut self, document: DocumentId) {
+        let index = shard_index(document);
+        let present = self
+            .shards
+            .get(index)
+            .is_some_and(|s| s.get(document).is_some());
+        if !present {
+            // Removing what is not there copies nothing.
+            return;
+        }
+        let shards = Arc::make_mut(&mut self.shards);
+        if let Some(shard) = shards.get_mut(index) {
+            if Arc::make_mut(shard).remove(document) {
+                self.len -= 1;
+            }
+        }
+    }
+
+    /// The number of `home`, given on first use. `None` only past 2³² − 1
+    /// organisations.
+    fn number(&mut self, home: Home) -> Option<u32> {
+        if let Some(number) = self.numbers.get(&home.0) {
+            return Some(*number);
+        }
+        let number = u32::try_from(self.homes.len())
+            .ok()
+            .filter(|n| *n != EMPTY)?;
+        Arc::make_mut(&mut self.homes).push(home);
+        self.numbers.insert(home.0, number);
+        Some(number)
+    }
+
+    /// Every document with its home, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (DocumentId, Home)> + '_ {
+        self.shards.iter().flat_map(move |shard| {
+            shard.iter().filter_map(move |slot| {
+                let home = self.homes.get(slot.home as usize)?;
+                Some((slot.document, *home))
+            })
+        })
+    }
+}
+
+/// Equal when they hold the same documents in the same homes, whatever the
+/// numbers and slots they got in the order things happened.
+impl PartialEq for DocumentHomes {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len
+            && self
+                .iter()
+                .all(|(document, home)| other.get(document) == Some(home))
+    }
+}
+
+impl std::fmt::Debug for DocumentHomes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DocumentHomes(len = {})", self.len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn home(n: u8) -> Home {
+        (
+            OrganisationId::from_u128(u128::from(n) + 1),
+            EnvironmentId::from_u128(u128::from(n % 3) + 1),
+        )
+    }
+
+    #[test]
+    fn a_document_is_found_in_its_home_until_it_is_removed() {
+        let mut homes = DocumentHomes::default();
+        let document = DocumentId::from_u128(7);
+        assert_eq!(homes.get(document), None);
+        homes.insert(document, home(1));
+        assert_eq!(homes.get(document), Some(home(1)));
+        assert_eq!(homes.len(), 1);
+        homes.insert(document, home(1));
+        assert_eq!(homes.len(), 1);
+        homes.remove(document);
+        assert_eq!(homes.get(document), None);
+        assert!(homes.is_empty());
+    }
+
+    #[test]
+    fn the_nil_id_is_a_document_like_any_other() {
+        let mut homes = DocumentHomes::default();
+        let nil = DocumentId::from_u128(0);
+        assert_eq!(homes.get(nil), None);
+        homes.insert(nil, home(2));
+        assert_eq!(homes.get(nil), Some(home(2)));
+        homes.remove(nil);
+        assert_eq!(homes.get(nil), None);
+    }
+
+    #[test]
+    fn a_copy_is_not_changed_by_writes_to_the_original() {
+        let mut homes = DocumentHomes::default();
+        let (a, b) = (DocumentId::from_u128(1), DocumentId::from_u128(2));
+        homes.insert(a, home(1));
+        let copy = homes.clone();
+        homes.insert(b, home(2));
+        homes.remove(a);
+        assert_eq!(copy.get(a), Some(home(1)));
+        assert_eq!(copy.get(b), None);
+        assert_eq!(homes.get(b), Some(home(2)));
+        assert_ne!(copy, homes);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u16, u8),
+        Remove(u16),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Few distinct ids, many of them in one shard's few slots: collisions,
+        // runs that wrap around and shifts on removal all happen.
+        prop_oneof![
+            3 => (0u16..600, 0u8..12).prop_map(|(d, h)| Op::Insert(d, h)),
+            2 => (0u16..600).prop_map(Op::Remove),
+        ]
+    }
+
+    fn id(n: u16) -> DocumentId {
+        // Half the ids counters in the low half, half in the high half.
+        let n = u128::from(n);
+        DocumentId::from_u128(if n % 2 == 0 { n } else { n << 64 })
+    }
+
+    proptest! {
+        #[test]
+        fn document_homes_answer_as_a_plain_map_does(ops in prop::collection::vec(op(), 1..2000)) {
+            let mut homes = DocumentHomes::default();
+            let mut model: BTreeMap<u16, Home> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(d, h) => {
+                        // A document never moves: the model keeps its first home.
+                        let h = *model.entry(d).or_insert(home(h));
+                        homes.insert(id(d), h);
+                    }
+                    Op::Remove(d) => {
+                        model.remove(&d);
+                        homes.remove(id(d));
+                    }
+                }
+            }
+            prop_assert_eq!(homes.len(), model.len());
+            for d in 0..600u16 {
+                prop_assert_eq!(homes.get(id(d)), model.get(&d).copied());
+            }
+            prop_assert_eq!(homes.iter().count(), model.len());
+        }
+    }
+}
