@@ -544,6 +544,105 @@ fn split_plan_stale_after_connection_key_issued() {
     assert_eq!(stale(&g.world, &plan), vec![Fact::Keys]);
 }
 
+/// Authorising the removal on `plan`, which has gone stale since, is refused and
+/// changes nothing; gives the refusal.
+fn authorise_on_stale_plan(g: &mut Globex, export: Sha256, plan: SplitPlan) -> CommandError {
+    let before = g.world.clone();
+    let refused = g.authorise(g.hanna, export, false, Some(plan)).unwrap_err();
+    assert_eq!(g.world, before, "a stale plan changed the world");
+    refused
+}
+
+#[test]
+fn split_plan_stale_after_group_change() {
+    let mut g = globex();
+    // A group holding a share of a labs invoice: the plan reports its members.
+    let events = g.ok(
+        g.hanna,
+        Command::CreateGroup {
+            name: "Labs finance".into(),
+        },
+    );
+    let Some(Event::GroupCreated { group, .. }) = events.first().cloned() else {
+        panic!("{events:?}")
+    };
+    g.ok(
+        g.hanna,
+        Command::AddGroupMember {
+            group,
+            user: g.jade,
+        },
+    );
+    g.ok(
+        g.hanna,
+        Command::ShareDocument {
+            document: g.first_document(g.labs, DocBox::InboxIn),
+            grantee: Grantee::Group(group),
+            level: Level::View,
+        },
+    );
+    let plan = g.option2();
+    let digest = g.export(g.hanna).unwrap();
+    // Ivo, already a member of labs, joins the group: only the group changed.
+    g.ok(g.hanna, Command::AddGroupMember { group, user: g.ivo });
+    assert_eq!(stale(&g.world, &plan), vec![Fact::Groups]);
+    let refused = authorise_on_stale_plan(&mut g, digest, plan);
+    assert_eq!(refused.code(), "stale_plan");
+    assert!(refused.to_string().contains("groups changed"), "{refused}");
+}
+
+#[test]
+fn split_plan_stale_after_task_change() {
+    let mut g = globex();
+    g.run(
+        &Actor::Support { name: "s".into() },
+        Command::SetAddOn {
+            environment: g.globex,
+            add_on: AddOn::WorkflowEngine,
+            enabled: true,
+        },
+    )
+    .unwrap();
+    let plan = g.option2();
+    let digest = g.export(g.hanna).unwrap();
+    g.ok(
+        g.hanna,
+        Command::StartApprovalTask {
+            document: g.first_document(g.labs, DocBox::InboxIn),
+            assignee: g.jade,
+            note: None,
+        },
+    );
+    assert_eq!(stale(&g.world, &plan), vec![Fact::Tasks]);
+    let refused = authorise_on_stale_plan(&mut g, digest, plan);
+    assert_eq!(refused.code(), "stale_plan");
+    assert!(refused.to_string().contains("tasks changed"), "{refused}");
+}
+
+#[test]
+fn split_plan_stale_after_partnership_change() {
+    let mut g = globex();
+    let plan = g.option2();
+    let digest = g.export(g.hanna).unwrap();
+    // The partner connects a relationship manager: the partnership to re-create
+    // is no longer the one the plan listed.
+    let partnership = g.world.active_partnership(g.acme, g.globex).unwrap().id;
+    g.ok(
+        g.alice,
+        Command::ConnectRelationshipManager {
+            partnership,
+            user: g.bob,
+        },
+    );
+    assert_eq!(stale(&g.world, &plan), vec![Fact::Partnerships]);
+    let refused = authorise_on_stale_plan(&mut g, digest, plan);
+    assert_eq!(refused.code(), "stale_plan");
+    assert!(
+        refused.to_string().contains("partnerships changed"),
+        "{refused}"
+    );
+}
+
 #[test]
 fn split_plan_not_stale_after_other_org_document() {
     let mut g = globex();
