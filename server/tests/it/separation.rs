@@ -481,6 +481,148 @@ fn a_bundle_re_hashed_after_an_edit_or_from_another_platform_is_refused() {
     );
 }
 
+#[test]
+fn a_bundle_larger_than_the_configured_limit_is_refused_and_nothing_is_imported() {
+    // Between the demo's Globex Retail bundle (about 14 kB) and Globex Labs'
+    // (about 34 kB).
+    const LIMIT: usize = 20_000;
+    let api = Api::start_with(&["--max-bundle-bytes", &LIMIT.to_string()]);
+    let world = demo_world();
+    let org = |name: &str| {
+        world
+            .organisations()
+            .find(|o| o.name == name)
+            .expect("a demo organisation")
+            .id
+    };
+    let (labs, retail) = (org("Globex Labs BV"), org("Globex Retail BV"));
+    let hanna = api.login("hanna@globex.example");
+    let (status, large) = export(&api, &hanna, &labs.to_string());
+    assert_eq!(status, 200);
+    let (status, small) = export(&api, &hanna, &retail.to_string());
+    assert_eq!(status, 200);
+    assert!(
+        small.len() <= LIMIT && large.len() > LIMIT,
+        "the bundles no longer straddle the limit: {} and {} bytes",
+        small.len(),
+        large.len()
+    );
+
+    // A genuine bundle, which the Administrator could otherwise import into the
+    // organisation it came from, is refused for its size alone.
+    let n_before = api.projection(&hanna).document_count(labs);
+    let (status, refused) = import(&api, &hanna, &labs.to_string(), &large);
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (413, Some("too_large")),
+        "{refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("larger than")),
+        "{refused}"
+    );
+    assert_eq!(api.projection(&hanna).document_count(labs), n_before);
+    let uploads = api.data_dir().join("uploads");
+    let left_behind: Vec<_> = std::fs::read_dir(&uploads)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left_behind.is_empty(), "{left_behind:?}");
+
+    // A bundle within the limit is imported.
+    let n_before = api.projection(&hanna).document_count(retail);
+    let (status, answer) = import(&api, &hanna, &retail.to_string(), &small);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        api.projection(&hanna).document_count(retail),
+        n_before * 2,
+        "{answer}"
+    );
+}
+
+#[test]
+fn a_removal_authorised_on_a_plan_that_has_gone_stale_is_refused_until_simulated_again() {
+    let api = Api::start();
+    let world = demo_world();
+    let labs = world
+        .organisations()
+        .find(|o| o.name == "Globex Labs BV")
+        .expect("the subsidiary")
+        .id;
+    let labs_id = labs.to_string();
+    let hanna = api.login("hanna@globex.example");
+    let support = api.login(preflight_core::generate::SUPPORT_EMAIL);
+    let simulate = || {
+        let (status, comparison) = api.call(
+            "POST",
+            "/api/split/compare",
+            Some(&hanna),
+            Some(json!({ "organisations": [labs], "questions": { "separate_credit": true, "restrict_employees": false, "client_manages_own_account": true, "central_overview": false } })),
+        );
+        assert_eq!(status, 200, "{comparison}");
+        comparison["full_separation"].clone()
+    };
+    let plan = simulate();
+    let (status, bundle) = export(&api, &hanna, &labs_id);
+    assert_eq!(status, 200);
+    let digest = manifest_of(&bundle)["digest"].clone();
+    let authorise = |plan: &Value| {
+        json!({ "type": "AuthoriseRemoval", "organisation": labs, "export": digest,
+                "accept_loss": false, "plan": plan })
+    };
+    accepted(&api, &hanna, authorise(&plan));
+
+    // Hanna shares one of its invoices with Ivo: the plan no longer says what
+    // the removal would take from whom.
+    let invoice = world
+        .documents_of(labs)
+        .find(|d| {
+            world
+                .document(*d)
+                .is_some_and(|d| d.doc_box == DocBox::InboxIn)
+        })
+        .expect("an inbound invoice");
+    let ivo = world.user_by_email("ivo@globex.example").expect("ivo").id;
+    accepted(
+        &api,
+        &hanna,
+        json!({ "type": "ShareDocument", "document": invoice,
+                "grantee": { "kind": "User", "id": ivo }, "level": "Edit" }),
+    );
+    let remove = json!({ "type": "ExecuteRemoval", "organisation": labs });
+    let (status, refused) = command(&api, &support, remove.clone());
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (409, Some("stale_plan")),
+        "{refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("shares changed")),
+        "{refused}"
+    );
+    let (status, refused) = command(&api, &hanna, authorise(&plan));
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (409, Some("stale_plan")),
+        "{refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("shares changed")),
+        "{refused}"
+    );
+    assert!(api.projection(&hanna).document_count(labs) > 0);
+
+    // Simulated and authorised again, the removal goes ahead.
+    accepted(&api, &hanna, authorise(&simulate()));
+    accepted(&api, &support, remove);
+    assert_eq!(api.projection(&hanna).document_count(labs), 0);
+}
+
 /// A removal recorded, then the process stops before erasing anything (the
 /// engine is driven directly, without the handler's erasure): the next start
 /// finishes the erasure before serving.
