@@ -4,10 +4,12 @@
 //! In the documents table they sit in the document's bucket, which a hash map
 //! reaches through its control bytes: two dependent cache misses into hundreds of
 //! megabytes, each with its page walk, and most of a check's time. This index
-//! keeps, per document, its id and a small number naming its home, 20 bytes in an
-//! open-addressed table with linear probing: the probe that finds the id has the
-//! answer in the same line. The homes themselves (one per organisation that holds
-//! a document) are few and stay in the cache.
+//! keeps, per document, its id, its organisation and a small number naming its
+//! environment, 36 bytes in an open-addressed table with linear probing: the
+//! probe that finds the id has the answer in the same line. The environments
+//! are few (a few hundred, 16 bytes each) and stay in the cache; a table of
+//! organisations would not (measured: a second lookup into 20,000 of them cost
+//! a quarter of a check).
 //!
 //! Like [`crate::cow_map::CowMap`], the table is cut into shards behind `Arc`s, so
 //! a preview's copy of the world costs one pointer and a write copies one shard.
@@ -27,26 +29,30 @@ pub struct DocumentHomes {
     // INVARIANT: `shards.len() == SHARDS`, and every document sits in shard
     // `document.shard_byte() as usize % SHARDS`.
     shards: Arc<Vec<Arc<HomeShard>>>,
-    /// The homes slots point at, by their number. Only grows: a number, once
-    /// given, names the same home for the life of the index.
-    homes: Arc<Vec<Home>>,
-    numbers: CowMap<OrganisationId, u32>,
+    /// The environments slots point at, by their number. Only grows: a number,
+    /// once given, names the same environment for the life of the index.
+    environments: Arc<Vec<EnvironmentId>>,
+    numbers: CowMap<EnvironmentId, u32>,
     len: usize,
 }
 
-/// A slot: a document and the number of its home, or [`EMPTY`].
+/// A slot: a document, its organisation and the number of its environment, or
+/// free ([`EMPTY`]).
 #[derive(Clone, Copy)]
 struct Slot {
     document: DocumentId,
-    home: u32,
+    organisation: OrganisationId,
+    environment: u32,
 }
 
-/// The home number of a free slot (no home gets it: there are never 2³² homes).
+/// The environment number of a free slot (no environment gets it: there are
+/// never 2³² of them).
 const EMPTY: u32 = u32::MAX;
 
 const FREE: Slot = Slot {
     document: DocumentId::from_u128(0),
-    home: EMPTY,
+    organisation: OrganisationId::from_u128(0),
+    environment: EMPTY,
 };
 
 /// One shard: open addressing with linear probing and backward-shift deletion,
@@ -87,31 +93,32 @@ impl HomeShard {
         let mut at = self.ideal(document);
         loop {
             let slot = *self.slots.get(at)?;
-            if slot.home == EMPTY || slot.document == document {
+            if slot.environment == EMPTY || slot.document == document {
                 return Some((at, slot));
             }
             at = (at + 1) & mask;
         }
     }
 
+    /// The slot of `document`.
     #[inline]
-    fn get(&self, document: DocumentId) -> Option<u32> {
+    fn get(&self, document: DocumentId) -> Option<Slot> {
         self.probe(document)
-            .map(|(_, slot)| slot.home)
-            .filter(|home| *home != EMPTY)
+            .map(|(_, slot)| slot)
+            .filter(|slot| slot.environment != EMPTY)
     }
 
-    /// Sets the home of `document`; whether it is new.
-    fn insert(&mut self, document: DocumentId, home: u32) -> bool {
+    /// Puts `slot` in; whether its document is new.
+    fn insert(&mut self, slot: Slot) -> bool {
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
-        let Some((at, slot)) = self.probe(document) else {
+        let Some((at, found)) = self.probe(slot.document) else {
             return false;
         };
-        let new = slot.home == EMPTY;
-        if let Some(slot) = self.slots.get_mut(at) {
-            *slot = Slot { document, home };
+        let new = found.environment == EMPTY;
+        if let Some(place) = self.slots.get_mut(at) {
+            *place = slot;
             self.len += usize::from(new);
         }
         new
@@ -121,8 +128,8 @@ impl HomeShard {
         let capacity = (self.slots.len() * 2).max(8);
         let old = std::mem::replace(&mut self.slots, vec![FREE; capacity]);
         self.len = 0;
-        for slot in old.into_iter().filter(|s| s.home != EMPTY) {
-            self.insert(slot.document, slot.home);
+        for slot in old.into_iter().filter(|s| s.environment != EMPTY) {
+            self.insert(slot);
         }
     }
 
@@ -131,40 +138,39 @@ impl HomeShard {
         let Some((mut hole, slot)) = self.probe(document) else {
             return false;
         };
-        if slot.home == EMPTY {
+        if slot.environment == EMPTY {
             return false;
         }
         // Backward shift: each following entry that may sit earlier moves into
         // the hole, until a free slot ends the run.
         let mask = self.mask();
         let mut at = (hole + 1) & mask;
-        loop {
-            let Some(next) = self.slots.get(at).copied() else {
-                break;
-            };
-            if next.home == EMPTY {
-                break;
-            }
+        while let Some(next) = self
+            .slots
+            .get(at)
+            .copied()
+            .filter(|s| s.environment != EMPTY)
+        {
             let ideal = self.ideal(next.document);
             // `next` may move to the hole if the hole lies on its probe path,
             // from its ideal slot up to where it sits.
             if at.wrapping_sub(ideal) & mask >= at.wrapping_sub(hole) & mask {
-                if let Some(slot) = self.slots.get_mut(hole) {
-                    *slot = next;
+                if let Some(place) = self.slots.get_mut(hole) {
+                    *place = next;
                 }
                 hole = at;
             }
             at = (at + 1) & mask;
         }
-        if let Some(slot) = self.slots.get_mut(hole) {
-            *slot = FREE;
+        if let Some(place) = self.slots.get_mut(hole) {
+            *place = FREE;
         }
         self.len -= 1;
         true
     }
 
     fn iter(&self) -> impl Iterator<Item = &Slot> + '_ {
-        self.slots.iter().filter(|s| s.home != EMPTY)
+        self.slots.iter().filter(|s| s.environment != EMPTY)
     }
 }
 
@@ -173,7 +179,7 @@ impl Default for DocumentHomes {
         let empty = Arc::new(HomeShard::default());
         Self {
             shards: Arc::new((0..SHARDS).map(|_| Arc::clone(&empty)).collect()),
-            homes: Arc::default(),
+            environments: Arc::default(),
             numbers: CowMap::default(),
             len: 0,
         }
@@ -198,19 +204,29 @@ impl DocumentHomes {
     /// The home of `document`.
     #[inline]
     pub fn get(&self, document: DocumentId) -> Option<Home> {
-        let number = self.shards.get(shard_index(document))?.get(document)?;
-        self.homes.get(number as usize).copied()
+        let slot = self.shards.get(shard_index(document))?.get(document)?;
+        self.home(&slot)
+    }
+
+    fn home(&self, slot: &Slot) -> Option<Home> {
+        let environment = self.environments.get(slot.environment as usize)?;
+        Some((slot.organisation, *environment))
     }
 
     /// Records where `document` lives (a document never moves: the same home
     /// again changes nothing).
-    pub fn insert(&mut self, document: DocumentId, home: Home) {
-        let Some(number) = self.number(home) else {
+    pub fn insert(&mut self, document: DocumentId, (organisation, environment): Home) {
+        let Some(environment) = self.number(environment) else {
             return;
+        };
+        let slot = Slot {
+            document,
+            organisation,
+            environment,
         };
         let shards = Arc::make_mut(&mut self.shards);
         if let Some(shard) = shards.get_mut(shard_index(document)) {
-            if Arc::make_mut(shard).insert(document, number) {
+            if Arc::make_mut(shard).insert(slot) {
                 self.len += 1;
             }
         }
@@ -235,27 +251,26 @@ impl DocumentHomes {
         }
     }
 
-    /// The number of `home`, given on first use. `None` only past 2³² − 1
-    /// organisations.
-    fn number(&mut self, home: Home) -> Option<u32> {
-        if let Some(number) = self.numbers.get(&home.0) {
+    /// The number of `environment`, given on first use. `None` only past
+    /// 2³² − 1 environments.
+    fn number(&mut self, environment: EnvironmentId) -> Option<u32> {
+        if let Some(number) = self.numbers.get(&environment) {
             return Some(*number);
         }
-        let number = u32::try_from(self.homes.len())
+        let number = u32::try_from(self.environments.len())
             .ok()
             .filter(|n| *n != EMPTY)?;
-        Arc::make_mut(&mut self.homes).push(home);
-        self.numbers.insert(home.0, number);
+        Arc::make_mut(&mut self.environments).push(environment);
+        self.numbers.insert(environment, number);
         Some(number)
     }
 
     /// Every document with its home, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (DocumentId, Home)> + '_ {
         self.shards.iter().flat_map(move |shard| {
-            shard.iter().filter_map(move |slot| {
-                let home = self.homes.get(slot.home as usize)?;
-                Some((slot.document, *home))
-            })
+            shard
+                .iter()
+                .filter_map(move |slot| Some((slot.document, self.home(slot)?)))
         })
     }
 }

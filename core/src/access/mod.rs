@@ -284,10 +284,8 @@ fn reach_found<'w>(
     if u.environment == environment {
         return Ok((u, None));
     }
-    if world
-        .active_partnership(u.environment, environment)
-        .is_some()
-    {
+    // The partnership index alone answers: the partnership itself is not read.
+    if world.reaches(u.environment, environment) {
         return Ok((u, Some(u.environment)));
     }
     Err(Reason::NoPartnership {
