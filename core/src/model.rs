@@ -481,15 +481,18 @@ pub enum ReassignReason {
 
 /// A trail step with its time: `{"at": …, "step": "Started", …the step's fields}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 pub struct TrailEntry {
     pub at: Timestamp,
     #[serde(flatten)]
     pub step: TrailStep,
 }
 
-/// Read by hand, not derived: serde's `flatten` buffers the whole entry to find
-/// the step's fields, which compiles the trail's types twice in the browser (see
-/// [`crate::tagged`]). `at` comes first, as the derived `Serialize` writes it.
+/// In the browser, read by hand, not derived: serde's `flatten` buffers the whole
+/// entry to find the step's fields, which compiles the trail's types twice (see
+/// [`crate::tagged`]). `at` must come first, as the derived `Serialize` writes it;
+/// the server keeps the derive, which takes the fields in any order.
+#[cfg(target_arch = "wasm32")]
 impl<'de> Deserialize<'de> for TrailEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct EntryVisitor;

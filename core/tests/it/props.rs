@@ -614,3 +614,31 @@ fn events_survive_a_json_round_trip() {
         assert_eq!(&serde_json::from_str::<Event>(&text).unwrap(), e);
     }
 }
+
+/// The server reads JSON written by anyone, in any field order (a JSON value's
+/// map sorts its keys): a trail entry's time need not come first.
+#[test]
+fn a_trail_entry_is_read_whatever_the_order_of_its_fields() {
+    use preflight_core::model::{TrailEntry, TrailStep};
+    let by = preflight_core::UserId::from_u128(1);
+    let entry = TrailEntry {
+        at: preflight_core::Timestamp(5),
+        step: TrailStep::Approved {
+            by,
+            comment: Some("fine".into()),
+        },
+    };
+    let written = serde_json::to_value(&entry).unwrap();
+    let reordered = format!(
+        r#"{{"by": {}, "comment": "fine", "step": "Approved", "at": {}}}"#,
+        written["by"], written["at"]
+    );
+    assert_eq!(
+        serde_json::from_str::<TrailEntry>(&reordered).unwrap(),
+        entry
+    );
+    assert_eq!(
+        serde_json::from_value::<TrailEntry>(written).unwrap(),
+        entry
+    );
+}
