@@ -31,8 +31,8 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     BadJson(String),
-    #[error("the body is larger than the server accepts")]
-    TooLarge,
+    #[error("the body is larger than the {} the server accepts", megabytes(*limit))]
+    TooLarge { limit: u64 },
     /// A document that cannot be read as an invoice where one is required.
     #[error("{message}")]
     Unreadable { code: &'static str, message: String },
@@ -87,7 +87,7 @@ impl AppError {
             AppError::NotPermitted(_) => "not_permitted",
             AppError::Invalid { .. } => "invalid_input",
             AppError::BadJson(_) => "invalid_json",
-            AppError::TooLarge => "too_large",
+            AppError::TooLarge { .. } => "too_large",
             AppError::Unreadable { code, .. } => code,
             AppError::Refused(e) => e.code(),
             AppError::PreviewOutdated(..) => "preview_outdated",
@@ -106,7 +106,7 @@ impl AppError {
             AppError::Invalid { .. } | AppError::BadJson(_) | AppError::Unreadable { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::PreviewOutdated(..) => StatusCode::CONFLICT,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -190,7 +190,9 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge),
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge {
+                limit: crate::MAX_BODY_BYTES as u64,
+            }),
             Err(rejection) => Err(AppError::BadJson(rejection.body_text())),
         }
     }
@@ -203,5 +205,40 @@ fn outdated_message(refused: Option<&CommandError>) -> String {
         ),
         None => "the state changed since your preview; look at the new preview and confirm again"
             .to_string(),
+    }
+}
+
+/// A size limit as people read it: "1 MB", "20.5 MB", "512 KB".
+fn megabytes(bytes: u64) -> String {
+    let tenths = |unit: u64| {
+        let tenths = (bytes * 10 + unit / 2) / unit;
+        match tenths % 10 {
+            0 => format!("{}", tenths / 10),
+            d => format!("{}.{d}", tenths / 10),
+        }
+    };
+    if bytes >= 1_000_000 {
+        format!("{} MB", tenths(1_000_000))
+    } else if bytes >= 1_000 {
+        format!("{} KB", tenths(1_000))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_too_large_body_is_refused_naming_the_limit() {
+        let error = AppError::TooLarge { limit: 20_000 };
+        assert_eq!(
+            error.to_string(),
+            "the body is larger than the 20 KB the server accepts"
+        );
+        assert_eq!(megabytes(1024 * 1024), "1 MB");
+        assert_eq!(megabytes(268_435_456), "268.4 MB");
+        assert_eq!(megabytes(512), "512 bytes");
     }
 }

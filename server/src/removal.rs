@@ -269,7 +269,9 @@ async fn import_post(
         })?;
         received += chunk.len() as u64;
         if received > state.max_bundle_bytes {
-            return Err(AppError::TooLarge);
+            return Err(AppError::TooLarge {
+                limit: state.max_bundle_bytes,
+            });
         }
         writer
             .write_all(&chunk)

@@ -520,7 +520,7 @@ fn a_bundle_larger_than_the_configured_limit_is_refused_and_nothing_is_imported(
     assert!(
         refused["message"]
             .as_str()
-            .is_some_and(|m| m.contains("larger than")),
+            .is_some_and(|m| m.contains("larger than the 20 KB the server accepts")),
         "{refused}"
     );
     assert_eq!(api.projection(&hanna).document_count(labs), n_before);
