@@ -173,6 +173,26 @@ async function signOut(page) {
   await page.getByTestId('login-form').waitFor();
 }
 
+/** Records every value a `<progress>` bar with `testid` shows from now on (in percent). */
+async function watchProgress(page, testid) {
+  await page.evaluate((id) => {
+    const seen = [];
+    (window.progressSeen ??= {})[id] = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector(`[data-testid="${id}"]`);
+      if (bar && seen[seen.length - 1] !== bar.value) seen.push(bar.value);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['value'] });
+  }, testid);
+}
+
+/** The values the bar showed, checked to be a progress: 0 to 100, never going back, then gone. */
+async function assertProgressShown(page, testid) {
+  const seen = await page.evaluate((id) => window.progressSeen[id], testid);
+  assert(seen.length > 0, `${testid}: a progress bar was shown`);
+  assert(seen.every((v, i) => v >= 0 && v <= 100 && (i === 0 || v >= seen[i - 1])), `${testid}: it only goes forward: ${seen}`);
+  assertEqual(await page.getByTestId(testid).count(), 0, `${testid}: it is gone once done`);
+}
+
 async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -660,6 +680,14 @@ const tests = [
     assert(await page.getByTestId('split-option2-loss').count() > 0, 'option 2 lists who loses access');
     await page.getByTestId('split-peppol-gap').first().waitFor();
     assert(await page.getByTestId('split-option1-change').count() > 0, 'option 1 lists membership changes');
+    // Option 1's changes open to their grant paths before and after, and its documents.
+    const firstChange = page.getByTestId('split-option1-change').first();
+    await firstChange.locator('summary').click();
+    const change = await firstChange.innerText();
+    assert(/Now, because:/.test(change) && /After the plan/.test(change), `an option-1 change opens to why: ${change}`);
+    assert(/document\(s\): /.test(change), `and to its documents: ${change}`);
+    await page.getByTestId('split-option1-keys').waitFor();
+    await page.getByTestId('split-option1-tasks').waitFor();
     // Every list of option 2 opens: a loss down to its documents and reasons, the shares.
     const firstLoss = page.getByTestId('split-option2-loss').first();
     await firstLoss.locator('summary').click();
@@ -693,12 +721,14 @@ const tests = [
     await page.getByTestId('split-carry-out').filter({ hasText: 'Carry out option 2 for Globex Retail BV' }).waitFor();
     assert(/Not exported yet/.test(await page.getByTestId('split-export-status').innerText()), 'nothing exported yet');
     const downloading = page.waitForEvent('download');
+    await watchProgress(page, 'split-export-progress');
     await page.getByTestId('split-export').click();
     const download = await downloading;
     const bundlePath = join(SCREENSHOTS, 'retail-export.tar');
     await download.saveAs(bundlePath);
     await page.getByTestId('split-removal-notice').filter({ hasText: 'Exported and downloaded' }).waitFor({ timeout: 15_000 });
     await page.getByTestId('split-export-status').filter({ hasText: 'Latest export' }).waitFor({ timeout: 15_000 });
+    await assertProgressShown(page, 'split-export-progress');
     // The authorisation needs the explicit confirmation of what is irreversible.
     assert(await page.getByTestId('split-authorise').isDisabled(), 'not without the confirmation');
     await page.getByTestId('split-confirm').check();
@@ -739,8 +769,10 @@ const tests = [
     await page.goto(`${server.baseUrl}/organisations/${added}`);
     await page.getByTestId('import').waitFor({ timeout: 15_000 });
     await page.getByTestId('import-file').setInputFiles(bundlePath);
+    await watchProgress(page, 'import-progress');
     await page.getByTestId('import-submit').click();
     await page.getByTestId('import-notice').filter({ hasText: 'Imported' }).waitFor({ timeout: 15_000 });
+    await assertProgressShown(page, 'import-progress');
     assert(new RegExp(`${removal.documents} document`).test(await page.getByTestId('import-notice').innerText()), 'every document restored');
     await screenshot(page, 'organisation-imported');
     await signOut(page);

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use preflight_core::access::{Access, ResourceKind};
 use preflight_core::split::{
-    SplitComparison, SplitImpact, SplitPlan, SplitQuestions, SplitStep, TaskOutcome,
+    KeyImpact, SplitComparison, SplitImpact, SplitPlan, SplitQuestions, SplitStep, TaskImpact,
+    TaskOutcome,
 };
 use preflight_core::{Command, DocumentId, EnvRole, Grantee, OrganisationId, World};
 
@@ -126,6 +127,23 @@ fn drill<T>(
     .into_any()
 }
 
+/// An open task the plan affects: its document, its assignee, what happens to it.
+fn task_item(world: &World, t: &TaskImpact) -> AnyView {
+    let outcome = match t.outcome {
+        TaskOutcome::Deleted => "deleted with the document".to_string(),
+        TaskOutcome::Reassigned { to } => format!("moves to {}", user_name(world, to)),
+    };
+    let name = document_name(world, t.document);
+    let what = format!(", assigned to {}: {outcome}", user_name(world, t.assignee));
+    view! { <A href=format!("/documents/{}", t.document)>{name}</A> {what} }.into_any()
+}
+
+/// A connection key that stops working, by holder and organisation.
+fn key_item(world: &World, k: &KeyImpact) -> AnyView {
+    view! { {format!("{}'s key for {}", user_name(world, k.holder), org_name(world, k.organisation))} }
+        .into_any()
+}
+
 fn step_text(step: SplitStep) -> &'static str {
     match step {
         SplitStep::Export => "export every document (signed bundle)",
@@ -167,11 +185,34 @@ fn option_one(world: &World, plan: &SplitPlan) -> AnyView {
         .map(|c| {
             let verb = if c.is_loss() { "loses" } else { "gains" };
             let class = if c.is_loss() { "change loss" } else { "change gain" };
+            let grounds = |label: &'static str, reasons: &[preflight_core::Reason]| {
+                if reasons.is_empty() {
+                    view! { <p>{label} ": no access to the organisation."</p> }.into_any()
+                } else {
+                    view! { <p>{label} ", because:"</p> {sentences(reasons, world)} }.into_any()
+                }
+            };
+            let documents = c
+                .documents
+                .iter()
+                .map(|d| view! {
+                    <li>{format!("{} document(s): ", d.documents)}
+                        {actions_text(d.before, ResourceKind::Document)} " → " {actions_text(d.after, ResourceKind::Document)}
+                    </li>
+                })
+                .collect_view();
             view! {
                 <li class=class data-testid="split-option1-change">
-                    <strong>{user_name(world, c.user)}</strong> " " {verb} " " <em>{org_name(world, c.organisation)}</em> ": "
-                    {actions_text(c.before, ResourceKind::Organisation)} " → " {actions_text(c.after, ResourceKind::Organisation)}
-                    {format!(" ({} document(s) change)", c.n_documents())}
+                    <details class="drill">
+                        <summary>
+                            <strong>{user_name(world, c.user)}</strong> " " {verb} " " <em>{org_name(world, c.organisation)}</em> ": "
+                            {actions_text(c.before, ResourceKind::Organisation)} " → " {actions_text(c.after, ResourceKind::Organisation)}
+                            {format!(" ({} document(s) change)", c.n_documents())}
+                        </summary>
+                        {grounds("Now", &c.reasons_before)}
+                        {grounds("After the plan", &c.reasons_after)}
+                        <ul class="plain" data-testid="split-option1-documents">{documents}</ul>
+                    </details>
                 </li>
             }
         })
@@ -188,7 +229,8 @@ fn option_one(world: &World, plan: &SplitPlan) -> AnyView {
         <ul class="changes">{changes}</ul>
         <p>"Administrators keep the overview: " {admins.join(", ")}</p>
         <p>{format!("Credit stays shared: {} now and after.", access.credit.balance_before)}</p>
-        <p>{format!("{} connection key(s) stop working; {} open task(s) move.", access.keys_revoked.len(), access.tasks_reassigned.len())}</p>
+        {drill("split-option1-keys", "Connection keys that stop working", &access.keys_revoked, |k| key_item(world, k))}
+        {drill("split-option1-tasks", "Open tasks that move", &access.tasks_reassigned, |t| task_item(world, t))}
     }
     .into_any()
 }
@@ -326,18 +368,8 @@ fn option_two(world: &World, plan: &SplitPlan) -> AnyView {
             let name = world.group(g.group).map_or_else(|| "a group".to_string(), |g| g.name.clone());
             view! { {format!("{name}: {} share(s) go; its {} member(s) lose what those gave them", g.shares, g.members.len())} }.into_any()
         })}
-        {drill("split-tasks", "Open tasks", &separation.tasks, |t| {
-            let outcome = match t.outcome {
-                TaskOutcome::Deleted => "deleted with the document".to_string(),
-                TaskOutcome::Reassigned { to } => format!("moves to {}", user_name(world, to)),
-            };
-            let name = document_name(world, t.document);
-            let what = format!(", assigned to {}: {outcome}", user_name(world, t.assignee));
-            view! { <A href=format!("/documents/{}", t.document)>{name}</A> {what} }.into_any()
-        })}
-        {drill("split-keys", "Connection keys that stop working", &separation.keys_revoked, |k| view! {
-            {format!("{}'s key for {}", user_name(world, k.holder), org_name(world, k.organisation))}
-        }.into_any())}
+        {drill("split-tasks", "Open tasks", &separation.tasks, |t| task_item(world, t))}
+        {drill("split-keys", "Connection keys that stop working", &separation.keys_revoked, |k| key_item(world, k))}
         {drill("split-relationship-managers", "Relationship managers whose links do not move", &separation.relationship_managers, |r| view! {
             {user_name(world, r.user)}
         }.into_any())}
