@@ -576,6 +576,14 @@ proptest! {
         prop_assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     }
 
+    /// A check reads indexes only; `apply` keeps them up to date event by event.
+    #[test]
+    fn the_indexes_apply_maintains_equal_those_rebuilt_from_the_tables(seed in any::<u64>()) {
+        let run = random_run(seed, 40, |_, _, _, _| {});
+        let disagreeing = run.world.indexes_disagreeing_with_tables();
+        prop_assert!(disagreeing.is_empty(), "{:?}", disagreeing);
+    }
+
     #[test]
     fn worlds_commands_and_events_survive_a_json_round_trip(seed in any::<u64>()) {
         let mut commands = Vec::new();
