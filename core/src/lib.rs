@@ -44,4 +44,4 @@ pub use model::*;
 pub use preview::{preview, AccessChange, Preview, Unconfirmed};
 pub use project::project;
 pub use split::{check_fresh, compare_split, plan_split, SplitOption, SplitPlan, StalePlan};
-pub use world::{World, WorldStats};
+pub use world::{Standing, World, WorldStats};

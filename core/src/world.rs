@@ -22,6 +22,15 @@ pub type DocShares = SmallVec<[Share; 2]>;
 /// An unordered pair of environments, smaller id first.
 pub type EnvPair = (EnvironmentId, EnvironmentId);
 
+/// How one environment stands with another it has been partnered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// An active partnership.
+    Partnered,
+    /// None now; the latest ended then.
+    Ended { at: Timestamp },
+}
+
 /// The pair key for two environments, in either order.
 pub fn env_pair(a: EnvironmentId, b: EnvironmentId) -> EnvPair {
     if a <= b {
@@ -131,6 +140,10 @@ pub(crate) struct Indexes {
     pub partnerships_by_env: CowMap<EnvironmentId, Vec<PartnershipId>>,
     /// The latest ended partnership of a pair, for explaining denials.
     pub latest_ended: CowMap<EnvPair, PartnershipId>,
+    /// Each environment's standing with every environment it has been partnered
+    /// with, by environment: what a check asks of a pair, found from the user's
+    /// side alone (so the lookup need not wait for the document's).
+    pub standings: CowMap<EnvironmentId, Vec<(EnvironmentId, Standing)>>,
     pub keys_by_org: CowMap<OrganisationId, Vec<KeyId>>,
     pub keys_by_holder: CowMap<UserId, Vec<KeyId>>,
     pub tasks_by_document: CowMap<DocumentId, Vec<TaskId>>,
@@ -393,6 +406,14 @@ impl World {
     ) -> Option<&Partnership> {
         let id = self.index.latest_ended.get(&env_pair(a, b))?;
         self.t.partnerships.get(id)
+    }
+    /// How `environment` stands with each environment it has been partnered
+    /// with, sorted by environment.
+    pub fn standings_of(&self, environment: EnvironmentId) -> &[(EnvironmentId, Standing)] {
+        self.index
+            .standings
+            .get(&environment)
+            .map_or(&[], Vec::as_slice)
     }
     /// Whether two environments are the same or actively partnered.
     pub fn reaches(&self, home: EnvironmentId, environment: EnvironmentId) -> bool {
@@ -699,6 +720,7 @@ impl World {
                         self.index.active_partnership.remove(&pair);
                     }
                     self.index.latest_ended.insert(pair, *partnership);
+                    self.refresh_standing(pair);
                 }
             }
             Event::RelationshipManagerConnected { partnership, user } => {
@@ -1062,6 +1084,36 @@ impl World {
             }
         }
         self.t.partnerships.insert(partnership.id, partnership);
+        self.refresh_standing(pair);
+    }
+
+    /// Writes the standing of `pair`, as the partnership indexes now say it, on
+    /// both sides.
+    fn refresh_standing(&mut self, pair: EnvPair) {
+        let standing = if self.index.active_partnership.contains_key(&pair) {
+            Some(Standing::Partnered)
+        } else {
+            self.latest_ended_partnership(pair.0, pair.1)
+                .and_then(|p| p.ended)
+                .map(|ended| Standing::Ended { at: ended.at })
+        };
+        for (side, other) in [(pair.0, pair.1), (pair.1, pair.0)] {
+            let Some(list) = self.index.standings.entry_or_default(side) else {
+                continue;
+            };
+            match (list.binary_search_by_key(&other, |(e, _)| *e), standing) {
+                (Ok(at), Some(standing)) => {
+                    if let Some(entry) = list.get_mut(at) {
+                        entry.1 = standing;
+                    }
+                }
+                (Ok(at), None) => {
+                    list.remove(at);
+                }
+                (Err(at), Some(standing)) => list.insert(at, (other, standing)),
+                (Err(_), None) => {}
+            }
+        }
     }
 
     pub(crate) fn put_key(&mut self, key: ConnectionKey) {
@@ -1150,6 +1202,7 @@ impl World {
             active_partnership,
             partnerships_by_env,
             latest_ended,
+            standings,
             keys_by_org,
             keys_by_holder,
             tasks_by_document,

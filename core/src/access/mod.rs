@@ -16,7 +16,7 @@ use crate::homes::Home;
 use crate::ids::*;
 use crate::model::*;
 use crate::sort::sort_dedup;
-use crate::World;
+use crate::{Standing, World};
 use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
 
@@ -284,17 +284,26 @@ fn reach_found<'w>(
     if u.environment == environment {
         return Ok((u, None));
     }
-    // The partnership index alone answers: the partnership itself is not read.
-    if world.reaches(u.environment, environment) {
-        return Ok((u, Some(u.environment)));
+    // The user's side alone is looked up (the standings of the user's
+    // environment, a short list): a processor waiting for the document's home
+    // has it loaded by then, and the partnership itself is not read.
+    let standings = world.standings_of(u.environment);
+    match standings.binary_search_by_key(&environment, |(e, _)| *e) {
+        Ok(at) => match standings.get(at).map(|(_, s)| *s) {
+            Some(Standing::Partnered) => Ok((u, Some(u.environment))),
+            Some(Standing::Ended { at }) => Err(no_partnership(u, environment, Some(at))),
+            None => Err(no_partnership(u, environment, None)),
+        },
+        Err(_) => Err(no_partnership(u, environment, None)),
     }
-    Err(Reason::NoPartnership {
+}
+
+fn no_partnership(u: &User, environment: EnvironmentId, ended: Option<Timestamp>) -> Reason {
+    Reason::NoPartnership {
         home: u.environment,
         environment,
-        ended: world
-            .latest_ended_partnership(u.environment, environment)
-            .and_then(|p| p.ended.map(|e| e.at)),
-    })
+        ended,
+    }
 }
 
 /// Every grant path of `user` to the document at `home` (the user already reaches
@@ -378,7 +387,14 @@ fn check_document(world: &World, user: UserId, document: DocumentId, needed: Lev
         Ok(found) => found,
         Err(reason) => return Decision::deny(reason),
     };
-    let role = world.membership(user, organisation).map(|m| m.role);
+    // Whether the user is a member at all comes from the user's own list of
+    // organisations; the membership (for its role) is read only if so.
+    let role = world
+        .organisations_of_user(user)
+        .binary_search(&organisation)
+        .ok()
+        .and_then(|_| world.membership(user, organisation))
+        .map(|m| m.role);
     let grants = document_grants_with(world, u, (organisation, environment), through, role, shares);
     let reasons: Reasons = grants
         .iter()
