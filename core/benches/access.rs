@@ -108,6 +108,40 @@ fn report_check_latency(f: &Fixture) {
         overhead,
         percentile(&times, 0.5).saturating_sub(overhead)
     );
+    report_memory_floor(f.world.stats().documents);
+}
+
+/// What one memory access costs on this machine now: a check at this size reads
+/// the document's home with one random access into a table of about 72 bytes a
+/// document (36-byte slots, half of them free on average), so that access's
+/// latency is the floor under a check's median. Printed beside it, because it
+/// moves from run to run in a virtual machine.
+fn report_memory_floor(documents: usize) {
+    const LINE: usize = 8; // u64s in a 64-byte cache line
+    let lines = (documents * 72 / 64).max(1);
+    let table: Vec<u64> = (0..lines * LINE).map(|i| i as u64).collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut times = Vec::with_capacity(100_000);
+    for _ in 0..2 {
+        times.clear();
+        for _ in 0..100_000 {
+            // xorshift: the next line is not predictable by the prefetcher.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let at = (state as usize % lines) * LINE;
+            let t = Instant::now();
+            black_box(table.get(at).copied());
+            times.push(t.elapsed());
+        }
+    }
+    times.sort_unstable();
+    println!(
+        "memory floor: one random load from a {} MB table, timed alone: median {:?}, p99 {:?} (the timer included)",
+        lines * 64 / 1_000_000,
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
 }
 
 fn benches(c: &mut Criterion) {
