@@ -5,8 +5,10 @@
 //! reaches through its control bytes: two dependent cache misses into hundreds of
 //! megabytes, each with its page walk, and most of a check's time. This index
 //! keeps, per document, its id, its organisation and a small number naming its
-//! environment, 36 bytes in an open-addressed table with linear probing: the
-//! probe that finds the id has the answer in the same line. The environments
+//! environment, and whether it has shares, 36 bytes in an open-addressed table
+//! with linear probing: the probe that finds the id has the answer in the same
+//! line (and a check asks for a document's shares only if it has any: nine in
+//! ten have none, and that lookup is a miss of its own). The environments
 //! are few (a few hundred, 16 bytes each) and stay in the cache; a table of
 //! organisations would not (measured: a second lookup into 20,000 of them cost
 //! a quarter of a check).
@@ -36,24 +38,41 @@ pub struct DocumentHomes {
     len: usize,
 }
 
-/// A slot: a document, its organisation and the number of its environment, or
-/// free ([`EMPTY`]).
+/// A slot: a document, its organisation and its tag (the number of its
+/// environment, with [`SHARED`] set if it has shares), or free ([`EMPTY`]).
 #[derive(Clone, Copy)]
 struct Slot {
     document: DocumentId,
     organisation: OrganisationId,
-    environment: u32,
+    tag: u32,
 }
 
-/// The environment number of a free slot (no environment gets it: there are
-/// never 2³² of them).
+/// The tag bit saying that the document has shares.
+const SHARED: u32 = 1 << 31;
+
+/// The tag of a free slot. Environment numbers stay below `SHARED - 1`, so no
+/// document's tag is ever this.
 const EMPTY: u32 = u32::MAX;
 
 const FREE: Slot = Slot {
     document: DocumentId::from_u128(0),
     organisation: OrganisationId::from_u128(0),
-    environment: EMPTY,
+    tag: EMPTY,
 };
+
+impl Slot {
+    fn is_free(&self) -> bool {
+        self.tag == EMPTY
+    }
+
+    fn environment(&self) -> usize {
+        (self.tag & !SHARED) as usize
+    }
+
+    fn shared(&self) -> bool {
+        self.tag & SHARED != 0
+    }
+}
 
 /// One shard: open addressing with linear probing and backward-shift deletion,
 /// so that no tombstones lengthen the probes.
@@ -93,7 +112,7 @@ impl HomeShard {
         let mut at = self.ideal(document);
         loop {
             let slot = *self.slots.get(at)?;
-            if slot.environment == EMPTY || slot.document == document {
+            if slot.is_free() || slot.document == document {
                 return Some((at, slot));
             }
             at = (at + 1) & mask;
@@ -105,7 +124,7 @@ impl HomeShard {
     fn get(&self, document: DocumentId) -> Option<Slot> {
         self.probe(document)
             .map(|(_, slot)| slot)
-            .filter(|slot| slot.environment != EMPTY)
+            .filter(|slot| !slot.is_free())
     }
 
     /// Puts `slot` in; whether its document is new.
@@ -116,7 +135,7 @@ impl HomeShard {
         let Some((at, found)) = self.probe(slot.document) else {
             return false;
         };
-        let new = found.environment == EMPTY;
+        let new = found.is_free();
         if let Some(place) = self.slots.get_mut(at) {
             *place = slot;
             self.len += usize::from(new);
@@ -128,7 +147,7 @@ impl HomeShard {
         let capacity = (self.slots.len() * 2).max(8);
         let old = std::mem::replace(&mut self.slots, vec![FREE; capacity]);
         self.len = 0;
-        for slot in old.into_iter().filter(|s| s.environment != EMPTY) {
+        for slot in old.into_iter().filter(|s| !s.is_free()) {
             self.insert(slot);
         }
     }
@@ -138,19 +157,14 @@ impl HomeShard {
         let Some((mut hole, slot)) = self.probe(document) else {
             return false;
         };
-        if slot.environment == EMPTY {
+        if slot.is_free() {
             return false;
         }
         // Backward shift: each following entry that may sit earlier moves into
         // the hole, until a free slot ends the run.
         let mask = self.mask();
         let mut at = (hole + 1) & mask;
-        while let Some(next) = self
-            .slots
-            .get(at)
-            .copied()
-            .filter(|s| s.environment != EMPTY)
-        {
+        while let Some(next) = self.slots.get(at).copied().filter(|s| !s.is_free()) {
             let ideal = self.ideal(next.document);
             // `next` may move to the hole if the hole lies on its probe path,
             // from its ideal slot up to where it sits.
@@ -170,7 +184,7 @@ impl HomeShard {
     }
 
     fn iter(&self) -> impl Iterator<Item = &Slot> + '_ {
-        self.slots.iter().filter(|s| s.environment != EMPTY)
+        self.slots.iter().filter(|s| !s.is_free())
     }
 }
 
@@ -204,30 +218,50 @@ impl DocumentHomes {
     /// The home of `document`.
     #[inline]
     pub fn get(&self, document: DocumentId) -> Option<Home> {
+        self.lookup(document).map(|(home, _)| home)
+    }
+
+    /// The home of `document`, and whether it has shares.
+    #[inline]
+    pub fn lookup(&self, document: DocumentId) -> Option<(Home, bool)> {
         let slot = self.shards.get(shard_index(document))?.get(document)?;
-        self.home(&slot)
+        Some((self.home(&slot)?, slot.shared()))
     }
 
     fn home(&self, slot: &Slot) -> Option<Home> {
-        let environment = self.environments.get(slot.environment as usize)?;
+        let environment = self.environments.get(slot.environment())?;
         Some((slot.organisation, *environment))
     }
 
-    /// Records where `document` lives (a document never moves: the same home
-    /// again changes nothing).
-    pub fn insert(&mut self, document: DocumentId, (organisation, environment): Home) {
-        let Some(environment) = self.number(environment) else {
+    /// Records where `document` lives and whether it has shares (a document
+    /// never moves: the same home again changes only the latter).
+    pub fn insert(
+        &mut self,
+        document: DocumentId,
+        (organisation, environment): Home,
+        shared: bool,
+    ) {
+        let Some(number) = self.number(environment) else {
             return;
         };
         let slot = Slot {
             document,
             organisation,
-            environment,
+            tag: if shared { number | SHARED } else { number },
         };
         let shards = Arc::make_mut(&mut self.shards);
         if let Some(shard) = shards.get_mut(shard_index(document)) {
             if Arc::make_mut(shard).insert(slot) {
                 self.len += 1;
+            }
+        }
+    }
+
+    /// Records whether `document` has shares (nothing if it has no home).
+    pub fn set_shared(&mut self, document: DocumentId, shared: bool) {
+        if let Some((home, was)) = self.lookup(document) {
+            if was != shared {
+                self.insert(document, home, shared);
             }
         }
     }
@@ -252,37 +286,39 @@ impl DocumentHomes {
     }
 
     /// The number of `environment`, given on first use. `None` only past
-    /// 2³² − 1 environments.
+    /// 2³¹ − 1 environments.
     fn number(&mut self, environment: EnvironmentId) -> Option<u32> {
         if let Some(number) = self.numbers.get(&environment) {
             return Some(*number);
         }
         let number = u32::try_from(self.environments.len())
             .ok()
-            .filter(|n| *n != EMPTY)?;
+            .filter(|n| *n < SHARED - 1)?;
         Arc::make_mut(&mut self.environments).push(environment);
         self.numbers.insert(environment, number);
         Some(number)
     }
 
-    /// Every document with its home, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (DocumentId, Home)> + '_ {
+    /// Every document with its home and whether it has shares, in no
+    /// particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (DocumentId, (Home, bool))> + '_ {
         self.shards.iter().flat_map(move |shard| {
             shard
                 .iter()
-                .filter_map(move |slot| Some((slot.document, self.home(slot)?)))
+                .filter_map(move |slot| Some((slot.document, (self.home(slot)?, slot.shared()))))
         })
     }
 }
 
-/// Equal when they hold the same documents in the same homes, whatever the
-/// numbers and slots they got in the order things happened.
+/// Equal when they hold the same documents in the same homes, with shares or
+/// not alike, whatever the numbers and slots they got in the order things
+/// happened.
 impl PartialEq for DocumentHomes {
     fn eq(&self, other: &Self) -> bool {
         self.len == other.len
             && self
                 .iter()
-                .all(|(document, home)| other.get(document) == Some(home))
+                .all(|(document, found)| other.lookup(document) == Some(found))
     }
 }
 
@@ -310,10 +346,10 @@ mod tests {
         let mut homes = DocumentHomes::default();
         let document = DocumentId::from_u128(7);
         assert_eq!(homes.get(document), None);
-        homes.insert(document, home(1));
+        homes.insert(document, home(1), false);
         assert_eq!(homes.get(document), Some(home(1)));
         assert_eq!(homes.len(), 1);
-        homes.insert(document, home(1));
+        homes.insert(document, home(1), false);
         assert_eq!(homes.len(), 1);
         homes.remove(document);
         assert_eq!(homes.get(document), None);
@@ -325,7 +361,7 @@ mod tests {
         let mut homes = DocumentHomes::default();
         let nil = DocumentId::from_u128(0);
         assert_eq!(homes.get(nil), None);
-        homes.insert(nil, home(2));
+        homes.insert(nil, home(2), false);
         assert_eq!(homes.get(nil), Some(home(2)));
         homes.remove(nil);
         assert_eq!(homes.get(nil), None);
@@ -335,9 +371,9 @@ mod tests {
     fn a_copy_is_not_changed_by_writes_to_the_original() {
         let mut homes = DocumentHomes::default();
         let (a, b) = (DocumentId::from_u128(1), DocumentId::from_u128(2));
-        homes.insert(a, home(1));
+        homes.insert(a, home(1), false);
         let copy = homes.clone();
-        homes.insert(b, home(2));
+        homes.insert(b, home(2), false);
         homes.remove(a);
         assert_eq!(copy.get(a), Some(home(1)));
         assert_eq!(copy.get(b), None);
@@ -345,10 +381,30 @@ mod tests {
         assert_ne!(copy, homes);
     }
 
+    #[test]
+    fn whether_a_document_has_shares_is_kept_with_its_home() {
+        let mut homes = DocumentHomes::default();
+        let document = DocumentId::from_u128(9);
+        homes.insert(document, home(1), false);
+        assert_eq!(homes.lookup(document), Some((home(1), false)));
+        let before = homes.clone();
+        homes.set_shared(document, true);
+        assert_eq!(homes.lookup(document), Some((home(1), true)));
+        assert_eq!(before.lookup(document), Some((home(1), false)));
+        assert_ne!(before, homes);
+        homes.set_shared(document, false);
+        assert_eq!(homes.lookup(document), Some((home(1), false)));
+        assert_eq!(homes.len(), 1);
+        // A document without a home gets none from a share.
+        homes.set_shared(DocumentId::from_u128(10), true);
+        assert_eq!(homes.lookup(DocumentId::from_u128(10)), None);
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Insert(u16, u8),
         Remove(u16),
+        Shared(u16, bool),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -357,6 +413,7 @@ mod tests {
         prop_oneof![
             3 => (0u16..600, 0u8..12).prop_map(|(d, h)| Op::Insert(d, h)),
             2 => (0u16..600).prop_map(Op::Remove),
+            2 => (0u16..600, any::<bool>()).prop_map(|(d, s)| Op::Shared(d, s)),
         ]
     }
 
@@ -370,23 +427,29 @@ mod tests {
         #[test]
         fn document_homes_answer_as_a_plain_map_does(ops in prop::collection::vec(op(), 1..2000)) {
             let mut homes = DocumentHomes::default();
-            let mut model: BTreeMap<u16, Home> = BTreeMap::new();
+            let mut model: BTreeMap<u16, (Home, bool)> = BTreeMap::new();
             for op in ops {
                 match op {
                     Op::Insert(d, h) => {
                         // A document never moves: the model keeps its first home.
-                        let h = *model.entry(d).or_insert(home(h));
-                        homes.insert(id(d), h);
+                        let (h, shared) = *model.entry(d).or_insert((home(h), false));
+                        homes.insert(id(d), h, shared);
                     }
                     Op::Remove(d) => {
                         model.remove(&d);
                         homes.remove(id(d));
                     }
+                    Op::Shared(d, shared) => {
+                        if let Some(entry) = model.get_mut(&d) {
+                            entry.1 = shared;
+                        }
+                        homes.set_shared(id(d), shared);
+                    }
                 }
             }
             prop_assert_eq!(homes.len(), model.len());
             for d in 0..600u16 {
-                prop_assert_eq!(homes.get(id(d)), model.get(&d).copied());
+                prop_assert_eq!(homes.lookup(id(d)), model.get(&d).copied());
             }
             prop_assert_eq!(homes.iter().count(), model.len());
         }

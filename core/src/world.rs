@@ -221,6 +221,12 @@ impl World {
     pub fn document_home(&self, id: DocumentId) -> Option<Home> {
         self.index.document_homes.get(id)
     }
+    /// [`World::document_home`], and whether the document has shares: a check
+    /// looks them up only if so.
+    #[inline]
+    pub fn document_home_and_shared(&self, id: DocumentId) -> Option<(Home, bool)> {
+        self.index.document_homes.lookup(id)
+    }
     /// The latest export of `organisation`, if any.
     pub fn export_of(&self, organisation: OrganisationId) -> Option<&Export> {
         self.t.exports.get(&organisation)
@@ -971,9 +977,13 @@ impl World {
         {
             set.insert(document.id);
         }
-        self.index
-            .document_homes
-            .insert(document.id, (document.organisation, document.environment));
+        // Shares may have come first (a projection is built in any order).
+        let shared = !self.shares_of(document.id).is_empty();
+        self.index.document_homes.insert(
+            document.id,
+            (document.organisation, document.environment),
+            shared,
+        );
         self.t.documents.insert(document.id, document);
     }
 
@@ -1012,6 +1022,7 @@ impl World {
         if let Some(list) = self.index.shares_by_grantee.entry_or_default(share.grantee) {
             sorted_insert(Arc::make_mut(list), share.document);
         }
+        self.index.document_homes.set_shared(share.document, true);
     }
 
     fn remove_share(&mut self, document: DocumentId, grantee: Grantee) {
@@ -1022,6 +1033,7 @@ impl World {
         }
         if now_empty {
             self.t.shares.remove(&document);
+            self.index.document_homes.set_shared(document, false);
         }
         if let Some(list) = self.index.shares_by_grantee.get_mut(&grantee) {
             sorted_remove(Arc::make_mut(list), &document);
