@@ -108,6 +108,36 @@ impl Globex {
             .unwrap()
     }
 
+    /// Hanna's group "Labs finance", with Jade in it and `document` shared with
+    /// it (View).
+    fn labs_finance_sharing(&mut self, document: DocumentId) -> GroupId {
+        let events = self.ok(
+            self.hanna,
+            Command::CreateGroup {
+                name: "Labs finance".into(),
+            },
+        );
+        let Some(Event::GroupCreated { group, .. }) = events.first().cloned() else {
+            panic!("{events:?}")
+        };
+        self.ok(
+            self.hanna,
+            Command::AddGroupMember {
+                group,
+                user: self.jade,
+            },
+        );
+        self.ok(
+            self.hanna,
+            Command::ShareDocument {
+                document,
+                grantee: Grantee::Group(group),
+                level: Level::View,
+            },
+        );
+        group
+    }
+
     fn upload(&mut self, organisation: OrganisationId, name: &str) -> DocumentId {
         let events = self.ok(
             self.hanna,
@@ -557,30 +587,7 @@ fn authorise_on_stale_plan(g: &mut Globex, export: Sha256, plan: SplitPlan) -> C
 fn split_plan_stale_after_group_change() {
     let mut g = globex();
     // A group holding a share of a labs invoice: the plan reports its members.
-    let events = g.ok(
-        g.hanna,
-        Command::CreateGroup {
-            name: "Labs finance".into(),
-        },
-    );
-    let Some(Event::GroupCreated { group, .. }) = events.first().cloned() else {
-        panic!("{events:?}")
-    };
-    g.ok(
-        g.hanna,
-        Command::AddGroupMember {
-            group,
-            user: g.jade,
-        },
-    );
-    g.ok(
-        g.hanna,
-        Command::ShareDocument {
-            document: g.first_document(g.labs, DocBox::InboxIn),
-            grantee: Grantee::Group(group),
-            level: Level::View,
-        },
-    );
+    let group = g.labs_finance_sharing(g.first_document(g.labs, DocBox::InboxIn));
     let plan = g.option2();
     let digest = g.export(g.hanna).unwrap();
     // Ivo, already a member of labs, joins the group: only the group changed.
@@ -890,31 +897,8 @@ fn split_option2_lists_shares_groups_tasks_and_keys() {
     )
     .unwrap();
     // A group with a share of a labs document.
-    let events = g.ok(
-        g.hanna,
-        Command::CreateGroup {
-            name: "Labs finance".into(),
-        },
-    );
-    let Some(Event::GroupCreated { group, .. }) = events.first().cloned() else {
-        panic!("{events:?}")
-    };
-    g.ok(
-        g.hanna,
-        Command::AddGroupMember {
-            group,
-            user: g.jade,
-        },
-    );
     let labs_in = g.first_document(g.labs, DocBox::InboxIn);
-    g.ok(
-        g.hanna,
-        Command::ShareDocument {
-            document: labs_in,
-            grantee: Grantee::Group(group),
-            level: Level::View,
-        },
-    );
+    let group = g.labs_finance_sharing(labs_in);
     // A holding document shared with the whole of labs.
     let holding_in = g.first_document(g.holding, DocBox::InboxIn);
     g.ok(

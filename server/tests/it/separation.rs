@@ -93,6 +93,22 @@ fn command(api: &Api, token: &str, command: Value) -> (u16, Value) {
     )
 }
 
+/// Asserts that an answer is a refusal with `status`, the stable `code`, and a
+/// message that says `says`.
+fn assert_refused((status, refused): (u16, Value), expected: u16, code: &str, says: &str) {
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (expected, Some(code)),
+        "{refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(says)),
+        "{refused}"
+    );
+}
+
 fn accepted(api: &Api, token: &str, c: Value) -> Value {
     let (status, answer) = command(api, token, c.clone());
     assert_eq!(status, 200, "{c} was refused: {answer}");
@@ -511,17 +527,11 @@ fn a_bundle_larger_than_the_configured_limit_is_refused_and_nothing_is_imported(
     // A genuine bundle, which the Administrator could otherwise import into the
     // organisation it came from, is refused for its size alone.
     let n_before = api.projection(&hanna).document_count(labs);
-    let (status, refused) = import(&api, &hanna, &labs.to_string(), &large);
-    assert_eq!(
-        (status, refused["code"].as_str()),
-        (413, Some("too_large")),
-        "{refused}"
-    );
-    assert!(
-        refused["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("larger than the 20 KB the server accepts")),
-        "{refused}"
+    assert_refused(
+        import(&api, &hanna, &labs.to_string(), &large),
+        413,
+        "too_large",
+        "larger than the 20 KB the server accepts",
     );
     assert_eq!(api.projection(&hanna).document_count(labs), n_before);
     let uploads = api.data_dir().join("uploads");
@@ -591,29 +601,17 @@ fn a_removal_authorised_on_a_plan_that_has_gone_stale_is_refused_until_simulated
                 "grantee": { "kind": "User", "id": ivo }, "level": "Edit" }),
     );
     let remove = json!({ "type": "ExecuteRemoval", "organisation": labs });
-    let (status, refused) = command(&api, &support, remove.clone());
-    assert_eq!(
-        (status, refused["code"].as_str()),
-        (409, Some("stale_plan")),
-        "{refused}"
+    assert_refused(
+        command(&api, &support, remove.clone()),
+        409,
+        "stale_plan",
+        "shares changed",
     );
-    assert!(
-        refused["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("shares changed")),
-        "{refused}"
-    );
-    let (status, refused) = command(&api, &hanna, authorise(&plan));
-    assert_eq!(
-        (status, refused["code"].as_str()),
-        (409, Some("stale_plan")),
-        "{refused}"
-    );
-    assert!(
-        refused["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("shares changed")),
-        "{refused}"
+    assert_refused(
+        command(&api, &hanna, authorise(&plan)),
+        409,
+        "stale_plan",
+        "shares changed",
     );
     assert!(api.projection(&hanna).document_count(labs) > 0);
 
