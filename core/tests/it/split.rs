@@ -108,6 +108,19 @@ impl Globex {
             .unwrap()
     }
 
+    /// Support gives Globex the Workflow Engine add-on (approval tasks).
+    fn enable_workflow(&mut self) {
+        self.run(
+            &Actor::Support { name: "s".into() },
+            Command::SetAddOn {
+                environment: self.globex,
+                add_on: AddOn::WorkflowEngine,
+                enabled: true,
+            },
+        )
+        .unwrap();
+    }
+
     /// Hanna's group "Labs finance", with Jade in it and `document` shared with
     /// it (View).
     fn labs_finance_sharing(&mut self, document: DocumentId) -> GroupId {
@@ -601,15 +614,7 @@ fn split_plan_stale_after_group_change() {
 #[test]
 fn split_plan_stale_after_task_change() {
     let mut g = globex();
-    g.run(
-        &Actor::Support { name: "s".into() },
-        Command::SetAddOn {
-            environment: g.globex,
-            add_on: AddOn::WorkflowEngine,
-            enabled: true,
-        },
-    )
-    .unwrap();
+    g.enable_workflow();
     let plan = g.option2();
     let digest = g.export(g.hanna).unwrap();
     g.ok(
@@ -887,15 +892,7 @@ fn split_option2_credit_before_and_after() {
 #[test]
 fn split_option2_lists_shares_groups_tasks_and_keys() {
     let mut g = globex();
-    g.run(
-        &Actor::Support { name: "s".into() },
-        Command::SetAddOn {
-            environment: g.globex,
-            add_on: AddOn::WorkflowEngine,
-            enabled: true,
-        },
-    )
-    .unwrap();
+    g.enable_workflow();
     // A group with a share of a labs document.
     let labs_in = g.first_document(g.labs, DocBox::InboxIn);
     let group = g.labs_finance_sharing(labs_in);

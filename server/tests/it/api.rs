@@ -10,7 +10,7 @@ use preflight_core::generate::DEMO_PASSWORD;
 use preflight_core::{check, Action, Resource, World};
 use serde_json::{json, Value};
 
-use crate::support::{demo_world, RunningServer};
+use crate::support::{demo_world, org_named, RunningServer};
 
 /// An HTTP/1.0 exchange with an optional session cookie and JSON body.
 pub(crate) fn request(
@@ -138,14 +138,6 @@ impl Api {
 
 fn user_id(world: &World, email: &str) -> preflight_core::UserId {
     world.user_by_email(email).expect("a demo user").id
-}
-
-fn org_named(world: &World, name: &str) -> preflight_core::OrganisationId {
-    world
-        .organisations()
-        .find(|o| o.name == name)
-        .expect("a demo organisation")
-        .id
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::api::{request, Api};
-use crate::support::demo_world;
+use crate::support::{demo_world, org_named};
 
 /// Every id in a JSON value (strings that are UUIDs).
 fn ids_in(value: &Value, out: &mut BTreeSet<Uuid>) {
@@ -237,13 +237,6 @@ fn the_live_stream_carries_nothing_its_user_may_not_see() {
         listeners.push((login.email.clone(), token, stream));
     }
     // Activity all over the world: each change concerns some of them only.
-    let org_named = |name: &str| {
-        world
-            .organisations()
-            .find(|o| o.name == name)
-            .unwrap_or_else(|| panic!("{name}"))
-            .id
-    };
     let renamed_labs = "Globex Labs Renamed 7e1";
     let renamed_bakery = "Bakery Renamed 3c9";
     let new_group = "Northwind stream group 5d2";
@@ -251,11 +244,11 @@ fn the_live_stream_carries_nothing_its_user_may_not_see() {
     let activity = [
         (
             "hanna@globex.example",
-            json!({ "type": "RenameOrganisation", "organisation": org_named("Globex Labs BV"), "name": renamed_labs }),
+            json!({ "type": "RenameOrganisation", "organisation": org_named(&world, "Globex Labs BV"), "name": renamed_labs }),
         ),
         (
             "owner@bakerybv.example",
-            json!({ "type": "RenameOrganisation", "organisation": org_named("Bakery BV"), "name": renamed_bakery }),
+            json!({ "type": "RenameOrganisation", "organisation": org_named(&world, "Bakery BV"), "name": renamed_bakery }),
         ),
         (
             "ahmed@northwind.example",

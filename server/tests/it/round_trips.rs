@@ -419,11 +419,7 @@ fn every_command_kind_round_trips_over_http() {
 
     // Splitting, option 1, on the demo's Globex (its plan comes from the server).
     let world = demo_world();
-    let labs = world
-        .organisations()
-        .find(|o| o.name == "Globex Labs BV")
-        .expect("a demo organisation")
-        .id;
+    let labs = crate::support::org_named(&world, "Globex Labs BV");
     let hanna = run.api.login("hanna@globex.example");
     let (status, comparison) = run.api.call(
         "POST",

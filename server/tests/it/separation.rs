@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::api::{request, session_token, Api};
 use crate::documents::exchange;
-use crate::support::demo_world;
+use crate::support::{demo_world, org_named};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -422,15 +422,8 @@ fn a_bundle_re_hashed_after_an_edit_or_from_another_platform_is_refused() {
     let api = Api::start();
     let other = Api::start();
     let world = demo_world();
-    let org = |name: &str| {
-        world
-            .organisations()
-            .find(|o| o.name == name)
-            .expect("an organisation")
-            .id
-    };
-    let labs = org("Globex Labs BV").to_string();
-    let retail = org("Globex Retail BV").to_string();
+    let labs = org_named(&world, "Globex Labs BV").to_string();
+    let retail = org_named(&world, "Globex Retail BV").to_string();
     let hanna = api.login("hanna@globex.example");
     let (status, bundle) = export(&api, &hanna, &labs);
     assert_eq!(status, 200);
@@ -504,14 +497,10 @@ fn a_bundle_larger_than_the_configured_limit_is_refused_and_nothing_is_imported(
     const LIMIT: usize = 20_000;
     let api = Api::start_with(&["--max-bundle-bytes", &LIMIT.to_string()]);
     let world = demo_world();
-    let org = |name: &str| {
-        world
-            .organisations()
-            .find(|o| o.name == name)
-            .expect("a demo organisation")
-            .id
-    };
-    let (labs, retail) = (org("Globex Labs BV"), org("Globex Retail BV"));
+    let (labs, retail) = (
+        org_named(&world, "Globex Labs BV"),
+        org_named(&world, "Globex Retail BV"),
+    );
     let hanna = api.login("hanna@globex.example");
     let (status, large) = export(&api, &hanna, &labs.to_string());
     assert_eq!(status, 200);
@@ -555,11 +544,7 @@ fn a_bundle_larger_than_the_configured_limit_is_refused_and_nothing_is_imported(
 fn a_removal_authorised_on_a_plan_that_has_gone_stale_is_refused_until_simulated_again() {
     let api = Api::start();
     let world = demo_world();
-    let labs = world
-        .organisations()
-        .find(|o| o.name == "Globex Labs BV")
-        .expect("the subsidiary")
-        .id;
+    let labs = org_named(&world, "Globex Labs BV");
     let labs_id = labs.to_string();
     let hanna = api.login("hanna@globex.example");
     let support = api.login(preflight_core::generate::SUPPORT_EMAIL);
@@ -631,11 +616,7 @@ async fn a_removal_interrupted_before_its_erasure_is_finished_at_the_next_start(
     let data = tempfile::tempdir().expect("temp dir");
     let (state, _) = crate::support::open_library(data.path()).await;
     let world = state.engine.world();
-    let labs = world
-        .organisations()
-        .find(|o| o.name == "Globex Labs BV")
-        .expect("the subsidiary")
-        .id;
+    let labs = org_named(&world, "Globex Labs BV");
     let hanna = Actor::user(
         world
             .user_by_email("hanna@globex.example")

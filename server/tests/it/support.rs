@@ -184,6 +184,15 @@ pub fn demo_world() -> World {
     world
 }
 
+/// The id of the organisation called `name` in `world`.
+pub fn org_named(world: &World, name: &str) -> preflight_core::OrganisationId {
+    world
+        .organisations()
+        .find(|o| o.name == name)
+        .unwrap_or_else(|| panic!("no organisation called {name}"))
+        .id
+}
+
 pub fn n_demo_events() -> usize {
     generate::demo().events.len()
 }
