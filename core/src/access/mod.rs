@@ -434,17 +434,7 @@ pub fn document_level(
     user: UserId,
     document: DocumentId,
 ) -> (Option<Level>, Reasons) {
-    let Some(home) = world.document_home(document) else {
-        return (None, Reasons::new());
-    };
-    let Ok((u, through)) = reach(world, user, home.1) else {
-        return (None, Reasons::new());
-    };
-    let role = world.membership(user, home.0).map(|m| m.role);
-    let shares = world.shares_of(document);
-    let grants = document_grants_with(world, u, home, through, role, shares);
-    let level = grants.iter().map(|(l, _)| *l).max();
-    (level, grants.into_iter().map(|(_, r)| r).collect())
+    DocumentAccessor::new(world, user).level(document)
 }
 
 fn check_organisation(
