@@ -69,6 +69,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    report_huge_pages();
 
     let config = preflight_server::Config {
         addr: args.addr,
@@ -101,5 +102,20 @@ fn main() -> ExitCode {
             eprintln!("preflight-server: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Says whether glibc's allocator was asked for transparent huge pages, which
+/// checks on a large world need to be fast (see `.cargo/config.toml`): `cargo
+/// run` asks for them, a server started by hand may not.
+fn report_huge_pages() {
+    let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+    if tunables.contains("glibc.malloc.hugetlb=1") || tunables.contains("glibc.malloc.hugetlb=2") {
+        tracing::info!("the allocator uses transparent huge pages ({tunables})");
+    } else {
+        tracing::warn!(
+            "the allocator uses 4 KiB pages: for fast checks on a large world, start the \
+             server with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (as `cargo run` does)"
+        );
     }
 }
