@@ -105,13 +105,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Says whether glibc's allocator was asked for transparent huge pages, which
-/// checks on a large world need to be fast (see `.cargo/config.toml`): `cargo
-/// run` asks for them, a server started by hand may not.
+/// Says whether glibc's allocator was asked for huge pages, which checks on a
+/// large world need to be fast (see `.cargo/config.toml`): `cargo run` asks for
+/// them, a server started by hand may not.
 fn report_huge_pages() {
     let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
     if tunables.contains("glibc.malloc.hugetlb=1") || tunables.contains("glibc.malloc.hugetlb=2") {
-        tracing::info!("the allocator uses transparent huge pages ({tunables})");
+        tracing::info!("the allocator is asked for huge pages ({tunables})");
     } else {
         tracing::warn!(
             "the allocator uses 4 KiB pages: for fast checks on a large world, start the \
