@@ -372,6 +372,9 @@ fn resident_mib() -> Option<u64> {
 }
 
 fn main() {
+    // The same heap as the server's (see the access bench).
+    let huge_pages = preflight_hugepages::ensure();
+    println!("huge pages: {huge_pages}");
     let config = SyntheticConfig::default();
     let started = Instant::now();
     let (world, info) = Synthetic::build(&config);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use preflight_hugepages::HugePages;
 use tracing_subscriber::EnvFilter;
 
 /// The Preflight server: API under /api, the web app everywhere else.
@@ -61,6 +62,8 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    // First, before any thread starts: it may start the process again.
+    let huge_pages = preflight_hugepages::ensure();
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -69,7 +72,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    report_huge_pages();
+    report_huge_pages(huge_pages);
 
     let config = preflight_server::Config {
         addr: args.addr,
@@ -105,17 +108,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// Says whether glibc's allocator was asked for huge pages, which checks on a
-/// large world need to be fast (see `.cargo/config.toml`): `cargo run` asks for
-/// them, a server started by hand may not.
-fn report_huge_pages() {
-    let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
-    if tunables.contains("glibc.malloc.hugetlb=1") || tunables.contains("glibc.malloc.hugetlb=2") {
-        tracing::info!("the allocator is asked for huge pages ({tunables})");
-    } else {
-        tracing::warn!(
-            "the allocator uses 4 KiB pages: for fast checks on a large world, start the \
-             server with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (as `cargo run` does)"
-        );
+/// Says whether the heap is on huge pages, which checks on a large world need
+/// (see `preflight_hugepages`).
+fn report_huge_pages(state: HugePages) {
+    match state {
+        HugePages::InUse | HugePages::System => tracing::info!("{state}"),
+        HugePages::Refused | HugePages::NotAsked => {
+            tracing::warn!("{state}: checks on a large world will be slower")
+        }
+        HugePages::Unavailable | HugePages::Unknown => tracing::info!("{state}"),
     }
 }
