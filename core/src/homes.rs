@@ -5,10 +5,13 @@
 //! reaches through its control bytes: two dependent cache misses into hundreds of
 //! megabytes, each with its page walk, and most of a check's time. This index
 //! keeps, per document, its id, its organisation and a small number naming its
-//! environment, and whether it has shares, 36 bytes in an open-addressed table
-//! with linear probing: the probe that finds the id has the answer in the same
-//! line (and a check asks for a document's shares only if it has any: nine in
-//! ten have none, and that lookup is a miss of its own). The environments
+//! environment, and whether it may have shares, 36 bytes in an open-addressed
+//! table with linear probing: the probe that finds the id has the answer in the
+//! same line (and a check asks for a document's shares only if it may have any:
+//! nine in ten have none, and that lookup is a miss of its own). The mark is
+//! set when a document gets a share and stays when its last share goes, so
+//! that removing shares, which previews of ending a partnership do by the
+//! dozen, copies no shard of this table. The environments
 //! are few (a few hundred, 16 bytes each) and stay in the cache; a table of
 //! organisations would not (measured: a second lookup into 20,000 of them cost
 //! a quarter of a check).
@@ -47,7 +50,8 @@ struct Slot {
     tag: u32,
 }
 
-/// The tag bit saying that the document has shares.
+/// The tag bit saying that the document may have shares (it had some since it
+/// was last recorded).
 const SHARED: u32 = 1 << 31;
 
 /// The tag of a free slot. Environment numbers stay below `SHARED - 1`, so no
@@ -221,7 +225,7 @@ impl DocumentHomes {
         self.lookup(document).map(|(home, _)| home)
     }
 
-    /// The home of `document`, and whether it has shares.
+    /// The home of `document`, and whether it may have shares.
     #[inline]
     pub fn lookup(&self, document: DocumentId) -> Option<(Home, bool)> {
         let slot = self.shards.get(shard_index(document))?.get(document)?;
@@ -257,7 +261,9 @@ impl DocumentHomes {
         }
     }
 
-    /// Records whether `document` has shares (nothing if it has no home).
+    /// Records whether `document` has shares (nothing if it has no home). The
+    /// world marks a document when it gets a share and leaves the mark when
+    /// the last share goes (see [`DocumentHomes::covers`]).
     pub fn set_shared(&mut self, document: DocumentId, shared: bool) {
         if let Some((home, was)) = self.lookup(document) {
             if was != shared {
@@ -313,6 +319,21 @@ impl DocumentHomes {
 /// Equal when they hold the same documents in the same homes, with shares or
 /// not alike, whatever the numbers and slots they got in the order things
 /// happened.
+impl DocumentHomes {
+    /// Whether this index agrees with `exact`, one rebuilt from the tables:
+    /// the same documents in the same homes, and every document `exact` marks
+    /// as shared marked here too. This one may mark more: a mark means "may
+    /// have shares" (a check then reads the share table, and finds what is
+    /// there), and the world does not clear it when a share is removed.
+    pub fn covers(&self, exact: &DocumentHomes) -> bool {
+        self.len == exact.len
+            && exact.iter().all(|(document, (home, shared))| {
+                self.lookup(document)
+                    .is_some_and(|(here, marked)| here == home && (marked || !shared))
+            })
+    }
+}
+
 impl PartialEq for DocumentHomes {
     fn eq(&self, other: &Self) -> bool {
         self.len == other.len
@@ -398,6 +419,28 @@ mod tests {
         // A document without a home gets none from a share.
         homes.set_shared(DocumentId::from_u128(10), true);
         assert_eq!(homes.lookup(DocumentId::from_u128(10)), None);
+    }
+
+    #[test]
+    fn an_index_covers_an_exact_one_if_it_marks_at_least_as_many_documents_shared() {
+        let (a, b) = (DocumentId::from_u128(1), DocumentId::from_u128(2));
+        let mut exact = DocumentHomes::default();
+        exact.insert(a, home(1), true);
+        exact.insert(b, home(2), false);
+        let mut marked_more = exact.clone();
+        marked_more.set_shared(b, true);
+        assert!(marked_more.covers(&exact));
+        assert!(exact.covers(&exact));
+        // Marking fewer, another home, or other documents does not cover.
+        assert!(!exact.covers(&marked_more));
+        let mut moved = exact.clone();
+        moved.remove(b);
+        moved.insert(b, home(4), false);
+        assert!(!moved.covers(&exact));
+        let mut fewer = exact.clone();
+        fewer.remove(b);
+        assert!(!fewer.covers(&exact));
+        assert!(!exact.covers(&fewer));
     }
 
     #[derive(Debug, Clone)]

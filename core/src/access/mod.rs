@@ -395,7 +395,8 @@ fn check_document(world: &World, user: UserId, document: DocumentId, needed: Lev
         .and_then(|_| world.membership(user, organisation))
         .map(|m| m.role);
     // Nine documents in ten have no shares: for them the share table, a miss
-    // of its own, is not read at all.
+    // of its own, is not read at all (the mark may also stand on a document
+    // whose shares were all removed; the table then says none).
     let shares = if shared {
         world.shares_of(document)
     } else {
