@@ -305,7 +305,7 @@ impl DocumentHomes {
         Some(number)
     }
 
-    /// Every document with its home and whether it has shares, in no
+    /// Every document with its home and whether it may have shares, in no
     /// particular order.
     pub fn iter(&self) -> impl Iterator<Item = (DocumentId, (Home, bool))> + '_ {
         self.shards.iter().flat_map(move |shard| {
@@ -314,12 +314,7 @@ impl DocumentHomes {
                 .filter_map(move |slot| Some((slot.document, (self.home(slot)?, slot.shared()))))
         })
     }
-}
 
-/// Equal when they hold the same documents in the same homes, with shares or
-/// not alike, whatever the numbers and slots they got in the order things
-/// happened.
-impl DocumentHomes {
     /// Whether this index agrees with `exact`, one rebuilt from the tables:
     /// the same documents in the same homes, and every document `exact` marks
     /// as shared marked here too. This one may mark more: a mark means "may
@@ -334,6 +329,9 @@ impl DocumentHomes {
     }
 }
 
+/// Equal when they hold the same documents in the same homes, with shares or
+/// not alike, whatever the numbers and slots they got in the order things
+/// happened.
 impl PartialEq for DocumentHomes {
     fn eq(&self, other: &Self) -> bool {
         self.len == other.len
