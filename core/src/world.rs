@@ -1037,7 +1037,7 @@ impl World {
             // shares", and a check that finds none is still right. Clearing it
             // would copy a shard of that index (72 bytes a document) in every
             // preview that removes a share; ending a partnership removes a
-            // dozen, in as many shards, and took twice as long.
+            // dozen, in as many shards, and took two to five times as long.
         }
         if let Some(list) = self.index.shares_by_grantee.get_mut(&grantee) {
             sorted_remove(Arc::make_mut(list), &document);
