@@ -17,15 +17,18 @@
 
 pub mod access;
 pub mod bundle;
+pub mod cards;
 pub mod command;
 pub mod cow_map;
 pub mod error;
 pub mod execute;
+mod flat;
 pub mod forget;
 pub mod generate;
 pub mod homes;
 pub mod ids;
 pub mod model;
+pub mod numbers;
 pub mod peppol;
 pub mod preview;
 pub mod project;

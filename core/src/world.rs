@@ -5,11 +5,13 @@
 //! and by grantee, group members both ways, partnerships by pair. `apply` keeps the
 //! indexes in step with the entities; nothing else mutates a world.
 
+use crate::cards::{Card, PairStandings, UserCards};
 use crate::command::Event;
 use crate::cow_map::{sorted_insert, sorted_remove, CowMap};
-use crate::homes::{DocumentHomes, Home};
+use crate::homes::{DocumentHomes, Found, Home};
 use crate::ids::*;
 use crate::model::*;
+use crate::numbers::{EnvNumber, EnvironmentNumbers};
 use crate::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
@@ -117,7 +119,7 @@ pub(crate) struct Tables {
 
 /// Lookups from either side of every relation. Sorted vectors keep iteration
 /// deterministic, so the same world yields the same events everywhere.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Indexes {
     pub users_by_env: CowMap<EnvironmentId, Vec<UserId>>,
     pub user_by_email: CowMap<String, UserId>,
@@ -127,8 +129,14 @@ pub(crate) struct Indexes {
     pub orgs_by_user: CowMap<UserId, Vec<OrganisationId>>,
     pub members_by_org: CowMap<OrganisationId, Vec<UserId>>,
     pub docs_by_org: CowMap<OrganisationId, BTreeSet<DocumentId>>,
+    /// The numbers the three indexes below name environments by.
+    pub environment_numbers: EnvironmentNumbers,
     /// Each document's organisation and environment, one memory access away.
     pub document_homes: DocumentHomes,
+    /// What a check needs of each user, one memory access away.
+    pub user_cards: UserCards,
+    /// The standing of each pair of environments that had a partnership.
+    pub pair_standings: PairStandings,
     /// Behind an `Arc` each: a grantee can hold thousands of documents, and a
     /// preview that revokes one share must not deep-copy every list of a shard.
     pub shares_by_grantee: CowMap<Grantee, Arc<Vec<DocumentId>>>,
@@ -140,10 +148,6 @@ pub(crate) struct Indexes {
     pub partnerships_by_env: CowMap<EnvironmentId, Vec<PartnershipId>>,
     /// The latest ended partnership of a pair, for explaining denials.
     pub latest_ended: CowMap<EnvPair, PartnershipId>,
-    /// Each environment's standing with every environment it has been partnered
-    /// with, by environment: what a check asks of a pair, found from the user's
-    /// side alone (so the lookup need not wait for the document's).
-    pub standings: CowMap<EnvironmentId, Vec<(EnvironmentId, Standing)>>,
     pub keys_by_org: CowMap<OrganisationId, Vec<KeyId>>,
     pub keys_by_holder: CowMap<UserId, Vec<KeyId>>,
     pub tasks_by_document: CowMap<DocumentId, Vec<TaskId>>,
@@ -219,13 +223,35 @@ impl World {
     /// what an access decision needs, at the cost of one memory access.
     #[inline]
     pub fn document_home(&self, id: DocumentId) -> Option<Home> {
-        self.index.document_homes.get(id)
+        self.document_home_and_shared(id).map(|(home, _)| home)
     }
     /// [`World::document_home`], and whether the document has shares: a check
     /// looks them up only if so.
     #[inline]
     pub fn document_home_and_shared(&self, id: DocumentId) -> Option<(Home, bool)> {
+        let found = self.document_found(id)?;
+        let environment = self.environment_numbered(found.environment)?;
+        Some(((found.organisation, environment), found.shared))
+    }
+    /// A document as the homes index keeps it, its environment as a number.
+    #[inline]
+    pub(crate) fn document_found(&self, id: DocumentId) -> Option<Found> {
         self.index.document_homes.lookup(id)
+    }
+    /// What a check needs of `user`.
+    #[inline]
+    pub(crate) fn user_card(&self, user: UserId) -> Option<Card> {
+        self.index.user_cards.get(user)
+    }
+    /// The environment numbered `number` by the indexes a check reads.
+    #[inline]
+    pub(crate) fn environment_numbered(&self, number: EnvNumber) -> Option<EnvironmentId> {
+        self.index.environment_numbers.environment(number)
+    }
+    /// How two environments, by number, stand with each other.
+    #[inline]
+    pub(crate) fn standing_by_number(&self, a: EnvNumber, b: EnvNumber) -> Option<Standing> {
+        self.index.pair_standings.get(a, b)
     }
     /// The latest export of `organisation`, if any.
     pub fn export_of(&self, organisation: OrganisationId) -> Option<&Export> {
@@ -413,13 +439,11 @@ impl World {
         let id = self.index.latest_ended.get(&env_pair(a, b))?;
         self.t.partnerships.get(id)
     }
-    /// How `environment` stands with each environment it has been partnered
-    /// with, sorted by environment.
-    pub fn standings_of(&self, environment: EnvironmentId) -> &[(EnvironmentId, Standing)] {
-        self.index
-            .standings
-            .get(&environment)
-            .map_or(&[], Vec::as_slice)
+    /// How two environments stand with each other: partnered, or when their
+    /// latest partnership ended; `None` if they never had one.
+    pub fn standing(&self, a: EnvironmentId, b: EnvironmentId) -> Option<Standing> {
+        let numbers = &self.index.environment_numbers;
+        self.standing_by_number(numbers.number(a)?, numbers.number(b)?)
     }
     /// Whether two environments are the same or actively partnered.
     pub fn reaches(&self, home: EnvironmentId, environment: EnvironmentId) -> bool {
@@ -536,6 +560,7 @@ impl World {
                 if let Some(u) = self.t.users.get_mut(user) {
                     u.role = *role;
                 }
+                self.refresh_card(*user);
             }
             Event::RelationshipManagerRoleSet { user, enabled } => {
                 if let Some(u) = self.t.users.get_mut(user) {
@@ -546,11 +571,13 @@ impl World {
                 if let Some(u) = self.t.users.get_mut(user) {
                     u.status = UserStatus::Disabled;
                 }
+                self.refresh_card(*user);
             }
             Event::UserEnabled { user } => {
                 if let Some(u) = self.t.users.get_mut(user) {
                     u.status = UserStatus::Active;
                 }
+                self.refresh_card(*user);
             }
             Event::PlanSet { environment, plan } => {
                 if let Some(env) = self.t.environments.get_mut(environment) {
@@ -671,6 +698,7 @@ impl World {
                     if let Some(list) = self.index.members_by_org.get_mut(organisation) {
                         sorted_remove(list, user);
                     }
+                    self.refresh_card(*user);
                 }
             }
             Event::PartnershipRequested { request } => {
@@ -939,7 +967,32 @@ impl World {
         self.index
             .user_by_email
             .insert(normalise_email(&user.email), user.id);
+        let id = user.id;
         self.t.users.insert(user.id, user);
+        self.refresh_card(id);
+    }
+
+    /// Writes the card of `user` as the user and the user's memberships now are.
+    fn refresh_card(&mut self, user: UserId) {
+        let Some((environment, active, administrator)) = self.user(user).map(|u| {
+            (
+                u.environment,
+                u.is_active(),
+                u.role == EnvRole::Administrator,
+            )
+        }) else {
+            return;
+        };
+        let Some(number) = self.index.environment_numbers.assign(environment) else {
+            return;
+        };
+        let card = Card::new(
+            number,
+            active,
+            administrator,
+            self.organisations_of_user(user),
+        );
+        self.index.user_cards.put(user, card);
     }
 
     pub(crate) fn put_organisation(&mut self, organisation: Organisation) {
@@ -967,6 +1020,7 @@ impl World {
         if let Some(list) = self.index.members_by_org.entry_or_default(organisation) {
             sorted_insert(list, user);
         }
+        self.refresh_card(user);
     }
 
     pub(crate) fn put_document(&mut self, document: Document) {
@@ -979,11 +1033,16 @@ impl World {
         }
         // Shares may have come first (a projection is built in any order).
         let shared = !self.shares_of(document.id).is_empty();
-        self.index.document_homes.insert(
-            document.id,
-            (document.organisation, document.environment),
-            shared,
-        );
+        if let Some(environment) = self.index.environment_numbers.assign(document.environment) {
+            self.index.document_homes.insert(
+                document.id,
+                Found {
+                    organisation: document.organisation,
+                    environment,
+                    shared,
+                },
+            );
+        }
         self.t.documents.insert(document.id, document);
     }
 
@@ -1113,22 +1172,9 @@ impl World {
                 .and_then(|p| p.ended)
                 .map(|ended| Standing::Ended { at: ended.at })
         };
-        for (side, other) in [(pair.0, pair.1), (pair.1, pair.0)] {
-            let Some(list) = self.index.standings.entry_or_default(side) else {
-                continue;
-            };
-            match (list.binary_search_by_key(&other, |(e, _)| *e), standing) {
-                (Ok(at), Some(standing)) => {
-                    if let Some(entry) = list.get_mut(at) {
-                        entry.1 = standing;
-                    }
-                }
-                (Ok(at), None) => {
-                    list.remove(at);
-                }
-                (Err(at), Some(standing)) => list.insert(at, (other, standing)),
-                (Err(_), None) => {}
-            }
+        let numbers = &mut self.index.environment_numbers;
+        if let (Some(a), Some(b)) = (numbers.assign(pair.0), numbers.assign(pair.1)) {
+            self.index.pair_standings.set(a, b, standing);
         }
     }
 
@@ -1200,12 +1246,27 @@ impl World {
             ($($field:ident),* $(,)?) => {
                 // Destructured without `..`: an index added to `Indexes` and
                 // left out here does not compile.
-                let Indexes { $($field,)* document_homes } = &rebuilt.index;
+                let Indexes {
+                    $($field,)*
+                    environment_numbers,
+                    document_homes,
+                    user_cards,
+                    pair_standings,
+                } = &rebuilt.index;
                 $(if !same_entries($field, &self.index.$field) {
                     out.push(stringify!($field));
                 })*
-                if !self.index.document_homes.covers(document_homes) {
+                // Numbered by the order things happened: compared by the
+                // environments the numbers name.
+                let mine = &self.index.environment_numbers;
+                if !self.index.document_homes.covers(mine, document_homes, environment_numbers) {
                     out.push("document_homes");
+                }
+                if !self.index.user_cards.same_as(mine, user_cards, environment_numbers) {
+                    out.push("user_cards");
+                }
+                if !self.index.pair_standings.same_as(mine, pair_standings, environment_numbers) {
+                    out.push("pair_standings");
                 }
             };
         }
@@ -1223,7 +1284,6 @@ impl World {
             active_partnership,
             partnerships_by_env,
             latest_ended,
-            standings,
             keys_by_org,
             keys_by_holder,
             tasks_by_document,

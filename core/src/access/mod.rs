@@ -284,25 +284,38 @@ fn reach_found<'w>(
     if u.environment == environment {
         return Ok((u, None));
     }
-    // The user's side alone is looked up (the standings of the user's
-    // environment, a short list): a processor waiting for the document's home
-    // has it loaded by then, and the partnership itself is not read.
-    let standings = world.standings_of(u.environment);
-    match standings.binary_search_by_key(&environment, |(e, _)| *e) {
-        Ok(at) => match standings.get(at).map(|(_, s)| *s) {
-            Some(Standing::Partnered) => Ok((u, Some(u.environment))),
-            Some(Standing::Ended { at }) => Err(no_partnership(u, environment, Some(at))),
-            None => Err(no_partnership(u, environment, None)),
-        },
-        Err(_) => Err(no_partnership(u, environment, None)),
+    match world.standing(u.environment, environment) {
+        Some(Standing::Partnered) => Ok((u, Some(u.environment))),
+        Some(Standing::Ended { at }) => Err(no_partnership(u.environment, environment, Some(at))),
+        None => Err(no_partnership(u.environment, environment, None)),
     }
 }
 
-fn no_partnership(u: &User, environment: EnvironmentId, ended: Option<Timestamp>) -> Reason {
+fn no_partnership(
+    home: EnvironmentId,
+    environment: EnvironmentId,
+    ended: Option<Timestamp>,
+) -> Reason {
     Reason::NoPartnership {
-        home: u.environment,
+        home,
         environment,
         ended,
+    }
+}
+
+/// Who asks, as far as the grant paths to a document need to know.
+#[derive(Clone, Copy)]
+struct Who {
+    id: UserId,
+    administrator: bool,
+}
+
+impl From<&User> for Who {
+    fn from(user: &User) -> Self {
+        Who {
+            id: user.id,
+            administrator: user.role == EnvRole::Administrator,
+        }
     }
 }
 
@@ -310,14 +323,14 @@ fn no_partnership(u: &User, environment: EnvironmentId, ended: Option<Timestamp>
 /// its environment), given the user's role in its organisation and its shares.
 fn document_grants_with(
     world: &World,
-    user: &User,
+    user: Who,
     (organisation, environment): Home,
     through: Option<EnvironmentId>,
     membership: Option<OrgRole>,
     shares: &[Share],
 ) -> Grants {
     let mut grants = Grants::new();
-    if through.is_none() && user.role == EnvRole::Administrator {
+    if through.is_none() && user.administrator {
         grants.push((Level::Manage, Reason::Administrator { environment }));
     }
     if let Some(role) = membership {
@@ -374,35 +387,66 @@ fn document_grants_with(
 }
 
 fn check_document(world: &World, user: UserId, document: DocumentId, needed: Level) -> Decision {
-    // The lookups that need only the question come first and together: in a
-    // large world each misses the cache, and the processor overlaps
-    // independent misses instead of waiting for one after the other.
-    let home = world.document_home_and_shared(document);
-    let found = world.user(user);
-    let Some(((organisation, environment), shared)) = home else {
+    // The two lookups that need only the question come first and together, so
+    // that their cache misses overlap: the document's slot and the user's
+    // card, each one memory access (see `crate::homes` and `crate::cards`).
+    let found = world.document_found(document);
+    let card = world.user_card(user);
+    let Some(found) = found else {
         return Decision::deny(Reason::UnknownResource);
     };
-    let (u, through) = match reach_found(world, user, found, environment) {
-        Ok(found) => found,
-        Err(reason) => return Decision::deny(reason),
+    let Some(card) = card else {
+        return Decision::deny(Reason::UnknownUser);
     };
-    // Whether the user is a member at all comes from the user's own list of
-    // organisations; the membership (for its role) is read only if so.
-    let role = world
-        .organisations_of_user(user)
-        .binary_search(&organisation)
-        .ok()
-        .and_then(|_| world.membership(user, organisation))
-        .map(|m| m.role);
+    if !card.active {
+        return Decision::deny(Reason::UserDisabled { user });
+    }
+    let organisation = found.organisation;
+    let (Some(environment), Some(home)) = (
+        world.environment_numbered(found.environment),
+        world.environment_numbered(card.environment),
+    ) else {
+        // The indexes number every environment they name: fail closed.
+        return Decision::deny(Reason::UnknownResource);
+    };
+    let through = if card.environment == found.environment {
+        None
+    } else {
+        match world.standing_by_number(card.environment, found.environment) {
+            Some(Standing::Partnered) => Some(home),
+            Some(Standing::Ended { at }) => {
+                return Decision::deny(no_partnership(home, environment, Some(at)))
+            }
+            None => return Decision::deny(no_partnership(home, environment, None)),
+        }
+    };
+    // The card rules out most organisations the user is not a member of; the
+    // membership (for its role) is read only if the user may be one.
+    let role = if card.may_be_member_of(organisation) {
+        world.membership(user, organisation).map(|m| m.role)
+    } else {
+        None
+    };
     // Nine documents in ten have no shares: for them the share table, a miss
     // of its own, is not read at all (the mark may also stand on a document
     // whose shares were all removed; the table then says none).
-    let shares = if shared {
+    let shares = if found.shared {
         world.shares_of(document)
     } else {
         &[]
     };
-    let grants = document_grants_with(world, u, (organisation, environment), through, role, shares);
+    let who = Who {
+        id: user,
+        administrator: card.administrator,
+    };
+    let grants = document_grants_with(
+        world,
+        who,
+        (organisation, environment),
+        through,
+        role,
+        shares,
+    );
     let reasons: Reasons = grants
         .iter()
         .filter(|(l, _)| *l >= needed)
@@ -701,7 +745,7 @@ impl<'a> DocumentAccessor<'a> {
         };
         let role = self.membership_in(u, home.0);
         let shares = self.world.shares_of(document);
-        let grants = document_grants_with(self.world, u, home, through, role, shares);
+        let grants = document_grants_with(self.world, u.into(), home, through, role, shares);
         let level = grants.iter().map(|(l, _)| *l).max();
         (level, grants.into_iter().map(|(_, r)| r).collect())
     }
@@ -733,7 +777,7 @@ impl<'a> DocumentAccessor<'a> {
                 let role = self.membership_in(u, organisation);
                 let grants = document_grants_with(
                     world,
-                    u,
+                    u.into(),
                     (organisation, environment),
                     through,
                     role,
@@ -752,11 +796,12 @@ impl<'a> DocumentAccessor<'a> {
         let through = self.reach(u, home.1).ok()?;
         let role = self.membership_in(u, home.0);
         let shares = self.world.shares_of(document);
-        let reasons: Reasons = document_grants_with(self.world, u, home, through, role, shares)
-            .into_iter()
-            .filter(|(l, _)| *l >= needed)
-            .map(|(_, r)| r)
-            .collect();
+        let reasons: Reasons =
+            document_grants_with(self.world, u.into(), home, through, role, shares)
+                .into_iter()
+                .filter(|(l, _)| *l >= needed)
+                .map(|(_, r)| r)
+                .collect();
         (!reasons.is_empty()).then_some(reasons)
     }
 }
