@@ -388,10 +388,13 @@ fn document_grants_with(
 
 fn check_document(world: &World, user: UserId, document: DocumentId, needed: Level) -> Decision {
     // The two lookups that need only the question come first and together, so
-    // that their cache misses overlap: the document's slot and the user's
-    // card, each one memory access (see `crate::homes` and `crate::cards`).
-    let found = world.document_found(document);
+    // that their cache misses overlap: the user's card and the document's
+    // slot, each one memory access (see `crate::cards` and `crate::homes`).
+    // The card first: in alternating runs on the 4x world that order was the
+    // faster in six of eight pairs, by up to a third, most of all for denials
+    // for want of a membership.
     let card = world.user_card(user);
+    let found = world.document_found(document);
     let Some(found) = found else {
         return Decision::deny(Reason::UnknownResource);
     };
