@@ -1935,9 +1935,10 @@ impl<'a> Decider<'a> {
                 );
             for grantee in grantees {
                 for document in world.documents_shared_with(grantee) {
+                    // The home index, not the document: one memory access.
                     if world
-                        .document(*document)
-                        .is_some_and(|d| d.environment == own)
+                        .document_home(*document)
+                        .is_some_and(|(_, environment)| environment == own)
                     {
                         events.push(Event::ShareRevoked {
                             document: *document,

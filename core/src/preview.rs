@@ -398,11 +398,16 @@ fn affected_pairs(before: &World, after: &World, events: &[Event]) -> Vec<(UserI
                 accepter,
                 ..
             } => {
-                partnership_pairs(both, *requester, *accepter, &mut pairs);
+                // Before, the two had no active partnership (at most one per
+                // pair), so no access across them: what changes is what the
+                // partnership opens, found in the world after.
+                partnership_pairs(after, *requester, *accepter, &mut pairs);
             }
             Event::PartnershipEnded { partnership, .. } => {
+                // After, no access across the two is left: what changes is
+                // what the partnership gave, found in the world before.
                 if let Some(p) = before.partnership(*partnership) {
-                    partnership_pairs(both, p.requester, p.accepter, &mut pairs);
+                    partnership_pairs(before, p.requester, p.accepter, &mut pairs);
                 }
             }
             Event::DocumentAdded { document } => {
@@ -431,16 +436,14 @@ fn affected_pairs(before: &World, after: &World, events: &[Event]) -> Vec<(UserI
 }
 
 fn partnership_pairs(
-    worlds: [&World; 2],
+    world: &World,
     a: EnvironmentId,
     b: EnvironmentId,
     pairs: &mut Vec<(UserId, Resource)>,
 ) {
-    for world in worlds {
-        for (own, other) in [(a, b), (b, a)] {
-            for user in world.users_of(own) {
-                reachable_in(world, *user, other, pairs);
-            }
+    for (own, other) in [(a, b), (b, a)] {
+        for user in world.users_of(own) {
+            reachable_in(world, *user, other, pairs);
         }
     }
 }
