@@ -233,6 +233,14 @@ impl World {
         let environment = self.environment_numbered(found.environment)?;
         Some(((found.organisation, environment), found.shared))
     }
+    /// [`World::document_home`] and the document's shares, the share table
+    /// read only if the document may have any (nine in ten have none, and for
+    /// them that lookup would be a cache miss for nothing).
+    #[inline]
+    pub fn document_home_and_shares(&self, id: DocumentId) -> Option<(Home, &[Share])> {
+        let (home, shared) = self.document_home_and_shared(id)?;
+        Some((home, if shared { self.shares_of(id) } else { &[] }))
+    }
     /// A document as the homes index keeps it, its environment as a number.
     #[inline]
     pub(crate) fn document_found(&self, id: DocumentId) -> Option<Found> {

@@ -740,14 +740,13 @@ impl<'a> DocumentAccessor<'a> {
         let Ok(u) = self.user else {
             return (None, Reasons::new());
         };
-        let Some(home) = self.world.document_home(document) else {
+        let Some((home, shares)) = self.world.document_home_and_shares(document) else {
             return (None, Reasons::new());
         };
         let Ok(through) = self.reach(u, home.1) else {
             return (None, Reasons::new());
         };
         let role = self.membership_in(u, home.0);
-        let shares = self.world.shares_of(document);
         let grants = document_grants_with(self.world, u.into(), home, through, role, shares);
         let level = grants.iter().map(|(l, _)| *l).max();
         (level, grants.into_iter().map(|(_, r)| r).collect())
@@ -764,14 +763,14 @@ impl<'a> DocumentAccessor<'a> {
         let world = self.world;
         // Only what a decision needs is kept, so that the second pass reads a
         // compact list instead of touching every document again.
-        let found: Vec<(Option<Home>, &[Share])> = documents
+        let found: Vec<Option<(Home, &[Share])>> = documents
             .iter()
-            .map(|d| (world.document_home(*d), world.shares_of(*d)))
+            .map(|d| world.document_home_and_shares(*d))
             .collect();
         found
             .into_iter()
-            .map(|(doc, shares)| {
-                let Some((organisation, environment)) = doc else {
+            .map(|doc| {
+                let Some(((organisation, environment), shares)) = doc else {
                     return (None, Reasons::new());
                 };
                 let Ok(through) = self.reach(u, environment) else {
@@ -795,10 +794,9 @@ impl<'a> DocumentAccessor<'a> {
     /// The grant paths of at least `needed`, if the user has that level.
     pub fn allowed(&mut self, document: DocumentId, needed: Level) -> Option<Reasons> {
         let u = self.user.ok()?;
-        let home = self.world.document_home(document)?;
+        let (home, shares) = self.world.document_home_and_shares(document)?;
         let through = self.reach(u, home.1).ok()?;
         let role = self.membership_in(u, home.0);
-        let shares = self.world.shares_of(document);
         let reasons: Reasons =
             document_grants_with(self.world, u.into(), home, through, role, shares)
                 .into_iter()
