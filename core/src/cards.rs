@@ -184,9 +184,7 @@ impl UserCards {
             && other.table.iter().all(|slot| {
                 let there = slot.card();
                 self.get(slot.user).is_some_and(|here| {
-                    mine.environment(here.environment).is_some()
-                        && mine.environment(here.environment)
-                            == theirs.environment(there.environment)
+                    mine.same_environment(here.environment, theirs, there.environment)
                         && Card {
                             environment: there.environment,
                             ..here

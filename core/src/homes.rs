@@ -151,9 +151,7 @@ impl DocumentHomes {
             && exact.iter().all(|(document, there)| {
                 self.lookup(document).is_some_and(|here| {
                     here.organisation == there.organisation
-                        && mine.environment(here.environment).is_some()
-                        && mine.environment(here.environment)
-                            == theirs.environment(there.environment)
+                        && mine.same_environment(here.environment, theirs, there.environment)
                         && (here.shared || !there.shared)
                 })
             })

@@ -52,6 +52,18 @@ impl EnvironmentNumbers {
     pub fn environment(&self, number: EnvNumber) -> Option<EnvironmentId> {
         self.environments.get(number as usize).copied()
     }
+
+    /// Whether `number` here and `their` number in `theirs` name the same
+    /// environment: how indexes numbered in different orders compare.
+    pub fn same_environment(
+        &self,
+        number: EnvNumber,
+        theirs: &EnvironmentNumbers,
+        their: EnvNumber,
+    ) -> bool {
+        self.environment(number)
+            .is_some_and(|environment| theirs.environment(their) == Some(environment))
+    }
 }
 
 impl std::fmt::Debug for EnvironmentNumbers {

@@ -265,17 +265,7 @@ fn reach(
     user: UserId,
     environment: EnvironmentId,
 ) -> Result<(&User, Option<EnvironmentId>), Reason> {
-    reach_found(world, user, world.user(user), environment)
-}
-
-/// [`reach`] with the user already looked up.
-fn reach_found<'w>(
-    world: &World,
-    user: UserId,
-    found: Option<&'w User>,
-    environment: EnvironmentId,
-) -> Result<(&'w User, Option<EnvironmentId>), Reason> {
-    let Some(u) = found else {
+    let Some(u) = world.user(user) else {
         return Err(Reason::UnknownUser);
     };
     if !u.is_active() {
@@ -284,23 +274,27 @@ fn reach_found<'w>(
     if u.environment == environment {
         return Ok((u, None));
     }
-    match world.standing(u.environment, environment) {
-        Some(Standing::Partnered) => Ok((u, Some(u.environment))),
-        Some(Standing::Ended { at }) => Err(no_partnership(u.environment, environment, Some(at))),
-        None => Err(no_partnership(u.environment, environment, None)),
-    }
+    let standing = world.standing(u.environment, environment);
+    reach_across(standing, u.environment, environment).map(|through| (u, Some(through)))
 }
 
-fn no_partnership(
+/// Whether a user of `home` reaches another environment, given the pair's
+/// standing: through `home` if partnered, else the reason why not.
+fn reach_across(
+    standing: Option<Standing>,
     home: EnvironmentId,
     environment: EnvironmentId,
-    ended: Option<Timestamp>,
-) -> Reason {
-    Reason::NoPartnership {
+) -> Result<EnvironmentId, Reason> {
+    let ended = match standing {
+        Some(Standing::Partnered) => return Ok(home),
+        Some(Standing::Ended { at }) => Some(at),
+        None => None,
+    };
+    Err(Reason::NoPartnership {
         home,
         environment,
         ended,
-    }
+    })
 }
 
 /// Who asks, as far as the grant paths to a document need to know.
@@ -415,12 +409,10 @@ fn check_document(world: &World, user: UserId, document: DocumentId, needed: Lev
     let through = if card.environment == found.environment {
         None
     } else {
-        match world.standing_by_number(card.environment, found.environment) {
-            Some(Standing::Partnered) => Some(home),
-            Some(Standing::Ended { at }) => {
-                return Decision::deny(no_partnership(home, environment, Some(at)))
-            }
-            None => return Decision::deny(no_partnership(home, environment, None)),
+        let standing = world.standing_by_number(card.environment, found.environment);
+        match reach_across(standing, home, environment) {
+            Ok(through) => Some(through),
+            Err(reason) => return Decision::deny(reason),
         }
     };
     // The card rules out most organisations the user is not a member of; the
