@@ -24,38 +24,169 @@ use std::sync::Arc;
 /// The number of shards of every map.
 pub const SHARDS: usize = 256;
 
+/// The number of parts each shard of a [`SplitCowMap`] is cut into.
+pub const PARTS: usize = 16;
+
 type Shard<K, V> = FxHashMap<K, V>;
 
-/// See the module documentation.
-#[derive(Clone)]
-pub struct CowMap<K, V> {
-    // INVARIANT: `shards.len() == SHARDS`, and every key sits in shard
-    // `key.shard_byte() as usize % SHARDS`.
-    shards: Arc<Vec<Arc<Shard<K, V>>>>,
-    len: usize,
+/// The parts of one shard of a [`Split`] map.
+type Parts<K, V> = Arc<[Arc<Shard<K, V>>]>;
+
+/// How a map's shards are laid out: what a lookup walks and what a write copies.
+pub trait Layout<K, V>: Clone + Default {
+    /// The shard that holds, or would hold, `key`.
+    fn shard(&self, key: &K) -> Option<&Shard<K, V>>;
+    /// The same, writable: copies what is shared on the way to it.
+    fn shard_mut(&mut self, key: &K) -> Option<&mut Shard<K, V>>;
+    /// Every shard, in a fixed order.
+    fn shards<'a>(&'a self) -> impl Iterator<Item = &'a Shard<K, V>> + 'a
+    where
+        K: 'a,
+        V: 'a;
 }
 
-impl<K, V> Default for CowMap<K, V> {
-    fn default() -> Self {
-        let empty: Arc<Shard<K, V>> = Arc::new(FxHashMap::default());
+/// [`SHARDS`] shards in one table: a lookup reads the table and the shard, a
+/// write copies the table (a few hundred pointers) and one shard.
+pub struct Flat<K, V> {
+    // INVARIANT: `shards.len() == SHARDS`.
+    shards: Arc<Vec<Arc<Shard<K, V>>>>,
+}
+
+/// Each of [`SHARDS`] shards cut into [`PARTS`] parts: a lookup reads one pointer
+/// more, a write copies a sixteenth of what [`Flat`] copies, plus a part table
+/// of [`PARTS`] pointers. For a map whose values are large and that a preview
+/// writes in many places, the copies are what costs.
+pub struct Split<K, V> {
+    // INVARIANT: `shards.len() == SHARDS`, and every part table holds `PARTS`.
+    shards: Arc<Vec<Parts<K, V>>>,
+}
+
+// Written out rather than derived: a derive would ask `K` and `V` to be `Clone`
+// and `Default`, which cloning a pointer does not need.
+impl<K, V> Clone for Flat<K, V> {
+    fn clone(&self) -> Self {
         Self {
-            shards: Arc::new((0..SHARDS).map(|_| Arc::clone(&empty)).collect()),
-            len: 0,
+            shards: Arc::clone(&self.shards),
         }
     }
 }
 
-impl<K, V> std::fmt::Debug for CowMap<K, V> {
+impl<K, V> Clone for Split<K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            shards: Arc::clone(&self.shards),
+        }
+    }
+}
+
+impl<K, V> Default for Flat<K, V> {
+    fn default() -> Self {
+        let empty: Arc<Shard<K, V>> = Arc::new(FxHashMap::default());
+        Self {
+            shards: Arc::new((0..SHARDS).map(|_| Arc::clone(&empty)).collect()),
+        }
+    }
+}
+
+impl<K, V> Default for Split<K, V> {
+    fn default() -> Self {
+        let empty: Arc<Shard<K, V>> = Arc::new(FxHashMap::default());
+        let parts: Parts<K, V> = (0..PARTS).map(|_| Arc::clone(&empty)).collect();
+        Self {
+            shards: Arc::new((0..SHARDS).map(|_| Arc::clone(&parts)).collect()),
+        }
+    }
+}
+
+fn shard_index<K: ShardKey>(key: &K) -> usize {
+    usize::from(key.shard_hash() >> 8) % SHARDS
+}
+
+fn part_index<K: ShardKey>(key: &K) -> usize {
+    usize::from(key.shard_hash()) % PARTS
+}
+
+impl<K: ShardKey + Hash + Eq + Clone, V: Clone> Layout<K, V> for Flat<K, V> {
+    #[inline]
+    fn shard(&self, key: &K) -> Option<&Shard<K, V>> {
+        self.shards.get(shard_index(key)).map(|shard| &**shard)
+    }
+
+    fn shard_mut(&mut self, key: &K) -> Option<&mut Shard<K, V>> {
+        let shards = Arc::make_mut(&mut self.shards);
+        shards.get_mut(shard_index(key)).map(Arc::make_mut)
+    }
+
+    fn shards<'a>(&'a self) -> impl Iterator<Item = &'a Shard<K, V>> + 'a
+    where
+        K: 'a,
+        V: 'a,
+    {
+        self.shards.iter().map(|shard| &**shard)
+    }
+}
+
+impl<K: ShardKey + Hash + Eq + Clone, V: Clone> Layout<K, V> for Split<K, V> {
+    #[inline]
+    fn shard(&self, key: &K) -> Option<&Shard<K, V>> {
+        let parts = self.shards.get(shard_index(key))?;
+        parts.get(part_index(key)).map(|part| &**part)
+    }
+
+    fn shard_mut(&mut self, key: &K) -> Option<&mut Shard<K, V>> {
+        let shards = Arc::make_mut(&mut self.shards);
+        let parts = Arc::make_mut(shards.get_mut(shard_index(key))?);
+        parts.get_mut(part_index(key)).map(Arc::make_mut)
+    }
+
+    fn shards<'a>(&'a self) -> impl Iterator<Item = &'a Shard<K, V>> + 'a
+    where
+        K: 'a,
+        V: 'a,
+    {
+        self.shards
+            .iter()
+            .flat_map(|parts| parts.iter().map(|part| &**part))
+    }
+}
+
+/// See the module documentation.
+pub struct CowMap<K, V, L = Flat<K, V>> {
+    shards: L,
+    len: usize,
+    entries: PhantomData<(K, V)>,
+}
+
+/// A [`CowMap`] laid out [`Split`].
+pub type SplitCowMap<K, V> = CowMap<K, V, Split<K, V>>;
+
+impl<K, V, L: Clone> Clone for CowMap<K, V, L> {
+    fn clone(&self) -> Self {
+        Self {
+            shards: self.shards.clone(),
+            len: self.len,
+            entries: PhantomData,
+        }
+    }
+}
+
+impl<K, V, L: Default> Default for CowMap<K, V, L> {
+    fn default() -> Self {
+        Self {
+            shards: L::default(),
+            len: 0,
+            entries: PhantomData,
+        }
+    }
+}
+
+impl<K, V, L> std::fmt::Debug for CowMap<K, V, L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "CowMap(len = {})", self.len)
     }
 }
 
-fn shard_index<K: ShardKey>(key: &K) -> usize {
-    key.shard_byte() as usize % SHARDS
-}
-
-impl<K: ShardKey + Hash + Eq + Clone, V: Clone> CowMap<K, V> {
+impl<K: ShardKey + Hash + Eq + Clone, V: Clone, L: Layout<K, V>> CowMap<K, V, L> {
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.len
@@ -69,7 +200,7 @@ impl<K: ShardKey + Hash + Eq + Clone, V: Clone> CowMap<K, V> {
     /// The value under `key`.
     #[inline]
     pub fn get(&self, key: &K) -> Option<&V> {
-        self.shards.get(shard_index(key))?.get(key)
+        self.shards.shard(key)?.get(key)
     }
 
     /// Whether `key` has a value.
@@ -77,14 +208,9 @@ impl<K: ShardKey + Hash + Eq + Clone, V: Clone> CowMap<K, V> {
         self.get(key).is_some()
     }
 
-    fn shard_mut(&mut self, key: &K) -> Option<&mut Shard<K, V>> {
-        let shards = Arc::make_mut(&mut self.shards);
-        shards.get_mut(shard_index(key)).map(Arc::make_mut)
-    }
-
     /// Inserts, returning the previous value.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        let previous = self.shard_mut(&key)?.insert(key, value);
+        let previous = self.shards.shard_mut(&key)?.insert(key, value);
         if previous.is_none() {
             self.len += 1;
         }
@@ -97,7 +223,7 @@ impl<K: ShardKey + Hash + Eq + Clone, V: Clone> CowMap<K, V> {
         if !self.contains_key(key) {
             return None;
         }
-        let removed = self.shard_mut(key)?.remove(key);
+        let removed = self.shards.shard_mut(key)?.remove(key);
         if removed.is_some() {
             self.len -= 1;
         }
@@ -109,7 +235,7 @@ impl<K: ShardKey + Hash + Eq + Clone, V: Clone> CowMap<K, V> {
         if !self.contains_key(key) {
             return None;
         }
-        self.shard_mut(key)?.get_mut(key)
+        self.shards.shard_mut(key)?.get_mut(key)
     }
 
     /// The value under `key`, inserting `V::default()` first if absent.
@@ -120,29 +246,30 @@ impl<K: ShardKey + Hash + Eq + Clone, V: Clone> CowMap<K, V> {
         if !self.contains_key(&key) {
             self.len += 1;
         }
-        Some(self.shard_mut(&key)?.entry(key).or_default())
+        Some(self.shards.shard_mut(&key)?.entry(key).or_default())
     }
 
     /// Every entry, in no particular order (deterministic for a given history).
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
-        self.shards.iter().flat_map(|shard| shard.iter())
+        self.shards.shards().flat_map(|shard| shard.iter())
     }
 
     /// Every value.
     pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
-        self.shards.iter().flat_map(|shard| shard.values())
+        self.shards.shards().flat_map(|shard| shard.values())
     }
 
     /// Every key.
     pub fn keys(&self) -> impl Iterator<Item = &K> + '_ {
-        self.shards.iter().flat_map(|shard| shard.keys())
+        self.shards.shards().flat_map(|shard| shard.keys())
     }
 }
 
-impl<K, V> Serialize for CowMap<K, V>
+impl<K, V, L> Serialize for CowMap<K, V, L>
 where
     K: ShardKey + Hash + Eq + Clone + Ord + Serialize,
     V: Clone + Serialize,
+    L: Layout<K, V>,
 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if !serializer.is_human_readable() {
@@ -165,23 +292,25 @@ where
     }
 }
 
-impl<'de, K, V> Deserialize<'de> for CowMap<K, V>
+impl<'de, K, V, L> Deserialize<'de> for CowMap<K, V, L>
 where
     K: ShardKey + Hash + Eq + Clone + Deserialize<'de>,
     V: Clone + Deserialize<'de>,
+    L: Layout<K, V>,
 {
     /// Each entry goes into its shard as it is read: no list of every entry in
     /// between (a million documents' worth when a snapshot loads), and less code
     /// per map type in the browser.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Entries<K, V>(PhantomData<(K, V)>);
+        struct Entries<K, V, L>(PhantomData<(K, V, L)>);
 
-        impl<'de, K, V> Visitor<'de> for Entries<K, V>
+        impl<'de, K, V, L> Visitor<'de> for Entries<K, V, L>
         where
             K: ShardKey + Hash + Eq + Clone + Deserialize<'de>,
             V: Clone + Deserialize<'de>,
+            L: Layout<K, V>,
         {
-            type Value = CowMap<K, V>;
+            type Value = CowMap<K, V, L>;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a list of [key, value] entries")
@@ -200,10 +329,11 @@ where
     }
 }
 
-impl<K, V> PartialEq for CowMap<K, V>
+impl<K, V, L> PartialEq for CowMap<K, V, L>
 where
     K: ShardKey + Hash + Eq + Clone,
     V: Clone + PartialEq,
+    L: Layout<K, V>,
 {
     fn eq(&self, other: &Self) -> bool {
         self.len == other.len
@@ -231,21 +361,86 @@ pub fn sorted_remove<T: Ord>(list: &mut Vec<T>, value: &T) {
 mod tests {
     use super::*;
     use crate::ids::DocumentId;
+    use proptest::prelude::*;
 
-    #[test]
-    fn a_clone_is_unaffected_by_later_writes_to_the_original() {
-        let mut map = CowMap::default();
+    fn a_clone_is_unaffected_by_later_writes<L: Layout<DocumentId, u128>>() {
+        let mut map: CowMap<DocumentId, u128, L> = CowMap::default();
         for n in 0..1000u128 {
             map.insert(DocumentId::from_u128(n), n);
         }
         let snapshot = map.clone();
         map.insert(DocumentId::from_u128(5), 99);
         map.remove(&DocumentId::from_u128(6));
+        if let Some(value) = map.get_mut(&DocumentId::from_u128(7)) {
+            *value = 77;
+        }
         assert_eq!(snapshot.get(&DocumentId::from_u128(5)), Some(&5));
         assert_eq!(snapshot.get(&DocumentId::from_u128(6)), Some(&6));
+        assert_eq!(snapshot.get(&DocumentId::from_u128(7)), Some(&7));
         assert_eq!(map.get(&DocumentId::from_u128(5)), Some(&99));
         assert_eq!(map.get(&DocumentId::from_u128(6)), None);
+        assert_eq!(map.get(&DocumentId::from_u128(7)), Some(&77));
         assert_eq!((snapshot.len(), map.len()), (1000, 999));
+    }
+
+    #[test]
+    fn a_clone_is_unaffected_by_later_writes_to_the_original() {
+        a_clone_is_unaffected_by_later_writes::<Flat<_, _>>();
+        a_clone_is_unaffected_by_later_writes::<Split<_, _>>();
+    }
+
+    proptest! {
+        /// Both layouts hold exactly what an ordinary map holds, through any
+        /// sequence of writes, and a clone taken halfway keeps what it had.
+        #[test]
+        fn both_layouts_behave_as_a_map(
+            writes in proptest::collection::vec((0u8..3, 0u128..64, any::<u32>()), 0..200),
+            halfway in 0usize..200,
+        ) {
+            let mut model = std::collections::BTreeMap::new();
+            let mut flat: CowMap<DocumentId, u32> = CowMap::default();
+            let mut split: SplitCowMap<DocumentId, u32> = CowMap::default();
+            let mut snapshot = None;
+            for (i, (op, key, value)) in writes.iter().enumerate() {
+                if i == halfway {
+                    snapshot = Some((model.clone(), split.clone()));
+                }
+                let id = DocumentId::from_u128(*key);
+                match op {
+                    0 => {
+                        prop_assert_eq!(split.insert(id, *value), model.insert(id, *value));
+                        flat.insert(id, *value);
+                    }
+                    1 => {
+                        prop_assert_eq!(split.remove(&id), model.remove(&id));
+                        flat.remove(&id);
+                    }
+                    _ => {
+                        if let Some(v) = split.get_mut(&id) {
+                            *v = v.wrapping_add(1);
+                        }
+                        if let Some(v) = flat.get_mut(&id) {
+                            *v = v.wrapping_add(1);
+                        }
+                        if let Some(v) = model.get_mut(&id) {
+                            *v = v.wrapping_add(1);
+                        }
+                    }
+                }
+            }
+            for map in [&flat.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), &split.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>()] {
+                let mut sorted = map.clone();
+                sorted.sort();
+                prop_assert_eq!(sorted, model.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>());
+            }
+            prop_assert_eq!((flat.len(), split.len()), (model.len(), model.len()));
+            if let Some((then, copy)) = snapshot {
+                prop_assert_eq!(copy.len(), then.len());
+                for (k, v) in &then {
+                    prop_assert_eq!(copy.get(k), Some(v));
+                }
+            }
+        }
     }
 
     #[test]

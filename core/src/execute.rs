@@ -1934,17 +1934,8 @@ impl<'a> Decider<'a> {
                         .map(|o| Grantee::Organisation(*o)),
                 );
             for grantee in grantees {
-                for document in world.documents_shared_with(grantee) {
-                    // The home index, not the document: one memory access.
-                    if world
-                        .document_home(*document)
-                        .is_some_and(|(_, environment)| environment == own)
-                    {
-                        events.push(Event::ShareRevoked {
-                            document: *document,
-                            grantee,
-                        });
-                    }
+                for document in world.documents_shared_with_in(grantee, own) {
+                    events.push(Event::ShareRevoked { document, grantee });
                 }
             }
             // Cost bearing reverts.
@@ -1996,7 +1987,7 @@ pub(crate) fn consequences(
             }
             Event::ShareRevoked { document, .. } => documents.push(*document),
             Event::GroupDeleted { group } => {
-                documents.extend_from_slice(world.documents_shared_with(Grantee::Group(*group)));
+                documents.extend(world.documents_shared_with(Grantee::Group(*group)));
             }
             Event::PartnershipEnded { partnership, .. } => {
                 if let Some(p) = world.partnership(*partnership) {

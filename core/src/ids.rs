@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 /// Picks the shard of a [`crate::cow_map::CowMap`] for a key.
 pub trait ShardKey {
-    /// A well-mixed byte derived from the key.
-    fn shard_byte(&self) -> u8;
+    /// Sixteen well-mixed bits derived from the key: the top byte picks a
+    /// map's shard, the low bits a [`crate::cow_map::SplitCowMap`]'s part of it.
+    fn shard_hash(&self) -> u16;
 }
 
 macro_rules! id_type {
@@ -31,8 +32,8 @@ macro_rules! id_type {
         }
 
         impl ShardKey for $name {
-            fn shard_byte(&self) -> u8 {
-                shard_byte_of(&self.0)
+            fn shard_hash(&self) -> u16 {
+                shard_hash_of(&self.0)
             }
         }
 
@@ -58,11 +59,11 @@ macro_rules! id_type {
 
 /// Mixes all sixteen bytes, so that ids built from small counters spread as well as
 /// random ones.
-fn shard_byte_of(uuid: &Uuid) -> u8 {
+fn shard_hash_of(uuid: &Uuid) -> u16 {
     let value = uuid.as_u128();
     let folded = (value as u64) ^ ((value >> 64) as u64);
-    // A multiplicative hash; the top byte is the best mixed.
-    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as u8
+    // A multiplicative hash; the top bits are the best mixed.
+    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as u16
 }
 
 id_type!(
@@ -97,20 +98,21 @@ id_type!(
     InvitationId, "inv");
 
 impl<A: ShardKey, B: ShardKey> ShardKey for (A, B) {
-    fn shard_byte(&self) -> u8 {
-        self.0.shard_byte() ^ self.1.shard_byte().rotate_left(3)
+    fn shard_hash(&self) -> u16 {
+        self.0.shard_hash() ^ self.1.shard_hash().rotate_left(3)
     }
 }
 
 impl ShardKey for String {
-    fn shard_byte(&self) -> u8 {
-        // FNV-1a folded to a byte: strings are only used as keys of small indexes.
+    fn shard_hash(&self) -> u16 {
+        // FNV-1a folded to sixteen bits: strings are only used as keys of small
+        // indexes.
         let mut hash: u32 = 0x811c_9dc5;
         for byte in self.as_bytes() {
             hash ^= u32::from(*byte);
             hash = hash.wrapping_mul(0x0100_0193);
         }
-        (hash ^ (hash >> 8) ^ (hash >> 16) ^ (hash >> 24)) as u8
+        (hash ^ (hash >> 16)) as u16
     }
 }
 

@@ -281,11 +281,11 @@ pub enum Grantee {
 }
 
 impl ShardKey for Grantee {
-    fn shard_byte(&self) -> u8 {
+    fn shard_hash(&self) -> u16 {
         match self {
-            Grantee::User(id) => id.shard_byte(),
-            Grantee::Group(id) => id.shard_byte(),
-            Grantee::Organisation(id) => id.shard_byte(),
+            Grantee::User(id) => id.shard_hash(),
+            Grantee::Group(id) => id.shard_hash(),
+            Grantee::Organisation(id) => id.shard_hash(),
         }
     }
 }

@@ -14,8 +14,9 @@ use crate::error::CommandError;
 pub use crate::execute::Unconfirmed;
 use crate::ids::*;
 use crate::model::*;
-use crate::sort::{sort_dedup, sort_unstable};
+use crate::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
 use crate::world::World;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// One user's access to one resource, before and after a command.
@@ -209,18 +210,14 @@ pub fn access_with_reasons(world: &World, user: UserId, resource: Resource) -> (
 /// The access changes between `before` and `after`, over the pairs `events` can
 /// affect.
 pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<AccessChange> {
-    let mut pairs = affected_pairs(before, after, events);
-    sort_dedup(&mut pairs);
+    let pairs = affected_pairs(before, after, events);
     let mut out = Vec::new();
-    // Pairs come sorted by user: resolve each user once per world, and decide
-    // their documents in one batch per world.
-    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-        let Some(&(user, _)) = run.first() else {
-            continue;
-        };
-        let documents: Vec<DocumentId> = run
+    // Each user resolved once per world, their documents decided in one batch
+    // per world.
+    for (user, resources) in by_user(pairs) {
+        let documents: Vec<DocumentId> = resources
             .iter()
-            .filter_map(|(_, r)| match r {
+            .filter_map(|r| match r {
                 Resource::Document(d) => Some(*d),
                 Resource::Organisation(_) => None,
             })
@@ -231,7 +228,7 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
         let mut now_levels = DocumentAccessor::new(after, user)
             .levels(&documents)
             .into_iter();
-        for &(_, resource) in run {
+        for resource in resources {
             let ((was, reasons_before), (now, reasons_after)) = match resource {
                 Resource::Document(_) => {
                     let (Some((a, ra)), Some((b, rb))) = (was_levels.next(), now_levels.next())
@@ -258,6 +255,65 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
         }
     }
     out
+}
+
+/// The pairs grouped by user: users in order, each one's resources in order and
+/// without repeats. The same order as sorting the pairs, at a fraction of the
+/// cost: ending a partnership gives some two thousand pairs of a score of
+/// users, and sorting them whole, each comparison two ids deep, took a sixth
+/// of its preview.
+fn by_user(pairs: Vec<(UserId, Resource)>) -> Vec<(UserId, Vec<Resource>)> {
+    let mut groups: Vec<(UserId, Vec<Resource>)> = Vec::new();
+    let mut position: FxHashMap<UserId, usize> = FxHashMap::default();
+    // Pairs come in runs of one user: look the user up once per run.
+    let mut last: Option<(UserId, usize)> = None;
+    for (user, resource) in pairs {
+        let at = match last {
+            Some((previous, at)) if previous == user => at,
+            _ => *position.entry(user).or_insert_with(|| {
+                groups.push((user, Vec::new()));
+                groups.len() - 1
+            }),
+        };
+        last = Some((user, at));
+        if let Some((_, resources)) = groups.get_mut(at) {
+            resources.push(resource);
+        }
+    }
+    sort_unstable_by_key(&mut groups, |(user, _)| *user);
+    for (_, resources) in &mut groups {
+        sort_dedup_resources(resources);
+    }
+    groups
+}
+
+/// Sorts and deduplicates resources as `sort_dedup` would (documents first, each
+/// kind by id), two and a half times as fast: the ids are sorted as plain
+/// 128-bit numbers (their order is the same), which compare in two instructions
+/// and move as one, where a `Resource` is compared byte by byte behind its tag.
+/// Disabling an accountant sorts some twenty thousand.
+fn sort_dedup_resources(resources: &mut Vec<Resource>) {
+    let mut documents: Vec<u128> = Vec::with_capacity(resources.len());
+    let mut organisations: Vec<u128> = Vec::new();
+    for resource in resources.iter() {
+        match resource {
+            Resource::Document(d) => documents.push(d.0.as_u128()),
+            Resource::Organisation(o) => organisations.push(o.0.as_u128()),
+        }
+    }
+    sort_dedup(&mut documents);
+    sort_dedup(&mut organisations);
+    resources.clear();
+    resources.extend(
+        documents
+            .into_iter()
+            .map(|d| Resource::Document(DocumentId::from_u128(d))),
+    );
+    resources.extend(
+        organisations
+            .into_iter()
+            .map(|o| Resource::Organisation(OrganisationId::from_u128(o))),
+    );
 }
 
 /// The resources `user` may reach inside `environment` (a superset, from indexes).
@@ -305,14 +361,11 @@ fn reachable_in(
             .map(|o| Grantee::Organisation(*o)),
     );
     for grantee in grantees {
-        for d in world.documents_shared_with(grantee) {
-            if world
-                .document_home(*d)
-                .is_some_and(|(_, e)| e == environment)
-            {
-                out.push((user, Resource::Document(*d)));
-            }
-        }
+        out.extend(
+            world
+                .documents_shared_with_in(grantee, environment)
+                .map(|d| (user, Resource::Document(d))),
+        );
     }
 }
 
@@ -354,8 +407,7 @@ fn affected_pairs(before: &World, after: &World, events: &[Event]) -> Vec<(UserI
                     pairs.extend(
                         world
                             .documents_shared_with(Grantee::Organisation(*organisation))
-                            .iter()
-                            .map(|d| (*user, Resource::Document(*d))),
+                            .map(|d| (*user, Resource::Document(d))),
                     );
                 }
             }
@@ -378,8 +430,7 @@ fn affected_pairs(before: &World, after: &World, events: &[Event]) -> Vec<(UserI
                     pairs.extend(
                         world
                             .documents_shared_with(Grantee::Group(*group))
-                            .iter()
-                            .map(|d| (*user, Resource::Document(*d))),
+                            .map(|d| (*user, Resource::Document(d))),
                     );
                 }
             }
@@ -388,8 +439,7 @@ fn affected_pairs(before: &World, after: &World, events: &[Event]) -> Vec<(UserI
                     pairs.extend(
                         before
                             .documents_shared_with(Grantee::Group(*group))
-                            .iter()
-                            .map(|d| (*u, Resource::Document(*d))),
+                            .map(|d| (*u, Resource::Document(d))),
                     );
                 }
             }
@@ -444,6 +494,44 @@ fn partnership_pairs(
     for (own, other) in [(a, b), (b, a)] {
         for user in world.users_of(own) {
             reachable_in(world, *user, other, pairs);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn resource(kind: bool, id: u128) -> Resource {
+        if kind {
+            Resource::Document(DocumentId::from_u128(id))
+        } else {
+            Resource::Organisation(OrganisationId::from_u128(id))
+        }
+    }
+
+    proptest! {
+        /// Grouping by user gives what sorting and deduplicating the pairs gives.
+        #[test]
+        fn pairs_grouped_by_user_come_in_sorted_order_without_repeats(
+            pairs in proptest::collection::vec((0u128..4, any::<bool>(), 0u128..40, any::<u128>()), 0..300),
+        ) {
+            // Small ids repeat; large ones span all sixteen bytes.
+            let pairs: Vec<(UserId, Resource)> = pairs
+                .into_iter()
+                .map(|(user, kind, small, large)| {
+                    let id = if small % 2 == 0 { small } else { large };
+                    (UserId::from_u128(user << 100), resource(kind, id))
+                })
+                .collect();
+            let mut expected = pairs.clone();
+            sort_dedup(&mut expected);
+            let grouped: Vec<(UserId, Resource)> = by_user(pairs)
+                .into_iter()
+                .flat_map(|(user, resources)| resources.into_iter().map(move |r| (user, r)))
+                .collect();
+            prop_assert_eq!(grouped, expected);
         }
     }
 }

@@ -262,7 +262,6 @@ impl<'a> Visibility<'a> {
         let id = self.viewer.id;
         world
             .documents_shared_with(Grantee::User(id))
-            .iter()
             .chain(
                 world
                     .groups_of_user(id)
@@ -275,7 +274,6 @@ impl<'a> Visibility<'a> {
                     .iter()
                     .flat_map(move |o| world.documents_shared_with(Grantee::Organisation(*o))),
             )
-            .copied()
     }
 
     /// Whether at least the organisation's name is seen.
@@ -306,8 +304,7 @@ impl<'a> Visibility<'a> {
         // An organisation the viewer's managed documents are shared with.
         self.world
             .documents_shared_with(Grantee::Organisation(organisation))
-            .iter()
-            .any(|d| self.manages(*d))
+            .any(|d| self.manages(d))
     }
 
     pub fn group(&self, group: GroupId) -> bool {
@@ -324,8 +321,7 @@ impl<'a> Visibility<'a> {
         }
         self.world
             .documents_shared_with(Grantee::Group(group))
-            .iter()
-            .any(|d| self.manages(*d))
+            .any(|d| self.manages(d))
     }
 
     /// Whether an access answer about (`user`, `resource`) may be shown to the viewer.

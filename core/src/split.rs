@@ -858,14 +858,14 @@ fn facts(
     for o in organisations {
         f_shares.uuid(&o.0);
         for d in world.documents_shared_with(Grantee::Organisation(*o)) {
-            let Some(doc) = world.document(*d) else {
+            let Some(doc) = world.document(d) else {
                 continue;
             };
             if organisations.binary_search(&doc.organisation).is_ok() {
                 continue;
             }
             environments.push(doc.environment);
-            document_facts(*d, &mut f_shares, &mut f_tasks, &mut involved, &mut groups);
+            document_facts(d, &mut f_shares, &mut f_tasks, &mut involved, &mut groups);
         }
     }
 
@@ -1442,13 +1442,13 @@ fn planned_access(world: &World, after: &World, changes: &[Command]) -> Vec<Plan
                 }
             }
             for d in world.documents_shared_with(Grantee::Organisation(*o)) {
-                let Some(doc) = world.document(*d) else {
+                let Some(doc) = world.document(d) else {
                     continue;
                 };
-                if !seen.insert(*d) {
+                if !seen.insert(d) {
                     continue;
                 }
-                let (before, after) = level(*d);
+                let (before, after) = level(d);
                 if before != after {
                     touched.insert(doc.organisation);
                     *counts.entry((doc.organisation, before, after)).or_default() += 1;
@@ -1575,20 +1575,20 @@ pub(crate) fn removal_cascade(
         }
         for d in world.documents_shared_with(Grantee::Organisation(*o)) {
             let elsewhere = world
-                .document(*d)
+                .document(d)
                 .is_some_and(|doc| selected.binary_search(&doc.organisation).is_err());
             if !elsewhere {
                 continue;
             }
             if let Some(share) = world
-                .shares_of(*d)
+                .shares_of(d)
                 .iter()
                 .find(|s| s.grantee == Grantee::Organisation(*o))
             {
                 out.shares.push(*share);
             }
             out.revoked.push(Event::ShareRevoked {
-                document: *d,
+                document: d,
                 grantee: Grantee::Organisation(*o),
             });
         }

@@ -652,12 +652,12 @@ fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<R
                 documents.extend(world.documents_of(*o).map(Resource::Document));
             }
             let mut shared: Vec<DocumentId> =
-                world.documents_shared_with(Grantee::User(user)).to_vec();
+                world.documents_shared_with(Grantee::User(user)).collect();
             for g in world.groups_of_user(user) {
-                shared.extend_from_slice(world.documents_shared_with(Grantee::Group(*g)));
+                shared.extend(world.documents_shared_with(Grantee::Group(*g)));
             }
             for o in world.organisations_of_user(user) {
-                shared.extend_from_slice(world.documents_shared_with(Grantee::Organisation(*o)));
+                shared.extend(world.documents_shared_with(Grantee::Organisation(*o)));
             }
             // Documents of organisations already listed need no second look.
             sort_dedup(&mut shared);

@@ -1620,7 +1620,7 @@ fn split_removal_does_exactly_what_the_plan_predicted() {
     let mut shared_with_labs: Vec<DocumentId> = g
         .world
         .documents_shared_with(Grantee::Organisation(g.labs))
-        .to_vec();
+        .collect();
     let mut looked_at = documents.clone();
     looked_at.append(&mut shared_with_labs);
     let before = access_map(&g.world, g.labs, &looked_at);
