@@ -49,7 +49,7 @@ pub trait Layout<K, V>: Clone + Default {
 /// write copies the table (a few hundred pointers) and one shard.
 pub struct Flat<K, V> {
     // INVARIANT: `shards.len() == SHARDS`.
-    shards: Arc<Vec<Arc<Shard<K, V>>>>,
+    shards: Arc<[Arc<Shard<K, V>>]>,
 }
 
 /// Each of [`SHARDS`] shards cut into [`PARTS`] parts: a lookup reads one pointer
@@ -58,7 +58,7 @@ pub struct Flat<K, V> {
 /// writes in many places, the copies are what costs.
 pub struct Split<K, V> {
     // INVARIANT: `shards.len() == SHARDS`, and every part table holds `PARTS`.
-    shards: Arc<Vec<Parts<K, V>>>,
+    shards: Arc<[Parts<K, V>]>,
 }
 
 // Written out rather than derived: a derive would ask `K` and `V` to be `Clone`
@@ -83,7 +83,7 @@ impl<K, V> Default for Flat<K, V> {
     fn default() -> Self {
         let empty: Arc<Shard<K, V>> = Arc::new(FxHashMap::default());
         Self {
-            shards: Arc::new((0..SHARDS).map(|_| Arc::clone(&empty)).collect()),
+            shards: (0..SHARDS).map(|_| Arc::clone(&empty)).collect(),
         }
     }
 }
@@ -93,7 +93,7 @@ impl<K, V> Default for Split<K, V> {
         let empty: Arc<Shard<K, V>> = Arc::new(FxHashMap::default());
         let parts: Parts<K, V> = (0..PARTS).map(|_| Arc::clone(&empty)).collect();
         Self {
-            shards: Arc::new((0..SHARDS).map(|_| Arc::clone(&parts)).collect()),
+            shards: (0..SHARDS).map(|_| Arc::clone(&parts)).collect(),
         }
     }
 }

@@ -46,7 +46,7 @@ pub(crate) fn mix128(value: u128) -> u64 {
 pub(crate) struct FlatTable<S> {
     // INVARIANT: `shards.len() == SHARDS`, and every key sits in shard
     // `shard_of(hash(key))`.
-    shards: Arc<Vec<Shard<S>>>,
+    shards: Arc<[Shard<S>]>,
     len: usize,
 }
 
@@ -169,14 +169,12 @@ impl<S: FlatSlot> Default for FlatTable<S> {
     fn default() -> Self {
         let empty: Arc<[S]> = Arc::new([]);
         Self {
-            shards: Arc::new(
-                (0..SHARDS)
-                    .map(|_| Shard {
-                        slots: Arc::clone(&empty),
-                        len: 0,
-                    })
-                    .collect(),
-            ),
+            shards: (0..SHARDS)
+                .map(|_| Shard {
+                    slots: Arc::clone(&empty),
+                    len: 0,
+                })
+                .collect(),
             len: 0,
         }
     }

@@ -210,11 +210,14 @@ pub fn access_with_reasons(world: &World, user: UserId, resource: Resource) -> (
 /// The access changes between `before` and `after`, over the pairs `events` can
 /// affect.
 pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<AccessChange> {
-    let pairs = affected_pairs(before, after, events);
-    let mut out = Vec::new();
+    let grouped = by_user(affected_pairs(before, after, events));
+    // Room for every pair changing: a large list then grows without being
+    // copied over and over, and what stays unused is never touched (the
+    // allocator maps it lazily).
+    let mut out = Vec::with_capacity(grouped.iter().map(|(_, r)| r.len()).sum());
     // Each user resolved once per world, their documents decided in one batch
     // per world.
-    for (user, resources) in by_user(pairs) {
+    for (user, resources) in grouped {
         let documents: Vec<DocumentId> = resources
             .iter()
             .filter_map(|r| match r {
@@ -222,12 +225,10 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
                 Resource::Organisation(_) => None,
             })
             .collect();
-        let mut was_levels = DocumentAccessor::new(before, user)
-            .levels(&documents)
-            .into_iter();
-        let mut now_levels = DocumentAccessor::new(after, user)
-            .levels(&documents)
-            .into_iter();
+        let mut was_accessor = DocumentAccessor::new(before, user);
+        let mut was_levels = was_accessor.levels(&documents);
+        let mut now_accessor = DocumentAccessor::new(after, user);
+        let mut now_levels = now_accessor.levels(&documents);
         for resource in resources {
             let ((was, reasons_before), (now, reasons_after)) = match resource {
                 Resource::Document(_) => {

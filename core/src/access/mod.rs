@@ -17,6 +17,7 @@ use crate::ids::*;
 use crate::model::*;
 use crate::sort::sort_dedup;
 use crate::{Standing, World};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
 
@@ -680,10 +681,13 @@ type Reach = Result<Option<EnvironmentId>, Reason>;
 pub struct DocumentAccessor<'a> {
     world: &'a World,
     user: Result<&'a User, Reason>,
-    reach: SmallVec<[(EnvironmentId, Reach); 4]>,
-    /// The user's role in the organisation asked about last: documents come
-    /// grouped by organisation.
+    /// Hashed, not listed: an accountant reaches fifty environments, and a
+    /// preview asks about their documents in no order of environment.
+    reach: FxHashMap<EnvironmentId, Reach>,
+    /// The user's role in each organisation asked about, and the last one
+    /// apart: what_can asks about documents grouped by organisation.
     membership: Option<(OrganisationId, Option<OrgRole>)>,
+    memberships: FxHashMap<OrganisationId, Option<OrgRole>>,
 }
 
 impl<'a> DocumentAccessor<'a> {
@@ -697,8 +701,9 @@ impl<'a> DocumentAccessor<'a> {
         DocumentAccessor {
             world,
             user,
-            reach: SmallVec::new(),
+            reach: FxHashMap::default(),
             membership: None,
+            memberships: FxHashMap::default(),
         }
     }
 
@@ -707,80 +712,87 @@ impl<'a> DocumentAccessor<'a> {
         u: &User,
         environment: EnvironmentId,
     ) -> Result<Option<EnvironmentId>, Reason> {
-        if let Some((_, cached)) = self.reach.iter().find(|(e, _)| *e == environment) {
-            return *cached;
-        }
-        let answer = reach(self.world, u.id, environment).map(|(_, through)| through);
-        self.reach.push((environment, answer));
-        answer
+        let world = self.world;
+        *self
+            .reach
+            .entry(environment)
+            .or_insert_with(|| reach(world, u.id, environment).map(|(_, through)| through))
     }
 
     fn membership_in(&mut self, u: &User, organisation: OrganisationId) -> Option<OrgRole> {
-        match self.membership {
-            Some((cached, role)) if cached == organisation => role,
-            _ => {
-                let role = self.world.membership(u.id, organisation).map(|m| m.role);
-                self.membership = Some((organisation, role));
-                role
+        if let Some((last, role)) = self.membership {
+            if last == organisation {
+                return role;
             }
         }
+        let world = self.world;
+        let role = *self
+            .memberships
+            .entry(organisation)
+            .or_insert_with(|| world.membership(u.id, organisation).map(|m| m.role));
+        self.membership = Some((organisation, role));
+        role
     }
 
     /// The user's level on `document` with every grant path, as [`document_level`].
     pub fn level(&mut self, document: DocumentId) -> (Option<Level>, Reasons) {
         // A disabled or unknown user has nothing: no need to look the document up.
-        let Ok(u) = self.user else {
+        if self.user.is_err() {
             return (None, Reasons::new());
-        };
-        let Some((home, shares)) = self.world.document_home_and_shares(document) else {
-            return (None, Reasons::new());
-        };
-        let Ok(through) = self.reach(u, home.1) else {
-            return (None, Reasons::new());
-        };
-        let role = self.membership_in(u, home.0);
-        let grants = document_grants_with(self.world, u.into(), home, through, role, shares);
-        let level = grants.iter().map(|(l, _)| *l).max();
-        (level, grants.into_iter().map(|(_, r)| r).collect())
+        }
+        let found = self.world.document_home_and_shares(document);
+        self.decide(found)
     }
 
     /// [`DocumentAccessor::level`] of many documents, in their order. The lookups
     /// come first, in a tight loop of their own: in a large world each misses
     /// the cache, and the processor then overlaps several misses instead of
-    /// waiting for each in turn (a preview asks tens of thousands).
-    pub fn levels(&mut self, documents: &[DocumentId]) -> Vec<(Option<Level>, Reasons)> {
-        let Ok(u) = self.user else {
-            return vec![(None, Reasons::new()); documents.len()];
-        };
+    /// waiting for each in turn (a preview asks tens of thousands). The levels
+    /// are then decided one at a time, as the caller takes them: a preview keeps
+    /// only those that change, and a list of every level with its reasons (a
+    /// hundred bytes each) was megabytes written and read back.
+    pub fn levels<'s>(
+        &'s mut self,
+        documents: &[DocumentId],
+    ) -> impl Iterator<Item = (Option<Level>, Reasons)> + use<'a, 's> {
         let world = self.world;
         // Only what a decision needs is kept, so that the second pass reads a
-        // compact list instead of touching every document again.
-        let found: Vec<Option<(Home, &[Share])>> = documents
-            .iter()
-            .map(|d| world.document_home_and_shares(*d))
-            .collect();
+        // compact list instead of touching every document again. A disabled or
+        // unknown user has nothing: no need to look the documents up.
+        let found: Vec<Option<(Home, &'a [Share])>> = if self.user.is_ok() {
+            documents
+                .iter()
+                .map(|d| world.document_home_and_shares(*d))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let nothing = documents.len() - found.len();
         found
             .into_iter()
-            .map(|doc| {
-                let Some(((organisation, environment), shares)) = doc else {
-                    return (None, Reasons::new());
-                };
-                let Ok(through) = self.reach(u, environment) else {
-                    return (None, Reasons::new());
-                };
-                let role = self.membership_in(u, organisation);
-                let grants = document_grants_with(
-                    world,
-                    u.into(),
-                    (organisation, environment),
-                    through,
-                    role,
-                    shares,
-                );
-                let level = grants.iter().map(|(l, _)| *l).max();
-                (level, grants.into_iter().map(|(_, r)| r).collect())
-            })
-            .collect()
+            .map(move |doc| self.decide(doc))
+            .chain(std::iter::repeat_with(|| (None, Reasons::new())).take(nothing))
+    }
+
+    /// The level and grant paths for a document found at `home` with `shares`.
+    fn decide(&mut self, doc: Option<(Home, &[Share])>) -> (Option<Level>, Reasons) {
+        let (Ok(u), Some(((organisation, environment), shares))) = (self.user, doc) else {
+            return (None, Reasons::new());
+        };
+        let Ok(through) = self.reach(u, environment) else {
+            return (None, Reasons::new());
+        };
+        let role = self.membership_in(u, organisation);
+        let grants = document_grants_with(
+            self.world,
+            u.into(),
+            (organisation, environment),
+            through,
+            role,
+            shares,
+        );
+        let level = grants.iter().map(|(l, _)| *l).max();
+        (level, grants.into_iter().map(|(_, r)| r).collect())
     }
 
     /// The grant paths of at least `needed`, if the user has that level.
