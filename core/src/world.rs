@@ -1075,9 +1075,11 @@ impl World {
         {
             set.insert(document.id);
         }
-        // Shares may have come first (a projection is built in any order).
+        // Shares may have come first (a projection is built in any order):
+        // the grantee index files them where the document now lives.
         let shared = !self.shares_of(document.id).is_empty();
-        if shared {
+        let filed = self.shared_document_environment(document.id);
+        if shared && filed != document.environment {
             let grantees: Vec<Grantee> = self
                 .shares_of(document.id)
                 .iter()
@@ -1086,7 +1088,7 @@ impl World {
             for grantee in grantees {
                 if let Some(list) = self.index.shares_by_grantee.get_mut(&grantee) {
                     let list = Arc::make_mut(list);
-                    sorted_remove(list, &(UNKNOWN_ENVIRONMENT, document.id));
+                    sorted_remove(list, &(filed, document.id));
                     sorted_insert(list, (document.environment, document.id));
                 }
             }
@@ -1470,4 +1472,65 @@ where
 /// Emails compare case-insensitively and without surrounding spaces.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(id: u128, organisation: u128, environment: u128) -> Document {
+        Document {
+            id: DocumentId::from_u128(id),
+            organisation: OrganisationId::from_u128(organisation),
+            environment: EnvironmentId::from_u128(environment),
+            doc_box: DocBox::Documents,
+            name: format!("invoice {id}"),
+            sha256: Sha256::default(),
+            size: 1,
+            uploaded_by: None,
+            at: Timestamp(0),
+            summary: None,
+        }
+    }
+
+    fn share(document: u128, user: u128) -> Share {
+        Share {
+            document: DocumentId::from_u128(document),
+            grantee: Grantee::User(UserId::from_u128(user)),
+            level: Level::View,
+            by: UserId::from_u128(user),
+            at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn a_share_put_before_its_document_is_filed_under_the_documents_environment_once_it_comes() {
+        let grantee = Grantee::User(UserId::from_u128(9));
+        let (here, there) = (EnvironmentId::from_u128(7), EnvironmentId::from_u128(8));
+        let mut world = World::new();
+        world.put_share(share(1, 9));
+        world.put_share(share(2, 9));
+        assert_eq!(world.documents_shared_with(grantee).len(), 2);
+        assert_eq!(world.documents_shared_with_in(grantee, here).len(), 0);
+        world.put_document(document(1, 3, 7));
+        world.put_document(document(2, 4, 8));
+        let in_env = |world: &World, e| {
+            world
+                .documents_shared_with_in(grantee, e)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(in_env(&world, here), vec![DocumentId::from_u128(1)]);
+        assert_eq!(in_env(&world, there), vec![DocumentId::from_u128(2)]);
+        assert_eq!(in_env(&world, UNKNOWN_ENVIRONMENT), vec![]);
+        assert_eq!(world.indexes_disagreeing_with_tables(), Vec::<&str>::new());
+        // And a share of a document the world holds goes where the document is.
+        world.put_document(document(3, 3, 7));
+        world.put_share(share(3, 9));
+        assert_eq!(in_env(&world, here).len(), 2);
+        world.remove_share(DocumentId::from_u128(1), grantee);
+        world.delete_document(DocumentId::from_u128(3));
+        assert_eq!(in_env(&world, here), vec![]);
+        assert_eq!(in_env(&world, there), vec![DocumentId::from_u128(2)]);
+        assert_eq!(world.indexes_disagreeing_with_tables(), Vec::<&str>::new());
+    }
 }
