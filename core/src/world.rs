@@ -1077,9 +1077,15 @@ impl World {
         }
         // Shares may have come first (a projection is built in any order):
         // the grantee index files them where the document now lives.
+        // Only then is the home looked up: a world of a million documents is
+        // built from their events, and nine in ten have no share.
         let shared = !self.shares_of(document.id).is_empty();
-        let filed = self.shared_document_environment(document.id);
-        if shared && filed != document.environment {
+        let filed = if shared {
+            self.shared_document_environment(document.id)
+        } else {
+            document.environment
+        };
+        if filed != document.environment {
             let grantees: Vec<Grantee> = self
                 .shares_of(document.id)
                 .iter()
