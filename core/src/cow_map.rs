@@ -48,7 +48,8 @@ pub trait Layout<K, V>: Clone + Default {
 /// [`SHARDS`] shards in one table: a lookup reads the table and the shard, a
 /// write copies the table (a few hundred pointers) and one shard.
 pub struct Flat<K, V> {
-    // INVARIANT: `shards.len() == SHARDS`.
+    // INVARIANT: `shards.len() == SHARDS`, and every key sits in shard
+    // `shard_index(key)`.
     shards: Arc<[Arc<Shard<K, V>>]>,
 }
 
@@ -57,7 +58,8 @@ pub struct Flat<K, V> {
 /// of [`PARTS`] pointers. For a map whose values are large and that a preview
 /// writes in many places, the copies are what costs.
 pub struct Split<K, V> {
-    // INVARIANT: `shards.len() == SHARDS`, and every part table holds `PARTS`.
+    // INVARIANT: `shards.len() == SHARDS`, every part table holds `PARTS`, and
+    // every key sits in part `part_index(key)` of shard `shard_index(key)`.
     shards: Arc<[Parts<K, V>]>,
 }
 
@@ -408,12 +410,14 @@ mod tests {
                 let id = DocumentId::from_u128(*key);
                 match op {
                     0 => {
-                        prop_assert_eq!(split.insert(id, *value), model.insert(id, *value));
-                        flat.insert(id, *value);
+                        let before = model.insert(id, *value);
+                        prop_assert_eq!(split.insert(id, *value), before);
+                        prop_assert_eq!(flat.insert(id, *value), before);
                     }
                     1 => {
-                        prop_assert_eq!(split.remove(&id), model.remove(&id));
-                        flat.remove(&id);
+                        let before = model.remove(&id);
+                        prop_assert_eq!(split.remove(&id), before);
+                        prop_assert_eq!(flat.remove(&id), before);
                     }
                     _ => {
                         if let Some(v) = split.get_mut(&id) {
@@ -428,11 +432,14 @@ mod tests {
                     }
                 }
             }
-            for map in [&flat.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), &split.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>()] {
-                let mut sorted = map.clone();
-                sorted.sort();
-                prop_assert_eq!(sorted, model.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>());
-            }
+            let sorted = |entries: Vec<(DocumentId, u32)>| {
+                let mut entries = entries;
+                entries.sort();
+                entries
+            };
+            let expected: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+            prop_assert_eq!(sorted(flat.iter().map(|(k, v)| (*k, *v)).collect()), expected.clone());
+            prop_assert_eq!(sorted(split.iter().map(|(k, v)| (*k, *v)).collect()), expected);
             prop_assert_eq!((flat.len(), split.len()), (model.len(), model.len()));
             if let Some((then, copy)) = snapshot {
                 prop_assert_eq!(copy.len(), then.len());
