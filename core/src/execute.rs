@@ -12,11 +12,12 @@
 //! the favourable answer and records an [`Unconfirmed`] item, which the preview
 //! shows as "only the server can confirm".
 
-use crate::access::{check, document_level, Action, Resource};
+use crate::access::{check, document_level, Action, Decision, Resource};
 use crate::command::{Actor, Command, Context, Event};
 use crate::error::CommandError;
 use crate::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 use crate::sort::sort_dedup;
 use crate::world::World;
 use serde::{Deserialize, Serialize};
@@ -40,8 +41,6 @@ pub enum Unconfirmed {
     CostBearerCredit { environment: EnvironmentId },
     /// Consequences inside a partner environment that the user cannot see.
     EffectsInPartnerEnvironment { environment: EnvironmentId },
-    /// Whether the organisation exists in a partner environment.
-    PartnerOrganisation { organisation: OrganisationId },
     /// Whether the assignee can view the document.
     AssigneeCanView { user: UserId },
     /// Something named by the command that this world does not hold.
@@ -83,9 +82,6 @@ impl Unconfirmed {
                     env(environment)
                 )
             }
-            Unconfirmed::PartnerOrganisation { .. } => {
-                "whether that organisation exists".to_string()
-            }
             Unconfirmed::Hidden { what } => {
                 format!("whether that {what} exists and may be used here")
             }
@@ -121,10 +117,18 @@ pub fn execute(
 
 /// Like [`execute`], also returning the facts a projection could not confirm.
 pub fn decide(world: &World, actor: &Actor, command: Command, ctx: &Context) -> Decided {
+    let sees = match actor {
+        Actor::User { id } => match Visibility::of(world, *id) {
+            Some(vis) => Sees::User(vis),
+            None => Sees::Nothing,
+        },
+        Actor::Support { .. } | Actor::Anonymous | Actor::Network => Sees::Everything,
+    };
     let mut decider = Decider {
         world,
         actor,
         ctx,
+        sees,
         next_id: 0,
         unconfirmed: RefCell::new(Vec::new()),
     };
@@ -148,8 +152,34 @@ struct Decider<'a> {
     world: &'a World,
     actor: &'a Actor,
     ctx: &'a Context,
+    /// What the actor may see: every id a command names is looked up through
+    /// it, so that something the actor may not see answers exactly as
+    /// something that does not exist (DOMAIN §1).
+    sees: Sees<'a>,
     next_id: usize,
     unconfirmed: RefCell<Vec<Unconfirmed>>,
+}
+
+/// What an actor may see.
+enum Sees<'a> {
+    /// A signed-in user: what DOMAIN §1 lets them see.
+    User(Visibility<'a>),
+    /// An unknown or disabled user: nothing.
+    Nothing,
+    /// Support, the network, someone signing up: the commands they may give
+    /// name only what their job needs (Support's environments, an invitation
+    /// whose secret the server checked).
+    Everything,
+}
+
+impl Sees<'_> {
+    fn allows(&self, seen: impl FnOnce(&Visibility<'_>) -> bool) -> bool {
+        match self {
+            Sees::User(vis) => seen(vis),
+            Sees::Nothing => false,
+            Sees::Everything => true,
+        }
+    }
 }
 
 const MAX_NAME: usize = 200;
@@ -353,15 +383,34 @@ impl<'a> Decider<'a> {
             .ok_or_else(|| CommandError::not_found("environment"))
     }
 
+    /// A user the actor sees (DOMAIN §1).
     fn user(&self, id: UserId) -> Result<&'a User, CommandError> {
-        self.world.user(id).ok_or_else(|| self.missing("user"))
+        match self.world.user(id) {
+            Some(user) if self.sees.allows(|vis| vis.user(id)) => Ok(user),
+            _ => Err(self.missing("user")),
+        }
     }
 
+    /// An organisation whose name at least the actor sees, not removed.
     fn organisation(&self, id: OrganisationId) -> Result<&'a Organisation, CommandError> {
         match self.world.organisation(id) {
-            Some(org) if org.status != OrgStatus::Removed => Ok(org),
+            Some(org)
+                if org.status != OrgStatus::Removed
+                    && self.sees.allows(|vis| vis.organisation_name(id)) =>
+            {
+                Ok(org)
+            }
             _ => Err(self.missing("organisation")),
         }
+    }
+
+    /// Reasons as sentences for the actor: naming only what they see.
+    fn explain(&self, decision: &Decision) -> String {
+        match &self.sees {
+            Sees::User(vis) => decision.explain_for(vis),
+            Sees::Nothing | Sees::Everything => decision.explain(self.world),
+        }
+        .join("; ")
     }
 
     /// Records a fact the decision assumed, for the preview.
@@ -381,23 +430,61 @@ impl<'a> Decider<'a> {
     }
 
     fn document(&self, id: DocumentId) -> Result<&'a Document, CommandError> {
-        self.world
-            .document(id)
-            .ok_or_else(|| self.missing("document"))
+        match self.world.document(id) {
+            Some(doc) if self.sees.allows(|vis| vis.document(id)) => Ok(doc),
+            _ => Err(self.missing("document")),
+        }
     }
 
+    /// A group the actor sees, or knows as the grantee of a share on a
+    /// document they manage.
     fn group(&self, id: GroupId) -> Result<&'a Group, CommandError> {
-        self.world.group(id).ok_or_else(|| self.missing("group"))
+        match self.world.group(id) {
+            Some(group) if self.sees.allows(|vis| vis.group_known(id)) => Ok(group),
+            _ => Err(self.missing("group")),
+        }
     }
 
+    /// A group's name, or a neutral phrase when the actor knows it only by id.
+    fn group_name(&self, group: &Group) -> String {
+        if self.sees.allows(|vis| vis.group(group.id)) {
+            group.name.clone()
+        } else {
+            "that group".to_string()
+        }
+    }
+
+    /// A partnership of the actor's environment.
     fn partnership(&self, id: PartnershipId) -> Result<&'a Partnership, CommandError> {
-        self.world
-            .partnership(id)
-            .ok_or_else(|| self.missing("partnership"))
+        match self.world.partnership(id) {
+            Some(p) if self.sees.allows(|vis| vis.partnership(id)) => Ok(p),
+            _ => Err(self.missing("partnership")),
+        }
     }
 
+    /// A task on a document the actor can view.
     fn task(&self, id: TaskId) -> Result<&'a Task, CommandError> {
-        self.world.task(id).ok_or_else(|| self.missing("task"))
+        match self.world.task(id) {
+            Some(task) if self.sees.allows(|vis| vis.task(id)) => Ok(task),
+            _ => Err(self.missing("task")),
+        }
+    }
+
+    /// A connection key the actor sees: their own, or one of an organisation
+    /// they see in full.
+    fn key(&self, id: KeyId) -> Result<&'a ConnectionKey, CommandError> {
+        match self.world.key(id) {
+            Some(key) if self.sees.allows(|vis| vis.key(id)) => Ok(key),
+            _ => Err(CommandError::not_found("connection key")),
+        }
+    }
+
+    /// An invitation of the actor's environment, to its Administrators.
+    fn invitation(&self, id: InvitationId) -> Result<&'a Invitation, CommandError> {
+        match self.world.invitation(id) {
+            Some(invitation) if self.sees.allows(|vis| vis.invitation(id)) => Ok(invitation),
+            _ => Err(CommandError::not_found("invitation")),
+        }
     }
 
     /// Requires the acting user to be allowed `action` on `resource`; a resource the
@@ -427,7 +514,7 @@ impl<'a> Decider<'a> {
             "you may not {} {}: {}",
             action.verb(),
             resource.name(self.world),
-            decision.explain(self.world).join("; ")
+            self.explain(&decision)
         )))
     }
 
@@ -454,6 +541,11 @@ impl<'a> Decider<'a> {
 
     fn decide(&mut self, command: Command) -> Result<Vec<Event>, CommandError> {
         let now = self.now();
+        // A user acts only while active, whatever the command names: a
+        // disabled user learns nothing from what a command would have met.
+        if matches!(self.actor, Actor::User { .. }) && !matches!(command, Command::SignUp { .. }) {
+            self.me()?;
+        }
         match command {
             // ----- environments and users ---------------------------------------
             Command::SignUp {
@@ -504,7 +596,19 @@ impl<'a> Decider<'a> {
                         "`{email}` has already been invited"
                     )));
                 }
-                self.email_free(&email)?;
+                // Only the own environment's accounts are looked at: whether an
+                // address has an account elsewhere is not the inviter's to learn
+                // (the invitee is told when accepting).
+                if let Some(user) = self
+                    .world
+                    .user_by_email(&email)
+                    .filter(|u| u.environment == me.environment)
+                {
+                    return Err(CommandError::Conflict(format!(
+                        "{} already has an account with `{email}` in this environment",
+                        user.name
+                    )));
+                }
                 let invitation = self.id()?;
                 Ok(vec![Event::InvitationCreated {
                     invitation: Invitation {
@@ -520,6 +624,13 @@ impl<'a> Decider<'a> {
                 }])
             }
             Command::AcceptInvitation { invitation } => {
+                // The server gives it for the holder of the invitation's secret,
+                // signed out; nobody accepts an invitation by naming its id.
+                if !matches!(self.actor, Actor::Anonymous) {
+                    return Err(not_permitted(
+                        "an invitation is accepted with the link it was sent with, signed out",
+                    ));
+                }
                 let inv = self
                     .world
                     .invitation(invitation)
@@ -544,10 +655,7 @@ impl<'a> Decider<'a> {
                 ])
             }
             Command::RevokeInvitation { invitation } => {
-                let inv = self
-                    .world
-                    .invitation(invitation)
-                    .ok_or_else(|| CommandError::not_found("invitation"))?;
+                let inv = self.invitation(invitation)?;
                 self.administrator(inv.environment)?;
                 if inv.status != InvitationStatus::Pending {
                     return Err(CommandError::Conflict(
@@ -757,11 +865,12 @@ impl<'a> Decider<'a> {
             }
             Command::RevokeConnectionKey { key } => {
                 let me = self.me()?;
-                let k = self
+                let k = self.key(key)?;
+                let org = self
                     .world
-                    .key(key)
+                    .organisation(k.organisation)
+                    .filter(|o| o.status != OrgStatus::Removed)
                     .ok_or_else(|| CommandError::not_found("connection key"))?;
-                let org = self.organisation(k.organisation)?;
                 let allowed = k.holder == me.id
                     || (me.environment == org.environment && me.role == EnvRole::Administrator);
                 if !allowed {
@@ -922,18 +1031,10 @@ impl<'a> Decider<'a> {
                         "a partnership links two different environments",
                     ));
                 }
-                if self.hidden(environment) {
-                    self.note(Unconfirmed::PartnerEnvironment { environment });
-                } else {
-                    let other = self.environment(environment)?;
-                    if other.plan < Plan::Basic {
-                        return Err(CommandError::PlanTooLow {
-                            who: "the other environment".into(),
-                            has: other.plan,
-                            needs: Plan::Basic,
-                        });
-                    }
-                }
+                // Like an authorisation request, a proposal answers the same
+                // whether or not the partner code names an environment: nobody
+                // probes for environments or their plans. Both plans are checked
+                // when the partnership is created, on acceptance.
                 if self
                     .world
                     .active_partnership(me.environment, environment)
@@ -941,6 +1042,15 @@ impl<'a> Decider<'a> {
                 {
                     return Err(CommandError::Conflict(
                         "the two environments already are partners".into(),
+                    ));
+                }
+                if self.world.requests().any(|r| {
+                    r.from_environment == me.environment
+                        && r.status == RequestStatus::Pending
+                        && r.target == RequestTarget::Environment { environment }
+                }) {
+                    return Err(CommandError::Conflict(
+                        "a proposal to that environment is already pending".into(),
                     ));
                 }
                 let request = self.id()?;
@@ -1088,17 +1198,7 @@ impl<'a> Decider<'a> {
             Command::TakeOnCosts { organisation } => {
                 let me = self.me()?;
                 let me = self.administrator(me.environment)?;
-                let Some(org) = self
-                    .world
-                    .organisation(organisation)
-                    .filter(|o| o.status != OrgStatus::Removed)
-                else {
-                    if self.world.viewer.is_some() {
-                        self.note(Unconfirmed::PartnerOrganisation { organisation });
-                        return Ok(Vec::new());
-                    }
-                    return Err(CommandError::not_found("organisation"));
-                };
+                let org = self.organisation(organisation)?;
                 if org.environment == me.environment {
                     return Err(CommandError::invalid(
                         "organisation",
@@ -1214,6 +1314,11 @@ impl<'a> Decider<'a> {
             }
             Command::UnshareDocument { document, grantee } => {
                 self.require(Action::Manage, Resource::Document(document))?;
+                match grantee {
+                    Grantee::User(u) => drop(self.user(u)?),
+                    Grantee::Group(g) => drop(self.group(g)?),
+                    Grantee::Organisation(o) => drop(self.organisation(o)?),
+                }
                 if !self
                     .world
                     .shares_of(document)
@@ -1385,6 +1490,7 @@ impl<'a> Decider<'a> {
             }
             Command::RemoveGroupMember { group, user } => {
                 let g = self.group_editor(group)?;
+                self.user(user)?;
                 if !self.world.is_group_member(group, user) {
                     return Err(CommandError::Conflict(format!(
                         "they are not in {}",
@@ -1409,7 +1515,8 @@ impl<'a> Decider<'a> {
                         "approval tasks are for received documents (Inbox IN)",
                     ));
                 }
-                self.can_take_task(assignee, document)?;
+                let target = self.user(assignee)?;
+                self.can_take_task(target, document)?;
                 let note = note.map(|n| clean_name("note", &n)).transpose()?;
                 let task = self.id()?;
                 Ok(vec![Event::TaskStarted {
@@ -1462,7 +1569,13 @@ impl<'a> Decider<'a> {
                         "the task already is assigned to them".into(),
                     ));
                 }
-                self.can_take_task(to, t.document)?;
+                // The people on the task's trail are named to whoever sees the
+                // task, so it can go back to any of them (the delegator, say).
+                let target = match self.world.user(to) {
+                    Some(user) if t.people().any(|p| p == to) => user,
+                    _ => self.user(to)?,
+                };
+                self.can_take_task(target, t.document)?;
                 Ok(vec![Event::TaskDelegated {
                     task,
                     by: me.id,
@@ -1762,7 +1875,7 @@ impl<'a> Decider<'a> {
             }
             Grantee::Group(g) => {
                 let g = self.group(g)?;
-                (g.environment, g.name.clone())
+                (g.environment, self.group_name(g))
             }
             Grantee::Organisation(o) => {
                 let o = self.organisation(o)?;
@@ -1806,8 +1919,8 @@ impl<'a> Decider<'a> {
         }
     }
 
-    fn can_take_task(&self, user: UserId, document: DocumentId) -> Result<(), CommandError> {
-        let target = self.user(user)?;
+    fn can_take_task(&self, target: &User, document: DocumentId) -> Result<(), CommandError> {
+        let user = target.id;
         let decision = check(self.world, user, Action::View, Resource::Document(document));
         if decision.allowed {
             return Ok(());
@@ -1829,7 +1942,7 @@ impl<'a> Decider<'a> {
         Err(not_permitted(format!(
             "{} cannot view this document: {}",
             target.name,
-            decision.explain(self.world).join("; ")
+            self.explain(&decision)
         )))
     }
 
@@ -2079,15 +2192,7 @@ pub(crate) fn fallback_assignee(world: &World, task: &Task) -> Option<UserId> {
     };
     for entry in task.trail.iter().rev() {
         // The latest actor first, then whoever the step moved the task to or from.
-        let people: [Option<UserId>; 3] = match &entry.step {
-            TrailStep::Started { by, assignee } => [Some(*assignee), Some(*by), None],
-            TrailStep::Delegated { by, from, to } => [Some(*to), Some(*by), Some(*from)],
-            TrailStep::Approved { by, .. } | TrailStep::Rejected { by, .. } => {
-                [Some(*by), None, None]
-            }
-            TrailStep::Reassigned { from, to, .. } => [Some(*to), Some(*from), None],
-        };
-        if let Some(found) = people.into_iter().flatten().find(|u| can_view(*u)) {
+        if let Some(found) = entry.step.people().find(|u| can_view(*u)) {
             return Some(found);
         }
     }

@@ -132,6 +132,19 @@ impl User {
     }
 }
 
+/// Someone a projection names without showing them (DOMAIN §1): a person who
+/// acted on the viewer's environment's own records (task trails, key lists,
+/// shares, uploads, partnerships) but is not a user the viewer sees, or who sent
+/// the viewer a partnership request (then with the email, which the addressee
+/// sees). The whole world keeps none of these: it has the users themselves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    /// Set only for the sender of a request addressed to the viewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
 /// The state of an invitation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvitationStatus {
@@ -471,6 +484,22 @@ pub enum TrailStep {
 #[cfg(target_arch = "wasm32")]
 crate::tagged::tag_first!(TrailStep, "step");
 
+impl TrailStep {
+    /// The people the step names: whoever it moved the task to first, then
+    /// whoever acted, then whoever it moved the task from.
+    pub fn people(&self) -> impl Iterator<Item = UserId> {
+        let people: [Option<UserId>; 3] = match self {
+            TrailStep::Started { by, assignee } => [Some(*assignee), Some(*by), None],
+            TrailStep::Delegated { by, from, to } => [Some(*to), Some(*by), Some(*from)],
+            TrailStep::Approved { by, .. } | TrailStep::Rejected { by, .. } => {
+                [Some(*by), None, None]
+            }
+            TrailStep::Reassigned { from, to, .. } => [Some(*to), Some(*from), None],
+        };
+        people.into_iter().flatten()
+    }
+}
+
 /// Why the platform moved a task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReassignReason {
@@ -535,6 +564,11 @@ pub struct Task {
 impl Task {
     pub fn is_open(&self) -> bool {
         self.status == TaskStatus::Open
+    }
+
+    /// Everyone the task names: its assignee and the people on its trail.
+    pub fn people(&self) -> impl Iterator<Item = UserId> + '_ {
+        std::iter::once(self.assignee).chain(self.trail.iter().flat_map(|e| e.step.people()))
     }
 }
 

@@ -124,6 +124,27 @@ pub fn visible_outcome(world: &World, actor: &Actor, shown: &Preview) -> Outcome
     }
 }
 
+/// `shown` as the acting user may see it (what the server answers them): the
+/// access changes of the pairs they may ask about and the events they may be
+/// told of. For Support and the network, everything.
+pub fn visible_preview(world: &World, actor: &Actor, mut shown: Preview) -> Preview {
+    if let Some(user) = actor.user_id() {
+        match crate::project::Visibility::of(world, user) {
+            Some(vis) => {
+                shown
+                    .access_changes
+                    .retain(|c| vis.pair(c.user, c.resource));
+                shown.events.retain(|e| vis.event(e));
+            }
+            None => {
+                shown.access_changes.clear();
+                shown.events.clear();
+            }
+        }
+    }
+    shown
+}
+
 /// Executes `command` as the server and the offline demo do: when the caller
 /// sends the outcome they were shown, it is decided again here and refused as
 /// [`Refusal::Outdated`] if the outcome the caller may see differs.

@@ -7,13 +7,30 @@
 //! on the slice as on the whole world. Facts about other environments that a
 //! decision may need but the user may not see (plans, credit, the participant
 //! registry) are left out, and the decider reports them as unconfirmed.
+//!
+//! What a viewer knows comes in levels:
+//! - users: seen (own environment; Administrators and Advanced users also the
+//!   users of actively partnered environments), or only named, as the people who
+//!   acted on the viewer's environment's own records ([`Person`]);
+//! - organisations: seen in full (member of it, or Administrator of its
+//!   environment), or by name only;
+//! - groups: seen (name and the seen members), or known only by id, as the
+//!   grantee of a share on a document the viewer manages: a group of another
+//!   environment shows its name only when it has a member from the viewer's
+//!   environment, so that an accountant's client list, spelled out in group
+//!   names, stays the firm's.
+//!
+//! Anything else is, to the viewer, as if it did not exist: the decider
+//! ([`crate::execute`]) looks every id a command names up through
+//! [`Visibility`], and [`Visibility::event`] decides what the live stream sends.
 
 use crate::access::{check, what_can, Action, ResourceKind};
+use crate::command::Event;
 use crate::ids::*;
 use crate::model::*;
 use crate::world::World;
 use crate::Resource;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What a viewer may see, as sets: computed once per projection, which walks
 /// all of it anyway. [`Visibility`] answers the same questions one at a time.
@@ -23,7 +40,10 @@ pub struct Sets<'a> {
     users: FxHashSet<UserId>,
     organisations: FxHashSet<OrganisationId>,
     documents: FxHashSet<DocumentId>,
+    /// Groups seen with their names.
     groups: FxHashSet<GroupId>,
+    /// Groups known only by id: grantees of shares on managed documents.
+    known_groups: FxHashSet<GroupId>,
     /// Organisations of which only the name may be shown.
     named_organisations: FxHashSet<OrganisationId>,
 }
@@ -70,13 +90,20 @@ impl<'a> Sets<'a> {
         if advanced {
             groups.extend(world.groups_of(home).iter().copied());
             for p in &partners {
-                groups.extend(world.groups_of(*p).iter().copied());
+                groups.extend(
+                    world
+                        .groups_of(*p)
+                        .iter()
+                        .copied()
+                        .filter(|g| has_member_from(world, *g, home)),
+                );
             }
         }
 
         // A shared document shows its organisation's name, nothing more of it; who
         // else it is shared with is seen by those who may manage its shares.
         let mut named_organisations = FxHashSet::default();
+        let mut known_groups = FxHashSet::default();
         for d in &documents {
             if let Some(doc) = world.document(*d) {
                 if !organisations.contains(&doc.organisation) {
@@ -87,8 +114,8 @@ impl<'a> Sets<'a> {
                 }
                 for share in world.shares_of(*d) {
                     match share.grantee {
-                        Grantee::Group(g) => {
-                            groups.insert(g);
+                        Grantee::Group(g) if !groups.contains(&g) => {
+                            known_groups.insert(g);
                         }
                         Grantee::Organisation(o) if !organisations.contains(&o) => {
                             named_organisations.insert(o);
@@ -122,6 +149,7 @@ impl<'a> Sets<'a> {
             organisations,
             documents,
             groups,
+            known_groups,
             named_organisations,
         })
     }
@@ -144,8 +172,14 @@ impl<'a> Sets<'a> {
     pub fn document(&self, document: DocumentId) -> bool {
         self.documents.contains(&document)
     }
+    /// Whether the group is seen with its name.
     pub fn group(&self, group: GroupId) -> bool {
         self.groups.contains(&group)
+    }
+    /// Whether the group is seen, or known by id as a grantee of a share on a
+    /// document the viewer manages.
+    pub fn group_known(&self, group: GroupId) -> bool {
+        self.groups.contains(&group) || self.known_groups.contains(&group)
     }
     /// Whether an access answer about (`user`, `resource`) may be shown to the viewer.
     pub fn pair(&self, user: UserId, resource: Resource) -> bool {
@@ -178,6 +212,14 @@ impl<'a> Sets<'a> {
     }
 }
 
+/// Whether `group` has a member whose home is `environment`.
+fn has_member_from(world: &World, group: GroupId, environment: EnvironmentId) -> bool {
+    world
+        .group_members(group)
+        .iter()
+        .any(|u| world.user(*u).is_some_and(|u| u.environment == environment))
+}
+
 /// What a viewer may see, answered one question at a time from the indexes, so
 /// that a request about one document does not compute everything the viewer
 /// sees. It answers exactly as [`Sets`] (a property test holds them together).
@@ -193,7 +235,7 @@ impl<'a> Visibility<'a> {
         Some(Visibility { world, viewer })
     }
 
-    pub fn viewer(&self) -> &User {
+    pub fn viewer(&self) -> &'a User {
         self.viewer
     }
 
@@ -307,6 +349,9 @@ impl<'a> Visibility<'a> {
             .any(|d| self.manages(d))
     }
 
+    /// Whether the group is seen with its name: the viewer is in it, or is an
+    /// Administrator or Advanced user of its environment, or of an actively
+    /// partnered one when the group has a member from the viewer's environment.
     pub fn group(&self, group: GroupId) -> bool {
         let Some(g) = self.world.group(group) else {
             return false;
@@ -314,14 +359,75 @@ impl<'a> Visibility<'a> {
         if self.world.is_group_member(group, self.viewer.id) {
             return true;
         }
-        if self.viewer.is_advanced()
-            && (g.environment == self.home() || self.partnered(g.environment))
-        {
-            return true;
+        if !self.viewer.is_advanced() {
+            return false;
         }
+        g.environment == self.home()
+            || (self.partnered(g.environment) && has_member_from(self.world, group, self.home()))
+    }
+
+    /// Whether the group is seen, or known by id: the grantee of a share on a
+    /// document the viewer manages (who may then revoke it, but learns no name).
+    pub fn group_known(&self, group: GroupId) -> bool {
+        // A projection holds such a group's shares and members, not the group.
+        self.group(group)
+            || self
+                .world
+                .documents_shared_with(Grantee::Group(group))
+                .any(|d| self.manages(d))
+    }
+
+    /// Whether the grantee of a share is seen at the level sharing needs: a user
+    /// seen, a group known, an organisation at least by name.
+    pub fn grantee(&self, grantee: Grantee) -> bool {
+        match grantee {
+            Grantee::User(u) => self.user(u),
+            Grantee::Group(g) => self.group_known(g),
+            Grantee::Organisation(o) => self.organisation_name(o),
+        }
+    }
+
+    /// The partnerships of the viewer's environment, ended ones too.
+    pub fn partnership(&self, partnership: PartnershipId) -> bool {
         self.world
-            .documents_shared_with(Grantee::Group(group))
-            .any(|d| self.manages(d))
+            .partnership(partnership)
+            .is_some_and(|p| p.links(self.home()))
+    }
+
+    /// Requests sent from, or addressed to, an Administrator's or Advanced
+    /// user's environment or email.
+    pub fn request(&self, request: RequestId) -> bool {
+        self.viewer.is_advanced()
+            && self.world.request(request).is_some_and(|r| {
+                r.from_environment == self.home()
+                    || match &r.target {
+                        RequestTarget::Email { email } => *email == self.viewer.email,
+                        RequestTarget::Environment { environment } => *environment == self.home(),
+                    }
+            })
+    }
+
+    /// The own environment's invitations, to its Administrators.
+    pub fn invitation(&self, invitation: InvitationId) -> bool {
+        self.admin()
+            && self
+                .world
+                .invitation(invitation)
+                .is_some_and(|i| i.environment == self.home())
+    }
+
+    /// Keys of organisations seen in full, and the viewer's own.
+    pub fn key(&self, key: KeyId) -> bool {
+        self.world
+            .key(key)
+            .is_some_and(|k| k.holder == self.viewer.id || self.organisation(k.organisation))
+    }
+
+    /// Tasks on documents the viewer can view.
+    pub fn task(&self, task: TaskId) -> bool {
+        self.world
+            .task(task)
+            .is_some_and(|t| self.document(t.document))
     }
 
     /// Whether an access answer about (`user`, `resource`) may be shown to the viewer.
@@ -351,6 +457,102 @@ impl<'a> Visibility<'a> {
             }
         }
     }
+
+    /// Whether the viewer may be told of `event`, on the world after it: the
+    /// live stream sends it, a preview shows it. The events a projection is
+    /// kept up to date with, and nothing about what the viewer may not see.
+    pub fn event(&self, event: &Event) -> bool {
+        let world = self.world;
+        let viewer = self.viewer;
+        match event {
+            Event::DocumentAdded { document } => self.document(document.id),
+            Event::DocumentDeleted { document } | Event::DocumentSent { document, .. } => {
+                self.document(*document)
+            }
+            Event::ShareGranted { share } => {
+                self.document(share.document) && self.grantee(share.grantee)
+            }
+            Event::ShareRevoked { document, grantee } => {
+                self.document(*document) && self.grantee(*grantee)
+            }
+            Event::MembershipGranted {
+                user, organisation, ..
+            }
+            | Event::MembershipRemoved { user, organisation } => {
+                *user == viewer.id
+                    || (self.user(*user)
+                        && (self.organisation(*organisation)
+                            || (self.admin() && self.organisation_name(*organisation))))
+            }
+            Event::OrganisationAdded { organisation, .. }
+            | Event::OrganisationRenamed { organisation, .. }
+            | Event::OrganisationActivated { organisation }
+            | Event::SoftwareConnectionConfigured { organisation, .. }
+            | Event::CostBearerChanged { organisation, .. } => {
+                self.organisation_name(*organisation)
+            }
+            // The steps of a full separation concern the environment's Administrators.
+            Event::OrganisationExported { organisation, .. }
+            | Event::RemovalAuthorised { organisation, .. }
+            | Event::BundleImported { organisation, .. } => {
+                self.admin()
+                    && world
+                        .organisation(*organisation)
+                        .is_some_and(|o| o.environment == self.home())
+            }
+            Event::OrganisationRemoved { organisation, .. } => {
+                self.organisation_name(*organisation)
+                    || world
+                        .organisation(*organisation)
+                        .is_some_and(|o| o.environment == self.home())
+            }
+            Event::UserCreated { user, .. }
+            | Event::RoleAssigned { user, .. }
+            | Event::RelationshipManagerRoleSet { user, .. }
+            | Event::UserDisabled { user }
+            | Event::UserEnabled { user } => self.user(*user),
+            Event::GroupCreated { group, .. } | Event::GroupRenamed { group, .. } => {
+                self.group(*group)
+            }
+            Event::GroupDeleted { group } => self.group_known(*group),
+            Event::GroupMemberAdded { group, user } | Event::GroupMemberRemoved { group, user } => {
+                *user == viewer.id || (self.group_known(*group) && self.user(*user))
+            }
+            Event::EnvironmentCreated { environment, .. }
+            | Event::PlanSet { environment, .. }
+            | Event::AddOnSet { environment, .. }
+            | Event::CreditChanged { environment, .. } => *environment == self.home(),
+            Event::PartnershipCreated {
+                requester,
+                accepter,
+                ..
+            } => *requester == self.home() || *accepter == self.home(),
+            Event::PartnershipEnded { partnership, .. } => self.partnership(*partnership),
+            Event::RelationshipManagerConnected { partnership, user }
+            | Event::RelationshipManagerDisconnected { partnership, user } => {
+                self.partnership(*partnership) && self.user(*user)
+            }
+            Event::PartnershipRequested { request } => self.request(request.id),
+            Event::PartnershipRequestDeclined { request, .. }
+            | Event::PartnershipRequestWithdrawn { request } => self.request(*request),
+            Event::ConnectionKeyIssued { key, .. } | Event::ConnectionKeyRevoked { key, .. } => {
+                self.key(*key)
+            }
+            Event::InvitationCreated { invitation } => self.invitation(invitation.id),
+            Event::InvitationAccepted { invitation, .. }
+            | Event::InvitationRevoked { invitation } => self.invitation(*invitation),
+            Event::TaskStarted { document, .. } => self.document(*document),
+            Event::TaskDelegated { task, .. }
+            | Event::TaskApproved { task, .. }
+            | Event::TaskRejected { task, .. }
+            | Event::TaskReassigned { task, .. } => self.task(*task),
+        }
+    }
+
+    /// The events of `events` the viewer may be told of (see [`Visibility::event`]).
+    pub fn events(&self, events: &[Event]) -> Vec<Event> {
+        events.iter().filter(|e| self.event(e)).cloned().collect()
+    }
 }
 
 /// The slice of `world` that `viewer` may see. An unknown or disabled viewer gets
@@ -368,13 +570,33 @@ pub fn project(world: &World, viewer: UserId) -> World {
     let home = v.environment;
     let admin = v.role == EnvRole::Administrator;
 
-    // Environments: the own one in full; partners (present and past) by name.
+    // Requests sent from, or addressed to, an Administrator's or Advanced user's
+    // environment or email; the addressee sees who asks and from where.
+    let mut requests_in: Vec<&PartnershipRequest> = Vec::new();
+    if v.is_advanced() {
+        for r in world.requests() {
+            let addressed = match &r.target {
+                RequestTarget::Email { email } => *email == v.email,
+                RequestTarget::Environment { environment } => *environment == home,
+            };
+            if r.from_environment == home {
+                out.t.requests.insert(r.id, r.clone());
+            } else if addressed {
+                out.t.requests.insert(r.id, r.clone());
+                requests_in.push(r);
+            }
+        }
+    }
+
+    // Environments: the own one in full; partners (present and past), and those
+    // asking to become one, by name.
     let mut environments: Vec<EnvironmentId> = vec![home];
     for p in world.partnerships_of(home) {
         if let Some(p) = world.partnership(*p) {
             environments.push(p.other_side(home));
         }
     }
+    environments.extend(requests_in.iter().map(|r| r.from_environment));
     crate::sort::sort_dedup(&mut environments);
     for id in environments {
         if let Some(env) = world.environment(id) {
@@ -454,7 +676,7 @@ pub fn project(world: &World, viewer: UserId) -> World {
         }
         let grantee_seen = match share.grantee {
             Grantee::User(u) => vis.user(u),
-            Grantee::Group(g) => vis.group(g),
+            Grantee::Group(g) => vis.group_known(g),
             Grantee::Organisation(o) => vis.organisation_name(o),
         };
         if grantee_seen {
@@ -462,11 +684,15 @@ pub fn project(world: &World, viewer: UserId) -> World {
         }
     }
 
-    for group in world.groups().filter(|g| vis.group(g.id)) {
-        out.put_group(group.clone());
-        for user in world.group_members(group.id) {
-            if vis.user(*user) {
-                out.put_group_member(group.id, *user);
+    for group in world.groups() {
+        if vis.group(group.id) {
+            out.put_group(group.clone());
+        }
+        if vis.group_known(group.id) {
+            for user in world.group_members(group.id) {
+                if vis.user(*user) {
+                    out.put_group_member(group.id, *user);
+                }
             }
         }
     }
@@ -476,18 +702,6 @@ pub fn project(world: &World, viewer: UserId) -> World {
             let mut p = p.clone();
             p.relationship_managers.retain(|u| vis.user(*u));
             out.put_partnership(p);
-        }
-    }
-
-    if v.is_advanced() {
-        for r in world.requests() {
-            let addressed = match &r.target {
-                RequestTarget::Email { email } => *email == v.email,
-                RequestTarget::Environment { environment } => *environment == home,
-            };
-            if r.from_environment == home || addressed {
-                out.t.requests.insert(r.id, r.clone());
-            }
         }
     }
 
@@ -501,5 +715,133 @@ pub fn project(world: &World, viewer: UserId) -> World {
             out.put_task(task.clone());
         }
     }
+
+    let mut named: Vec<(UserId, Person)> = people_named(world, &out, &requests_in)
+        .into_iter()
+        .collect();
+    crate::sort::sort_unstable_by_key(&mut named, |(id, _)| *id);
+    for (id, person) in named {
+        out.t.names.insert(id, person);
+    }
     out
+}
+
+/// The people the projection `slice` names on its viewer's environment's own
+/// records (documents, key lists, shares, partnerships), on the trails of the
+/// tasks it holds and as senders of requests to the viewer, who are not users
+/// it holds: their names stay known after a partnership ends (DOMAIN §1).
+fn people_named(
+    world: &World,
+    slice: &World,
+    requests_in: &[&PartnershipRequest],
+) -> FxHashMap<UserId, Person> {
+    let Some(home) = slice
+        .viewer
+        .and_then(|v| slice.user(v))
+        .map(|v| v.environment)
+    else {
+        return FxHashMap::default();
+    };
+    let mut ids: Vec<UserId> = Vec::new();
+    // Everyone on the trail of a task the viewer sees: the task can go back
+    // to any of them.
+    for task in slice.tasks() {
+        ids.extend(task.people());
+    }
+    for doc in slice.documents().filter(|d| d.environment == home) {
+        ids.extend(doc.uploaded_by);
+        ids.extend(slice.shares_of(doc.id).iter().map(|s| s.by));
+    }
+    let own_organisation =
+        |o: OrganisationId| slice.organisation(o).is_some_and(|o| o.environment == home);
+    for key in slice.keys().filter(|k| own_organisation(k.organisation)) {
+        ids.push(key.holder);
+        if let Some((_, RevokeReason::Revoked { by })) = key.revoked {
+            ids.push(by);
+        }
+    }
+    for p in slice.partnerships() {
+        if let Some(ended) = p.ended {
+            ids.push(ended.by);
+        }
+    }
+    for r in slice.requests() {
+        match r.status {
+            RequestStatus::Accepted { by, .. } | RequestStatus::Declined { by } => ids.push(by),
+            RequestStatus::Pending | RequestStatus::Withdrawn => {}
+        }
+        ids.push(r.from_user);
+    }
+    let mut out = FxHashMap::default();
+    for id in ids {
+        if slice.user(id).is_some() || out.contains_key(&id) {
+            continue;
+        }
+        if let Some(user) = world.user(id) {
+            out.insert(
+                id,
+                Person {
+                    name: user.name.clone(),
+                    email: None,
+                },
+            );
+        }
+    }
+    // The addressee of a request sees the sender's name and email.
+    for r in requests_in {
+        if slice.user(r.from_user).is_some() {
+            continue;
+        }
+        if let Some(user) = world.user(r.from_user) {
+            out.insert(
+                r.from_user,
+                Person {
+                    name: user.name.clone(),
+                    email: Some(user.email.clone()),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Sentences for a viewer name only what the viewer sees: environments their
+/// own, partnered (present or past) or asking to be; organisations at least by
+/// name; groups with their names; documents they can view.
+impl crate::access::Names for Visibility<'_> {
+    fn environment_name(&self, id: EnvironmentId) -> Option<String> {
+        let home = self.home();
+        let known = id == home
+            || self.world.partnerships_of(home).iter().any(|p| {
+                self.world
+                    .partnership(*p)
+                    .is_some_and(|p| p.other_side(home) == id)
+            })
+            || (self.viewer.is_advanced()
+                && self.world.requests().any(|r| {
+                    r.from_environment == id
+                        && match &r.target {
+                            RequestTarget::Email { email } => *email == self.viewer.email,
+                            RequestTarget::Environment { environment } => *environment == home,
+                        }
+                }));
+        known
+            .then(|| self.world.environment(id).map(|e| e.name.clone()))
+            .flatten()
+    }
+    fn organisation_name(&self, id: OrganisationId) -> Option<String> {
+        self.organisation_name(id)
+            .then(|| self.world.organisation(id).map(|o| o.name.clone()))
+            .flatten()
+    }
+    fn group_name(&self, id: GroupId) -> Option<String> {
+        self.group(id)
+            .then(|| self.world.group(id).map(|g| g.name.clone()))
+            .flatten()
+    }
+    fn document_name(&self, id: DocumentId) -> Option<String> {
+        self.document(id)
+            .then(|| self.world.document(id).map(|d| d.name.clone()))
+            .flatten()
+    }
 }

@@ -991,19 +991,24 @@ fn administrator<'w>(
     actor: &Actor,
     environment: EnvironmentId,
 ) -> Result<&'w User, CommandError> {
-    let env = world
-        .environment(environment)
-        .ok_or_else(|| CommandError::not_found("environment"))?;
     let me = actor
         .user_id()
         .and_then(|id| world.user(id))
         .filter(|u| u.is_active());
-    match me {
-        Some(me) if me.environment == environment && me.role == EnvRole::Administrator => Ok(me),
-        _ => Err(CommandError::NotPermitted(format!(
+    // Another environment answers as one that does not exist.
+    let (Some(me), Some(env)) = (
+        me.filter(|me| me.environment == environment),
+        world.environment(environment),
+    ) else {
+        return Err(CommandError::not_found("environment"));
+    };
+    if me.role == EnvRole::Administrator {
+        Ok(me)
+    } else {
+        Err(CommandError::NotPermitted(format!(
             "only an Administrator of environment {} may simulate or execute splitting it",
             env.name
-        ))),
+        )))
     }
 }
 
@@ -1214,8 +1219,10 @@ fn resolve_keep(
     };
     let mut out: Vec<Keep> = Vec::with_capacity(keep.len());
     for k in keep {
+        // Only the users an Administrator of the environment sees.
         let user = world
             .user(k.user)
+            .filter(|u| world.reaches(environment, u.environment))
             .ok_or_else(|| CommandError::not_found("user"))?;
         if is_administrator_of(world, k.user, environment) {
             return Err(CommandError::invalid(

@@ -120,6 +120,10 @@ pub(crate) struct Tables {
 
     /// Group members are part of the state (not only an index).
     pub(crate) group_members: CowMap<GroupId, Vec<UserId>>,
+    /// On a projection only: people named on the viewer's records whom the
+    /// viewer does not see as users ([`Person`]).
+    #[serde(default)]
+    pub(crate) names: CowMap<UserId, Person>,
 }
 
 /// Lookups from either side of every relation. Sorted vectors keep iteration
@@ -306,6 +310,19 @@ impl World {
     }
     pub fn membership(&self, user: UserId, organisation: OrganisationId) -> Option<&Membership> {
         self.t.memberships.get(&(user, organisation))
+    }
+
+    /// A person named on the viewer's records (on a projection), whom the
+    /// projection does not hold as a user.
+    pub fn person(&self, id: UserId) -> Option<&Person> {
+        self.t.names.get(&id)
+    }
+
+    /// The name of a user, or of a person the projection names (see [`Person`]).
+    pub fn name_of(&self, id: UserId) -> Option<&str> {
+        self.user(id)
+            .map(|u| u.name.as_str())
+            .or_else(|| self.person(id).map(|p| p.name.as_str()))
     }
 
     pub fn environments(&self) -> impl Iterator<Item = &Environment> + '_ {
@@ -1191,11 +1208,12 @@ impl World {
     }
 
     fn delete_group(&mut self, group: GroupId) {
-        let Some(g) = self.t.groups.remove(&group) else {
-            return;
-        };
-        if let Some(list) = self.index.groups_by_env.get_mut(&g.environment) {
-            sorted_remove(list, &group);
+        // A projection may hold a group's members and shares without the group
+        // itself (one known only as a grantee): those go too.
+        if let Some(g) = self.t.groups.remove(&group) {
+            if let Some(list) = self.index.groups_by_env.get_mut(&g.environment) {
+                sorted_remove(list, &group);
+            }
         }
         for user in self.group_members(group).to_vec() {
             if let Some(list) = self.index.groups_by_user.get_mut(&user) {

@@ -399,110 +399,10 @@ pub struct CommandResponse {
     pub secret: Option<String>,
 }
 
-/// Whether the viewer may see anything an event is about.
-pub fn event_visible(world: &World, vis: &Visibility<'_>, event: &Event) -> bool {
-    let viewer = vis.viewer();
-    match event {
-        Event::DocumentAdded { document } => vis.document(document.id),
-        Event::DocumentDeleted { document } | Event::DocumentSent { document, .. } => {
-            vis.document(*document)
-        }
-        Event::ShareGranted { share } => vis.document(share.document),
-        Event::ShareRevoked { document, .. } => vis.document(*document),
-        Event::MembershipGranted {
-            user, organisation, ..
-        }
-        | Event::MembershipRemoved { user, organisation } => {
-            *user == viewer.id || vis.organisation(*organisation)
-        }
-        Event::OrganisationAdded { organisation, .. }
-        | Event::OrganisationRenamed { organisation, .. }
-        | Event::OrganisationActivated { organisation }
-        | Event::SoftwareConnectionConfigured { organisation, .. }
-        | Event::CostBearerChanged { organisation, .. } => vis.organisation_name(*organisation),
-        // The steps of a full separation concern the environment's Administrators.
-        Event::OrganisationExported { organisation, .. }
-        | Event::RemovalAuthorised { organisation, .. }
-        | Event::BundleImported { organisation, .. } => {
-            viewer.role == preflight_core::EnvRole::Administrator
-                && world
-                    .organisation(*organisation)
-                    .is_some_and(|o| o.environment == viewer.environment)
-        }
-        Event::OrganisationRemoved { organisation, .. } => {
-            vis.organisation_name(*organisation)
-                || world
-                    .organisation(*organisation)
-                    .is_some_and(|o| o.environment == viewer.environment)
-        }
-        Event::UserCreated { user, .. }
-        | Event::RoleAssigned { user, .. }
-        | Event::RelationshipManagerRoleSet { user, .. }
-        | Event::UserDisabled { user }
-        | Event::UserEnabled { user } => vis.user(*user),
-        Event::GroupCreated { group, .. }
-        | Event::GroupRenamed { group, .. }
-        | Event::GroupDeleted { group }
-        | Event::GroupMemberAdded { group, .. }
-        | Event::GroupMemberRemoved { group, .. } => vis.group(*group),
-        Event::EnvironmentCreated { environment, .. }
-        | Event::PlanSet { environment, .. }
-        | Event::AddOnSet { environment, .. }
-        | Event::CreditChanged { environment, .. } => *environment == viewer.environment,
-        Event::PartnershipCreated {
-            requester,
-            accepter,
-            ..
-        } => *requester == viewer.environment || *accepter == viewer.environment,
-        Event::PartnershipEnded { partnership, .. }
-        | Event::RelationshipManagerConnected { partnership, .. }
-        | Event::RelationshipManagerDisconnected { partnership, .. } => world
-            .partnership(*partnership)
-            .is_some_and(|p| p.links(viewer.environment)),
-        Event::PartnershipRequested { request } => {
-            request.from_environment == viewer.environment
-                || world.request(request.id).is_some_and(|r| match &r.target {
-                    preflight_core::RequestTarget::Email { email } => *email == viewer.email,
-                    preflight_core::RequestTarget::Environment { environment } => {
-                        *environment == viewer.environment
-                    }
-                })
-        }
-        Event::PartnershipRequestDeclined { request, .. }
-        | Event::PartnershipRequestWithdrawn { request } => world
-            .request(*request)
-            .is_some_and(|r| r.from_environment == viewer.environment),
-        Event::ConnectionKeyIssued { key, .. } | Event::ConnectionKeyRevoked { key, .. } => world
-            .key(*key)
-            .is_some_and(|k| k.holder == viewer.id || vis.organisation(k.organisation)),
-        Event::InvitationCreated { invitation } => {
-            invitation.environment == viewer.environment
-                && viewer.role == preflight_core::EnvRole::Administrator
-        }
-        Event::InvitationAccepted { invitation, .. } | Event::InvitationRevoked { invitation } => {
-            world.invitation(*invitation).is_some_and(|i| {
-                i.environment == viewer.environment
-                    && viewer.role == preflight_core::EnvRole::Administrator
-            })
-        }
-        Event::TaskStarted { document, .. } => vis.document(*document),
-        Event::TaskDelegated { task, .. }
-        | Event::TaskApproved { task, .. }
-        | Event::TaskRejected { task, .. }
-        | Event::TaskReassigned { task, .. } => {
-            world.task(*task).is_some_and(|t| vis.document(t.document))
-        }
-    }
-}
-
 /// The events of `committed` that `user` may see on `world` (the world after them).
 pub fn visible_events(world: &World, user: UserId, events: &[Event]) -> Vec<Event> {
     match Visibility::of(world, user) {
-        Some(vis) => events
-            .iter()
-            .filter(|e| event_visible(world, &vis, e))
-            .cloned()
-            .collect(),
+        Some(vis) => vis.events(events),
         None => Vec::new(),
     }
 }
@@ -634,20 +534,13 @@ async fn preview_post(
     ApiJson(request): ApiJson<PreviewRequest>,
 ) -> Result<Json<PreviewResponse>, AppError> {
     let world = state.engine.world();
-    let user = caller.user(&world)?.id;
+    caller.user(&world)?;
     let actor = caller.actor();
     let response = tokio::task::spawn_blocking(move || {
         let ctx = preflight_core::Context::deterministic(preflight_core::Timestamp(0), 0);
         let shown = preflight_core::preview(&world, &actor, request.command, &ctx);
-        let vis = Visibility::of(&world, user);
         let outcome = preflight_core::preview::visible_outcome(&world, &actor, &shown);
-        let mut preview = shown;
-        if let Some(vis) = vis {
-            preview
-                .access_changes
-                .retain(|c| vis.pair(c.user, c.resource));
-            preview.events.retain(|e| event_visible(&world, &vis, e));
-        }
+        let preview = preflight_core::preview::visible_preview(&world, &actor, shown);
         PreviewResponse {
             version: world.version(),
             preview,
@@ -727,7 +620,7 @@ async fn check_get(
     if !visible {
         return Err(AppError::NotFound("resource".into()));
     }
-    let explanation = decision.explain(&world);
+    let explanation = decision.explain_for(&vis);
     Ok(Json(ExplainedDecision {
         allowed: decision.allowed,
         decision,
@@ -780,7 +673,7 @@ async fn who_can_get(
                 .user(a.user)
                 .map(|u| u.name.clone())
                 .unwrap_or_default(),
-            explanation: a.reasons.iter().map(|r| r.render(&world)).collect(),
+            explanation: a.reasons.iter().map(|r| r.render_for(&vis)).collect(),
             access: a,
         })
         .collect();
@@ -823,8 +716,8 @@ async fn what_can_get(
         .into_iter()
         .filter(|a| may_ask(&vis, user, a.resource))
         .map(|a| WhatCanEntry {
-            name: a.resource.name(&world),
-            explanation: a.reasons.iter().map(|r| r.render(&world)).collect(),
+            name: a.resource.name_for(&vis),
+            explanation: a.reasons.iter().map(|r| r.render_for(&vis)).collect(),
             resource: a.resource,
         })
         .collect();

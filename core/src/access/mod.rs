@@ -12,6 +12,8 @@
 
 mod render;
 
+pub use render::Names;
+
 use crate::homes::Home;
 use crate::ids::*;
 use crate::model::*;

@@ -1,32 +1,61 @@
 //! Turning structured reasons into sentences, only when they are shown.
+//!
+//! Names come from a [`Names`]: the whole world on the server's own side, a
+//! user's projection in the browser, or a [`crate::project::Visibility`] when
+//! the server answers a user, so that a sentence never names what its reader
+//! may not see ("a group you cannot see" instead).
 
 use super::{Action, Decision, Reason, Resource};
 use crate::ids::*;
 use crate::World;
 
-fn environment_name(world: &World, id: EnvironmentId) -> String {
-    world
-        .environment(id)
-        .map_or_else(|| "another environment".to_string(), |e| e.name.clone())
+/// Where a sentence finds the names it shows; `None` for one the reader may
+/// not see (or that does not exist: the two read alike).
+pub trait Names {
+    fn environment_name(&self, id: EnvironmentId) -> Option<String>;
+    fn organisation_name(&self, id: OrganisationId) -> Option<String>;
+    fn group_name(&self, id: GroupId) -> Option<String>;
+    fn document_name(&self, id: DocumentId) -> Option<String>;
 }
 
-fn organisation_name(world: &World, id: OrganisationId) -> String {
-    world
-        .organisation(id)
-        .map_or_else(|| "an organisation".to_string(), |o| o.name.clone())
+impl Names for World {
+    fn environment_name(&self, id: EnvironmentId) -> Option<String> {
+        self.environment(id).map(|e| e.name.clone())
+    }
+    fn organisation_name(&self, id: OrganisationId) -> Option<String> {
+        self.organisation(id).map(|o| o.name.clone())
+    }
+    fn group_name(&self, id: GroupId) -> Option<String> {
+        self.group(id).map(|g| g.name.clone())
+    }
+    fn document_name(&self, id: DocumentId) -> Option<String> {
+        self.document(id).map(|d| d.name.clone())
+    }
 }
 
-fn group_name(world: &World, id: GroupId) -> String {
-    world
-        .group(id)
-        .map_or_else(|| "a group".to_string(), |g| g.name.clone())
+fn environment_name(names: &dyn Names, id: EnvironmentId) -> String {
+    names
+        .environment_name(id)
+        .unwrap_or_else(|| "another environment".to_string())
 }
 
-fn through(world: &World, partner: Option<EnvironmentId>) -> String {
+fn organisation_name(names: &dyn Names, id: OrganisationId) -> String {
+    names
+        .organisation_name(id)
+        .unwrap_or_else(|| "an organisation".to_string())
+}
+
+fn group_name(names: &dyn Names, id: GroupId) -> String {
+    names
+        .group_name(id)
+        .unwrap_or_else(|| "a group you cannot see".to_string())
+}
+
+fn through(names: &dyn Names, partner: Option<EnvironmentId>) -> String {
     match partner {
         Some(env) => format!(
             " through the partnership with {}",
-            environment_name(world, env)
+            environment_name(names, env)
         ),
         None => String::new(),
     }
@@ -47,6 +76,12 @@ impl Reason {
 
     /// The sentence shown to a person, with names looked up in `world`.
     pub fn render(&self, world: &World) -> String {
+        self.render_for(world)
+    }
+
+    /// The sentence shown to a person, naming only what `names` gives.
+    pub fn render_for(&self, names: &dyn Names) -> String {
+        let world = names;
         match *self {
             Reason::Administrator { environment } => {
                 format!(
@@ -141,7 +176,12 @@ impl Reason {
 impl Decision {
     /// Every reason as a sentence.
     pub fn explain(&self, world: &World) -> Vec<String> {
-        self.reasons.iter().map(|r| r.render(world)).collect()
+        self.explain_for(world)
+    }
+
+    /// Every reason as a sentence, naming only what `names` gives.
+    pub fn explain_for(&self, names: &dyn Names) -> Vec<String> {
+        self.reasons.iter().map(|r| r.render_for(names)).collect()
     }
 }
 
@@ -165,11 +205,16 @@ impl Action {
 impl Resource {
     /// The resource's name as shown.
     pub fn name(self, world: &World) -> String {
+        self.name_for(world)
+    }
+
+    /// The resource's name as shown, if `names` gives it.
+    pub fn name_for(self, names: &dyn Names) -> String {
         match self {
-            Resource::Document(d) => world
-                .document(d)
-                .map_or_else(|| "a document".to_string(), |doc| doc.name.clone()),
-            Resource::Organisation(o) => organisation_name(world, o),
+            Resource::Document(d) => names
+                .document_name(d)
+                .unwrap_or_else(|| "a document".to_string()),
+            Resource::Organisation(o) => organisation_name(names, o),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod demo;
 mod model;
+mod probing;
 mod props;
 mod rules;
 mod split;

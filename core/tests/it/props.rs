@@ -502,6 +502,13 @@ proptest! {
                 let partner = viewer.is_advanced() && world.active_partnership(u.environment, viewer.environment).is_some();
                 prop_assert!(same || partner, "{:?} sees user {:?}", viewer.id, u.id);
             }
+            // A group of another environment shows its name only with a member
+            // from the viewer's environment (DOMAIN §1).
+            for g in slice.groups() {
+                let own = g.environment == viewer.environment;
+                let with_member = world.group_members(g.id).iter().any(|m| world.user(*m).is_some_and(|m| m.environment == viewer.environment));
+                prop_assert!(own || with_member, "{:?} sees group {:?}", viewer.id, g.id);
+            }
             // Every check the viewer may ask answers alike on the slice.
             for r in all_resources(world) {
                 for a in actions_for(r) {
@@ -543,6 +550,7 @@ proptest! {
             }
             for g in world.groups() {
                 prop_assert_eq!(sets.group(g.id), lazy.group(g.id), "group {:?}", g.id);
+                prop_assert_eq!(sets.group_known(g.id), lazy.group_known(g.id), "known group {:?}", g.id);
             }
             for r in all_resources(world) {
                 if let Resource::Document(d) = r {

@@ -614,7 +614,26 @@ fn invitation_to_an_email_in_use_or_already_invited_is_refused() {
         name: "X".into(),
         role: EnvRole::User,
     };
-    f.refuse(ada, invite("max@mill.test"), "conflict", "max@mill.test");
+    f.refuse(
+        ada,
+        invite(ACME_ADMIN),
+        "conflict",
+        "already has an account",
+    );
+    // Whether an address has an account in another environment is not the
+    // inviter's to learn: the invitation is made, and accepting it is refused.
+    let events = f.ok(ada, invite("max@mill.test"));
+    let Event::InvitationCreated { invitation } = &events[0] else {
+        panic!("{events:?}")
+    };
+    f.refuse_as(
+        &Actor::Anonymous,
+        Command::AcceptInvitation {
+            invitation: invitation.id,
+        },
+        "conflict",
+        "max@mill.test",
+    );
     f.ok(ada, invite("eve@acme.test"));
     f.refuse(
         ada,
@@ -641,11 +660,12 @@ fn revoked_invitation_cannot_be_accepted() {
         panic!("{events:?}")
     };
     let invitation = invitation.id;
+    // Invitations are the Administrators' to see.
     f.refuse(
         bob,
         Command::RevokeInvitation { invitation },
-        "not_permitted",
-        "Administrator",
+        "not_found",
+        "invitation",
     );
     f.ok(ada, Command::RevokeInvitation { invitation });
     f.refuse_as(
@@ -1047,6 +1067,8 @@ fn user_of_partner_environment_cannot_be_made_member() {
 fn user_of_unpartnered_environment_cannot_be_made_member() {
     let mut f = firm();
     let (_, olga) = f.f.sign_up("Other", "olga@other.test");
+    // Olga's environment has no partnership with Acme: to Acme's
+    // Administrator she is not there at all.
     f.f.refuse(
         f.acme_admin,
         Command::AddMember {
@@ -1054,8 +1076,8 @@ fn user_of_unpartnered_environment_cannot_be_made_member() {
             user: olga,
             role: OrgRole::Member,
         },
-        "partnership_required",
-        "Olga belongs to another environment, which has no active partnership with Acme",
+        "not_found",
+        "no such user",
     );
 }
 
@@ -1231,6 +1253,233 @@ fn everyone_sees_own_users_and_advanced_users_see_partner_users() {
     // Once the partnership ends, the partner's users are no longer seen.
     f.f.end(f.acme_admin, f.partnership);
     assert_eq!(users(&f.f.world, bob), ["Ada", "Bob", "Cleo"]);
+}
+
+/// A firm with two clients, Acme and Mill, and a "Finance team <client>" group
+/// per client holding the accountant and the client's Administrator.
+struct TwoClients {
+    f: Firm,
+    max: UserId,
+    mill: EnvironmentId,
+    team_acme: GroupId,
+    team_mill: GroupId,
+}
+
+fn two_clients() -> TwoClients {
+    let mut f = firm();
+    let (mill, max) = f.f.sign_up("Mill", "max@mill.test");
+    f.f.partner(f.firm_admin, "max@mill.test", max);
+    let team_acme = f.f.group(f.firm_admin, "Finance team Acme");
+    f.f.group_member(f.firm_admin, team_acme, f.accountant);
+    f.f.group_member(f.firm_admin, team_acme, f.acme_admin);
+    let team_mill = f.f.group(f.firm_admin, "Finance team Mill");
+    f.f.group_member(f.firm_admin, team_mill, f.accountant);
+    f.f.group_member(f.firm_admin, team_mill, max);
+    TwoClients {
+        f,
+        max,
+        mill,
+        team_acme,
+        team_mill,
+    }
+}
+
+fn group_names(world: &World, viewer: UserId) -> Vec<String> {
+    let mut names: Vec<String> = project(world, viewer)
+        .groups()
+        .map(|g| g.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_group_of_another_environment_is_visible_only_if_it_has_a_member_from_the_actors_environment() {
+    let mut c = two_clients();
+    let w = &c.f.f.world;
+    // One client never learns of another: the firm's client list stays the firm's.
+    assert_eq!(group_names(w, c.f.acme_admin), ["Finance team Acme"]);
+    assert_eq!(group_names(w, c.max), ["Finance team Mill"]);
+    assert_eq!(
+        group_names(w, c.f.firm_admin),
+        ["Finance team Acme", "Finance team Mill"]
+    );
+    let vis = Visibility::of(w, c.f.acme_admin).unwrap();
+    assert!(vis.group(c.team_acme) && !vis.group(c.team_mill));
+    assert!(!vis.event(&Event::GroupRenamed {
+        group: c.team_mill,
+        name: "Finance team Mill & Co".into()
+    }));
+    assert!(!vis.event(&Event::GroupMemberAdded {
+        group: c.team_mill,
+        user: c.f.accountant
+    }));
+    // Acme's Administrator cannot pick Mill's team: to them it is not there.
+    let doc = c.f.f.upload(c.f.acme_admin, c.f.bakery, DocBox::Documents);
+    let share = |group| Command::ShareDocument {
+        document: doc,
+        grantee: Grantee::Group(group),
+        level: Level::View,
+    };
+    c.f.f
+        .refuse(c.f.acme_admin, share(c.team_mill), "not_found", "group");
+    c.f.f.ok(c.f.acme_admin, share(c.team_acme));
+    // Once Acme's Administrator leaves the team, its name is gone for Acme.
+    c.f.f.ok(
+        c.f.firm_admin,
+        Command::RemoveGroupMember {
+            group: c.team_acme,
+            user: c.f.acme_admin,
+        },
+    );
+    assert!(group_names(&c.f.f.world, c.f.acme_admin).is_empty());
+    let _ = c.mill;
+}
+
+#[test]
+fn a_share_to_a_group_the_manager_cannot_see_is_known_by_id_only_and_can_be_revoked() {
+    let mut c = two_clients();
+    // The accountant, Manager of Bakery, shares an Acme document with the
+    // firm's team for Mill, which has no member from Acme.
+    c.f.f.ok(
+        c.f.acme_admin,
+        Command::ChangeMemberRole {
+            organisation: c.f.bakery,
+            user: c.f.accountant,
+            role: OrgRole::Manager,
+        },
+    );
+    let bea =
+        c.f.f
+            .invite(c.f.firm_admin, "bea@firm.test", EnvRole::AdvancedUser);
+    c.f.f.group_member(c.f.firm_admin, c.team_mill, bea);
+    let doc = c.f.f.upload(c.f.acme_admin, c.f.bakery, DocBox::Documents);
+    c.f.f.share(
+        c.f.accountant,
+        doc,
+        Grantee::Group(c.team_mill),
+        Level::View,
+    );
+    let w = &c.f.f.world;
+    let slice = project(w, c.f.acme_admin);
+    // Acme's Administrator sees that the document is shared with a group, and
+    // who gets access through it, but not the group's name.
+    assert!(slice
+        .shares_of(doc)
+        .iter()
+        .any(|s| s.grantee == Grantee::Group(c.team_mill)));
+    assert!(slice.group(c.team_mill).is_none());
+    let vis = Visibility::of(w, c.f.acme_admin).unwrap();
+    let bea_access = check(w, bea, Action::View, doc_res(doc));
+    assert!(bea_access.allowed);
+    let said = bea_access.explain_for(&vis).join("; ");
+    assert!(said.contains("a group you cannot see"), "{said}");
+    assert!(!said.contains("Mill"), "{said}");
+    assert_eq!(check(&slice, bea, Action::View, doc_res(doc)), bea_access);
+    // Mill's Administrator, in the group, gets nothing: Mill is no partner of Acme.
+    assert!(!check(w, c.max, Action::View, doc_res(doc)).allowed);
+    // They may revoke it; renaming or joining it stays out of reach.
+    c.f.f.refuse(
+        c.f.acme_admin,
+        Command::RenameGroup {
+            group: c.team_mill,
+            name: "X".into(),
+        },
+        "not_found",
+        "group",
+    );
+    c.f.f.ok(
+        c.f.acme_admin,
+        Command::UnshareDocument {
+            document: doc,
+            grantee: Grantee::Group(c.team_mill),
+        },
+    );
+}
+
+#[test]
+fn an_environments_records_keep_the_names_of_those_who_acted_after_the_partnership_ended() {
+    let mut f = firm();
+    f.f.set_add_on(f.firm, true);
+    f.f.member(f.acme_admin, f.bakery, f.clerk, OrgRole::Member);
+    let doc = f.f.receive(f.bakery);
+    let task = f.f.start_task(f.accountant, doc, f.clerk);
+    let key = f.f.key(f.accountant, f.bakery);
+    f.f.end(f.acme_admin, f.partnership);
+    let w = &f.f.world;
+    for viewer in [f.acme_admin, f.clerk] {
+        let slice = project(w, viewer);
+        // Anna is no longer a user Acme sees, but Acme's records keep her name.
+        assert!(slice.user(f.accountant).is_none());
+        assert_eq!(slice.name_of(f.accountant), Some("Anna"));
+        assert_eq!(slice.person(f.accountant).unwrap().email, None);
+        assert!(slice.task(task).is_some());
+    }
+    assert!(project(w, f.acme_admin).key(key).is_some());
+    // Nothing more of her: not her email, her role or her environment's users.
+    let slice = project(w, f.acme_admin);
+    assert!(slice.users().all(|u| u.environment == f.acme));
+    assert!(!serde_json::to_string(&slice)
+        .unwrap()
+        .contains("anna@firm.test"));
+}
+
+#[test]
+fn the_addressee_of_a_request_sees_who_asks_and_from_where() {
+    let mut f = Fixture::new();
+    let (_, ada) = f.sign_up("Acme", ACME_ADMIN);
+    let (firm, fred) = f.sign_up("Acme Accountants", "fred@firm.test");
+    f.set_plan(firm, Plan::Basic);
+    f.request(fred, ACME_ADMIN);
+    let slice = project(&f.world, ada);
+    let fred_seen = slice.person(fred).unwrap();
+    assert_eq!(fred_seen.name, "Fred");
+    assert_eq!(fred_seen.email.as_deref(), Some("fred@firm.test"));
+    assert_eq!(slice.environment(firm).unwrap().name, "Acme Accountants");
+    assert!(slice.user(fred).is_none());
+}
+
+#[test]
+fn administrators_and_advanced_users_see_only_the_names_of_partner_organisations() {
+    let mut f = firm();
+    let office = f.f.org(f.firm_admin, "Firm Office");
+    let bob =
+        f.f.invite(f.acme_admin, "bob@acme.test", EnvRole::AdvancedUser);
+    let w = &f.f.world;
+    for viewer in [f.acme_admin, bob] {
+        let slice = project(w, viewer);
+        let seen = slice.organisation(office).unwrap();
+        assert_eq!(seen.name, "Firm Office");
+        assert_eq!(seen.participant_id, "", "the name, nothing more");
+        assert!(slice.keys_of(office).is_empty());
+        assert!(slice.members_of(office).is_empty());
+    }
+    // A User of the client does not see them at all.
+    assert!(project(w, f.clerk).organisation(office).is_none());
+    // So an Administrator may take on their costs, and a User is not told they exist.
+    f.f.ok(
+        f.acme_admin,
+        Command::TakeOnCosts {
+            organisation: office,
+        },
+    );
+}
+
+#[test]
+fn a_partnership_proposal_answers_alike_whether_or_not_the_environment_exists() {
+    let mut f = Fixture::new();
+    let (acme, _) = f.sign_up("Acme", ACME_ADMIN);
+    let (firm, fred) = f.sign_up("Acme Accountants", "fred@firm.test");
+    f.set_plan(firm, Plan::Basic);
+    let nowhere = EnvironmentId::from_u128(0xdead_beef);
+    for environment in [acme, nowhere] {
+        let events = f.ok(fred, Command::ProposePartnership { environment });
+        assert!(matches!(
+            events.as_slice(),
+            [Event::PartnershipRequested { request }]
+                if request.target == RequestTarget::Environment { environment }
+        ));
+    }
 }
 
 #[test]
@@ -1628,20 +1877,21 @@ fn manual_partnership_needs_both_plans_basic() {
         "plan_too_low",
         "Acme Accountants is on the Free plan",
     );
-    // The other side's plan.
+    // The other side's plan is checked when the partnership is created: a
+    // proposal tells nothing of the environment it names.
     f.set_plan(firm, Plan::Basic);
-    f.refuse(
-        fred,
-        Command::ProposePartnership { environment: acme },
-        "plan_too_low",
-        "is on the Free plan; this needs Basic",
-    );
-    f.set_plan(acme, Plan::Professional);
     let events = f.ok(fred, Command::ProposePartnership { environment: acme });
     let [Event::PartnershipRequested { request }] = events.as_slice() else {
         panic!("{events:?}")
     };
     let request = request.id;
+    f.refuse(
+        ada,
+        Command::AcceptPartnershipRequest { request },
+        "plan_too_low",
+        "Acme is on the Free plan; this needs Basic",
+    );
+    f.set_plan(acme, Plan::Professional);
     let partnership = f.accept(ada, request);
     assert_eq!(
         f.world.partnership(partnership).unwrap().origin,
@@ -1808,12 +2058,10 @@ fn relationship_manager_needs_the_role_and_grants_no_access() {
     // Only a user of one of the two sides can be connected.
     let (_, olga) = f.f.sign_up("Other", "olga@other.test");
     f.f.set_relationship_manager(olga, olga);
-    f.f.refuse(
-        olga,
-        connect(olga),
-        "not_permitted",
-        "Olga belongs to neither side",
-    );
+    // Another environment's partnership is not there for them.
+    f.f.refuse(olga, connect(olga), "not_found", "partnership");
+    // A user of neither side is not seen by either side's Administrator.
+    f.f.refuse(f.firm_admin, connect(olga), "not_found", "user");
 }
 
 #[test]
@@ -1969,13 +2217,14 @@ fn taking_on_costs_needs_administrator_and_active_partnership() {
         "not_permitted",
         "Administrator of environment Acme Accountants",
     );
+    // An organisation of an environment without a partnership is not seen.
     f.f.refuse(
         olga,
         Command::TakeOnCosts {
             organisation: f.bakery,
         },
-        "partnership_required",
-        "Other has no active partnership with another environment",
+        "not_found",
+        "organisation",
     );
     f.f.refuse(
         f.firm_admin,
@@ -1999,6 +2248,14 @@ fn taking_on_costs_needs_administrator_and_active_partnership() {
     );
     f.f.refuse(
         olga,
+        Command::ReleaseCosts {
+            organisation: f.bakery,
+        },
+        "not_found",
+        "organisation",
+    );
+    f.f.refuse(
+        f.accountant,
         Command::ReleaseCosts {
             organisation: f.bakery,
         },
@@ -2245,7 +2502,9 @@ fn ending_partnership_returns_open_tasks_to_latest_person_in_trail_who_can_view(
     let mut f = firm();
     f.f.set_add_on(f.acme, true);
     f.f.set_add_on(f.firm, true);
-    let yann = f.f.invite(f.acme_admin, "yann@acme.test", EnvRole::User);
+    // An Advanced user, who sees the partner's users to pass the task on.
+    let yann =
+        f.f.invite(f.acme_admin, "yann@acme.test", EnvRole::AdvancedUser);
     f.f.member(f.acme_admin, f.bakery, yann, OrgRole::Member);
     let bea =
         f.f.invite(f.firm_admin, "bea@firm.test", EnvRole::AdvancedUser);
@@ -2557,9 +2816,13 @@ fn sharing_needs_manage() {
     );
     // Someone who cannot even view it is told it does not exist.
     f.f.refuse(f.clerk, share(Grantee::User(bob)), "not_found", "document");
-    // Manage through a share is enough.
+    // Manage through a share is enough, for the users the sharer sees.
     f.f.share(f.acme_admin, doc, Grantee::User(f.clerk), Level::Manage);
-    f.f.ok(f.clerk, share(Grantee::User(bob)));
+    let dora = f.f.invite(f.acme_admin, "dora@acme.test", EnvRole::User);
+    f.f.ok(f.clerk, share(Grantee::User(dora)));
+    // A User does not see the partner's users (DOMAIN §1).
+    f.f.refuse(f.clerk, share(Grantee::User(bob)), "not_found", "user");
+    f.f.ok(f.acme_admin, share(Grantee::User(bob)));
     // A partner Manager may share too.
     f.f.ok(
         f.acme_admin,
@@ -2614,10 +2877,12 @@ fn cannot_share_outside_partnered_environments() {
     let other_org = f.f.org(olga, "Other BV");
     let other_group = f.f.group(olga, "Others");
     let doc = f.f.upload(f.acme_admin, f.bakery, DocBox::Documents);
-    for grantee in [
-        Grantee::User(olga),
-        Grantee::Group(other_group),
-        Grantee::Organisation(other_org),
+    // Users, groups and organisations of an environment without a partnership
+    // are not seen: they answer as if they did not exist (DOMAIN §1).
+    for (grantee, what) in [
+        (Grantee::User(olga), "user"),
+        (Grantee::Group(other_group), "group"),
+        (Grantee::Organisation(other_org), "organisation"),
     ] {
         f.f.refuse(
             f.acme_admin,
@@ -2626,8 +2891,8 @@ fn cannot_share_outside_partnered_environments() {
                 grantee,
                 level: Level::View,
             },
-            "partnership_required",
-            "belongs to another environment, which has no active partnership with Acme",
+            "not_found",
+            what,
         );
     }
     // Once the partnership ends, the former partner is outside too.
@@ -2639,8 +2904,8 @@ fn cannot_share_outside_partnered_environments() {
             grantee: Grantee::User(f.accountant),
             level: Level::View,
         },
-        "partnership_required",
-        "Anna belongs to another environment",
+        "not_found",
+        "user",
     );
 }
 
@@ -2711,11 +2976,22 @@ fn only_administrators_and_advanced_users_edit_groups() {
         "conflict",
         "Finance team",
     );
+    // A User sees only the groups they are in: another is not there for them.
     f.f.refuse(
         f.clerk,
         Command::AddGroupMember {
             group,
             user: f.clerk,
+        },
+        "not_found",
+        "group",
+    );
+    f.f.group_member(bob, group, f.clerk);
+    f.f.refuse(
+        f.clerk,
+        Command::RenameGroup {
+            group,
+            name: "X".into(),
         },
         "not_permitted",
         "Administrators and Advanced users",
@@ -2758,8 +3034,8 @@ fn group_members_come_from_own_and_actively_partnered_environments() {
     f.f.refuse(
         f.acme_admin,
         Command::AddGroupMember { group, user: olga },
-        "partnership_required",
-        "Olga belongs to another environment, which has no active partnership with Acme",
+        "not_found",
+        "no such user",
     );
     f.f.refuse(
         f.acme_admin,
@@ -4524,7 +4800,8 @@ fn viewer_of_shared_document_sees_no_other_organisation_it_is_shared_with() {
 fn ending_partnership_returns_task_to_latest_person_even_one_who_moved_it_for_someone_else() {
     let mut f = firm();
     f.f.set_add_on(f.acme, true);
-    let mia = f.f.invite(f.acme_admin, "mia@acme.test", EnvRole::User);
+    let mia =
+        f.f.invite(f.acme_admin, "mia@acme.test", EnvRole::AdvancedUser);
     f.f.member(f.acme_admin, f.bakery, mia, OrgRole::Manager);
     let bea =
         f.f.invite(f.firm_admin, "bea@firm.test", EnvRole::AdvancedUser);

@@ -69,8 +69,8 @@ pub fn PreviewPanel(preview: Preview, world: Arc<World>) -> impl IntoView {
             .iter()
             .map(|change| {
                 let user = world
-                    .user(change.user)
-                    .map_or_else(|| "A user you cannot see".to_string(), |u| u.name.clone());
+                    .name_of(change.user)
+                    .map_or_else(|| "A user you cannot see".to_string(), str::to_string);
                 let resource = change.resource.name(&world);
                 let (verb, reasons, class) = if change.is_loss() {
                     ("loses", &change.reasons_before, "change loss")

@@ -102,8 +102,8 @@ pub fn sort_by_label<K: Ord>(items: &mut [(K, String)]) {
 /// A user's name, or a neutral phrase for one the viewer may not see.
 pub fn user_name(world: &preflight_core::World, user: preflight_core::UserId) -> String {
     world
-        .user(user)
-        .map_or_else(|| "a user you cannot see".to_string(), |u| u.name.clone())
+        .name_of(user)
+        .map_or_else(|| "a user you cannot see".to_string(), str::to_string)
 }
 
 /// An environment's name, or a neutral phrase for one the viewer may not see.
