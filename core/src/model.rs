@@ -264,6 +264,34 @@ pub struct DocSummary {
     pub customer: String,
     /// The amount due, as an exact decimal string.
     pub payable: String,
+    /// The total without VAT, as an exact decimal string (absent for a
+    /// document recorded before it was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_exclusive: Option<String>,
+    /// The total with VAT, as an exact decimal string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_inclusive: Option<String>,
+    /// The VAT in the document currency, as an exact decimal string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_total: Option<String>,
+    /// The VAT breakdown as read: one entry per VAT category and rate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vat: Vec<VatLine>,
+}
+
+/// One line of an invoice's VAT breakdown, amounts as exact decimal strings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct VatLine {
+    /// The VAT category code (`S` standard, `Z` zero, `E` exempt, `AE` reverse
+    /// charge, …).
+    pub category: String,
+    /// The rate in percent, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<String>,
+    pub taxable: String,
+    pub tax: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption_reason: Option<String>,
 }
 
 /// A document's metadata. Its bytes live outside the world, addressed by `sha256`.

@@ -270,6 +270,9 @@ pub struct AuditEntry {
     pub message: Option<String>,
     #[serde(default)]
     pub version: Option<u64>,
+    /// The acting user's name, kept by the log (DOMAIN §1).
+    #[serde(default)]
+    pub actor_name: Option<String>,
 }
 
 /// The caller's environment's audit log, newest first (Administrators only).

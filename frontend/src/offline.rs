@@ -335,6 +335,11 @@ impl Offline {
                 code: None,
                 message: None,
                 version: None,
+                actor_name: step
+                    .actor
+                    .user_id()
+                    .and_then(|id| self.world.user(id))
+                    .map(|u| u.name.clone()),
             })
             .collect())
     }

@@ -1,16 +1,18 @@
-//! Credentials: passwords, sessions, connection-key secrets, login throttling.
+//! Credentials: passwords, sessions, devices, connection-key secrets.
 //!
 //! The world knows who users are and what they may do; it never holds a secret.
 //! Secrets live here, in their own tables of the same SQLite file: passwords as
-//! argon2id hashes, session tokens and connection keys as SHA-256 hashes (they are
-//! 256-bit random values, so a fast hash is enough and lookups stay cheap).
+//! argon2id hashes, session tokens, device tokens and connection keys as SHA-256
+//! hashes (they are 256-bit random values, so a fast hash is enough and lookups
+//! stay cheap). Hashing and checking passwords is `crate::passwords`' job;
+//! throttling sign-ins is `crate::throttle`'s.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::Argon2;
 use preflight_core::{KeyId, UserId};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -47,10 +49,6 @@ impl Subject {
 pub enum AccountError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("the email or the password is wrong")]
-    WrongCredentials,
-    #[error("too many failed attempts; try again in {0} seconds")]
-    Throttled(u64),
     #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error("no random source: {0}")]
@@ -61,9 +59,8 @@ pub enum AccountError {
 
 /// How long a session lasts without use.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
-/// Failed logins allowed per account and per address in [`THROTTLE_WINDOW`].
-pub const MAX_FAILURES: u32 = 5;
-pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a browser that signed in stays a known device of the account.
+pub const DEVICE_TTL: Duration = Duration::from_secs(180 * 24 * 3600);
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS credentials (
@@ -84,41 +81,27 @@ const SCHEMA: &str = "
         secret_hash TEXT PRIMARY KEY,
         invitation_id TEXT NOT NULL UNIQUE
     );
+    CREATE TABLE IF NOT EXISTS devices (
+        token_hash TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL
+    );
 ";
 
-#[derive(Default)]
-struct Throttle {
-    failures: HashMap<String, Vec<Instant>>,
-}
-
-impl Throttle {
-    fn recent(&mut self, key: &str) -> &mut Vec<Instant> {
-        let list = self.failures.entry(key.to_string()).or_default();
-        list.retain(|t| t.elapsed() < THROTTLE_WINDOW);
-        list
-    }
-
-    /// Seconds to wait, if `key` failed too often.
-    fn wait(&mut self, key: &str) -> Option<u64> {
-        let list = self.recent(key);
-        if list.len() as u32 >= MAX_FAILURES {
-            let oldest = list.first().copied()?;
-            return Some(
-                THROTTLE_WINDOW
-                    .saturating_sub(oldest.elapsed())
-                    .as_secs()
-                    .max(1),
-            );
-        }
-        None
-    }
+/// A session that ended, told to whatever serves it (the live event stream).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// One session, by its token's hash (signing out).
+    Session(String),
+    /// Every session of a subject (a user disabled).
+    Subject(Subject),
 }
 
 /// See the module documentation.
 pub struct Accounts {
     connection: Mutex<Connection>,
-    throttle: Mutex<Throttle>,
     sessions: Mutex<HashMap<String, (Subject, i64)>>,
+    ended: tokio::sync::broadcast::Sender<Ended>,
 }
 
 /// A 256-bit random secret, as 64 hex digits.
@@ -128,7 +111,8 @@ pub fn new_secret() -> Result<String, AccountError> {
     Ok(hex::encode(bytes))
 }
 
-fn digest(secret: &str) -> String {
+/// The hash a secret is kept and looked up by.
+pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -152,7 +136,7 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
 
 /// A hash no password matches, verified against unknown emails so that a wrong
 /// email takes as long as a wrong password.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1LmZ0hXvUqIq1Wf2n+0zq5XPpQ2Y2pNQ1F2c3u1sL3Q";
+pub const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1LmZ0hXvUqIq1Wf2n+0zq5XPpQ2Y2pNQ1F2c3u1sL3Q";
 
 impl Accounts {
     /// Opens the credential tables in the database at `path`.
@@ -165,8 +149,8 @@ impl Accounts {
         connection.execute_batch(SCHEMA)?;
         Ok(Accounts {
             connection: Mutex::new(connection),
-            throttle: Mutex::new(Throttle::default()),
             sessions: Mutex::new(HashMap::new()),
+            ended: tokio::sync::broadcast::channel(256).0,
         })
     }
 
@@ -204,24 +188,9 @@ impl Accounts {
             .is_some())
     }
 
-    /// Checks a login; throttles failures per account and per address.
-    pub fn verify(
-        &self,
-        email: &str,
-        password: &str,
-        address: &str,
-    ) -> Result<Subject, AccountError> {
+    /// The subject and password hash of whoever signs in as `email`.
+    pub fn credentials(&self, email: &str) -> Result<Option<(Subject, String)>, AccountError> {
         let email = email.trim().to_lowercase();
-        let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
-        {
-            let mut throttle = self.throttle.lock().map_err(|_| AccountError::Poisoned)?;
-            if let Some(wait) = throttle
-                .wait(&account_key)
-                .or_else(|| throttle.wait(&address_key))
-            {
-                return Err(AccountError::Throttled(wait));
-            }
-        }
         let row: Option<(String, String)> = self
             .db()?
             .query_row(
@@ -230,23 +199,41 @@ impl Accounts {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
-        let hash = row.as_ref().map_or(DECOY_HASH, |(_, h)| h.as_str());
-        let matches = PasswordHash::new(hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        match row.and_then(|(subject, _)| Subject::decode(&subject)) {
-            Some(subject) if matches => Ok(subject),
-            _ => {
-                let mut throttle = self.throttle.lock().map_err(|_| AccountError::Poisoned)?;
-                throttle.recent(&account_key).push(Instant::now());
-                throttle.recent(&address_key).push(Instant::now());
-                Err(AccountError::WrongCredentials)
-            }
-        }
+        Ok(row.and_then(|(subject, hash)| Subject::decode(&subject).map(|s| (s, hash))))
+    }
+
+    /// Remembers a browser that signed in as `email`: the token it keeps in a
+    /// cookie (see `crate::throttle`).
+    pub fn remember_device(&self, email: &str) -> Result<String, AccountError> {
+        let token = new_secret()?;
+        let email = email.trim().to_lowercase();
+        let now = now_ms();
+        let db = self.db()?;
+        db.execute("DELETE FROM devices WHERE expires_ms < ?1", params![now])?;
+        db.execute(
+            "INSERT INTO devices (token_hash, email, expires_ms) VALUES (?1, ?2, ?3)",
+            params![digest(&token), email, now + DEVICE_TTL.as_millis() as i64],
+        )?;
+        Ok(token)
+    }
+
+    /// Whether `token` is a device that signed in as `email` before.
+    pub fn is_known_device(&self, token: &str, email: &str) -> Result<bool, AccountError> {
+        let email = email.trim().to_lowercase();
+        Ok(self
+            .db()?
+            .query_row(
+                "SELECT 1 FROM devices WHERE token_hash = ?1 AND email = ?2 AND expires_ms > ?3",
+                params![digest(token), email, now_ms()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// The sessions that end from now on.
+    pub fn ended(&self) -> tokio::sync::broadcast::Receiver<Ended> {
+        self.ended.subscribe()
     }
 
     /// Starts a session; returns its token (shown once, kept only as a hash).
@@ -305,7 +292,7 @@ impl Accounts {
         Ok((expires > now).then_some(subject))
     }
 
-    /// Ends one session.
+    /// Ends one session; whatever it holds open is told.
     pub fn end_session(&self, token: &str) -> Result<(), AccountError> {
         let key = digest(token);
         self.sessions
@@ -314,6 +301,7 @@ impl Accounts {
             .remove(&key);
         self.db()?
             .execute("DELETE FROM sessions WHERE token_hash = ?1", params![key])?;
+        let _ = self.ended.send(Ended::Session(key));
         Ok(())
     }
 
@@ -327,6 +315,7 @@ impl Accounts {
             "DELETE FROM sessions WHERE subject = ?1",
             params![subject.encode()],
         )?;
+        let _ = self.ended.send(Ended::Subject(subject.clone()));
         Ok(())
     }
 

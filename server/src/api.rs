@@ -7,9 +7,11 @@
 //! something that does not exist.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -29,9 +31,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::accounts::{self, Subject};
+use crate::accounts::{self, Ended, Subject};
 use crate::engine::Committed;
-use crate::error::{ApiJson, AppError, ErrorBody, NotSignedIn};
+use crate::error::{
+    ApiJson, AppError, BadJsonBody, BadParameters, ErrorBody, NotAUser, NotSignedIn,
+};
+use crate::throttle::ClientAddress;
 use crate::AppState;
 
 /// The session cookie's name.
@@ -87,14 +92,7 @@ impl Caller {
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
+    cookie(headers, SESSION_COOKIE)
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -186,47 +184,124 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-fn client_address(headers: &HeaderMap) -> String {
+/// The name of the cookie that marks a browser that signed in to an account
+/// before (see `crate::throttle`): sent only to the sign-in endpoint.
+pub const DEVICE_COOKIE: &str = "preflight_device";
+
+/// The value of the cookie `name`, if the request carries it.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|| "direct".to_string())
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
 }
 
-async fn start_session(state: &AppState, subject: Subject) -> Result<Response, AppError> {
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0);
+        Ok(ClientAddress::of(
+            peer,
+            &parts.headers,
+            &state.trusted_proxies,
+        ))
+    }
+}
+
+fn device_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let max_age = accounts::DEVICE_TTL.as_secs();
+    HeaderValue::from_str(&format!(
+        "{DEVICE_COOKIE}={token}; Path=/api/session; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("preflight_device=; Path=/api/session"))
+}
+
+/// Signs `subject` in: a session cookie, and the device cookie that spares
+/// this browser the account's sign-in delays (`email` is the account's).
+async fn start_session(
+    state: &AppState,
+    subject: Subject,
+    email: String,
+) -> Result<Response, AppError> {
     let accounts = Arc::clone(&state.accounts);
     let for_session = subject.clone();
-    let token =
-        tokio::task::spawn_blocking(move || accounts.create_session(&for_session)).await??;
+    let (token, device) = tokio::task::spawn_blocking(move || {
+        let token = accounts.create_session(&for_session)?;
+        let device = accounts.remember_device(&email)?;
+        Ok::<_, accounts::AccountError>((token, device))
+    })
+    .await??;
     let me = me_of(state, &subject)?;
     let mut response = Json(me).into_response();
-    response
-        .headers_mut()
-        .insert(SET_COOKIE, session_cookie(&token, state.secure_cookies));
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, session_cookie(&token, state.secure_cookies));
+    headers.append(SET_COOKIE, device_cookie(&device, state.secure_cookies));
     Ok(response)
 }
 
 /// Signs in with email and password; sets the session cookie (HttpOnly,
-/// SameSite=Strict). Failed attempts are throttled per account and per address.
-#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest,
+/// SameSite=Strict). Failed attempts slow further ones down, per account and
+/// per client address (`crate::throttle`); a browser that signed in to the
+/// account before is spared the account's delays.
+#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest, security(()),
     responses(
         (status = 200, description = "Signed in; the `preflight_session` cookie is set.", body = Me),
         (status = 401, description = "Wrong email or password (`wrong_credentials`).", body = ErrorBody),
         (status = 403, description = "The account is disabled (`not_permitted`).", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts (`too_many_attempts`).", body = ErrorBody)))]
+        BadJsonBody,
+        (status = 429, description = "Too many failed attempts, or sign-ins at once, from this address or for this account (`too_many_attempts`); `Retry-After` says when to try again.", body = ErrorBody),
+        (status = 503, description = "The server is busy checking passwords (`busy`).", body = ErrorBody)))]
 async fn session_post(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     ApiJson(login): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
+    let email = login.email.trim().to_lowercase();
+    let trusted_device = match cookie(&headers, DEVICE_COOKIE) {
+        Some(token) => {
+            let accounts = Arc::clone(&state.accounts);
+            let email = email.clone();
+            tokio::task::spawn_blocking(move || accounts.is_known_device(&token, &email)).await??
+        }
+        None => false,
+    };
+    state
+        .throttle
+        .admit(&email, &client.0, trusted_device)
+        .map_err(AppError::Throttled)?;
     let accounts = Arc::clone(&state.accounts);
-    let address = client_address(&headers);
-    let subject = tokio::task::spawn_blocking(move || {
-        accounts.verify(&login.email, &login.password, &address)
-    })
-    .await??;
+    let lookup = email.clone();
+    let found = tokio::task::spawn_blocking(move || accounts.credentials(&lookup)).await??;
+    // An unknown email is checked against a decoy: it takes as long.
+    let hash = found.as_ref().map_or_else(
+        || accounts::DECOY_HASH.to_string(),
+        |(_, hash)| hash.clone(),
+    );
+    let matches = state
+        .passwords
+        .verify(&client.0, login.password, hash)
+        .await?;
+    let subject = match found {
+        Some((subject, _)) if matches => subject,
+        _ => {
+            state.throttle.failed(&email, &client.0);
+            return Err(AppError::WrongCredentials);
+        }
+    };
+    state.throttle.succeeded(&email);
     if let Subject::User(id) = &subject {
         if !state
             .engine
@@ -237,10 +312,11 @@ async fn session_post(
             return Err(AppError::NotPermitted("this account is disabled".into()));
         }
     }
-    start_session(&state, subject).await
+    start_session(&state, subject, email).await
 }
 
-/// Signs out: ends the session and clears the cookie.
+/// Signs out: ends the session (and the live event stream it holds open) and
+/// clears the cookie.
 #[utoipa::path(delete, path = "/session", tag = "session",
     responses((status = 204, description = "Signed out."), NotSignedIn))]
 async fn session_delete(
@@ -263,11 +339,21 @@ pub struct SignupRequest {
     pub password: String,
 }
 
+/// The longest password accepted, in characters.
+const MAX_PASSWORD: usize = 1024;
+
 fn check_password(password: &str) -> Result<(), AppError> {
-    if password.chars().count() < 10 {
+    let n = password.chars().count();
+    if n < 10 {
         return Err(AppError::Invalid {
             field: "password".into(),
             message: "must have at least 10 characters".into(),
+        });
+    }
+    if n > MAX_PASSWORD {
+        return Err(AppError::Invalid {
+            field: "password".into(),
+            message: format!("must have at most {MAX_PASSWORD} characters"),
         });
     }
     Ok(())
@@ -275,13 +361,16 @@ fn check_password(password: &str) -> Result<(), AppError> {
 
 /// Creates a new environment whose first user, the caller, is its Administrator,
 /// and signs them in.
-#[utoipa::path(post, path = "/signup", tag = "session", request_body = SignupRequest,
+#[utoipa::path(post, path = "/signup", tag = "session", request_body = SignupRequest, security(()),
     responses(
         (status = 200, description = "The environment exists; signed in as its Administrator.", body = Me),
         (status = 409, description = "The email is taken (`conflict`).", body = ErrorBody),
-        (status = 422, description = "A field is unusable, e.g. a short password (`invalid_input`).", body = ErrorBody)))]
+        BadJsonBody,
+        (status = 429, description = "Too many sign-ins at once from this address (`too_many_attempts`).", body = ErrorBody),
+        (status = 503, description = "The server is busy hashing passwords, or too many commands wait (`busy`).", body = ErrorBody)))]
 async fn signup_post(
     State(state): State<AppState>,
+    client: ClientAddress,
     ApiJson(request): ApiJson<SignupRequest>,
 ) -> Result<Response, AppError> {
     check_password(&request.password)?;
@@ -291,12 +380,13 @@ async fn signup_post(
         email: request.email.clone(),
     };
     let committed = state.engine.submit(Actor::Anonymous, command, None).await?;
-    set_password_and_sign_in(&state, &committed, request.password).await
+    set_password_and_sign_in(&state, &client, &committed, request.password).await
 }
 
 /// Gives the user a command just created their password and starts a session.
 async fn set_password_and_sign_in(
     state: &AppState,
+    client: &ClientAddress,
     committed: &Committed,
     password: String,
 ) -> Result<Response, AppError> {
@@ -308,13 +398,14 @@ async fn set_password_and_sign_in(
             _ => None,
         })
         .ok_or_else(|| AppError::Internal("the command created no user".into()))?;
+    let hash = state.passwords.hash(&client.0, password).await?;
     let accounts = Arc::clone(&state.accounts);
+    let for_account = email.clone();
     tokio::task::spawn_blocking(move || {
-        let hash = accounts::hash_password(&password)?;
-        accounts.set_password_hash(&Subject::User(user), &email, &hash)
+        accounts.set_password_hash(&Subject::User(user), &for_account, &hash)
     })
     .await??;
-    start_session(state, Subject::User(user)).await
+    start_session(state, Subject::User(user), email).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -326,13 +417,17 @@ pub struct AcceptInvitationRequest {
 
 /// Accepts an invitation with its secret, sets the new user's password and signs
 /// them in.
-#[utoipa::path(post, path = "/invitations/accept", tag = "session", request_body = AcceptInvitationRequest,
+#[utoipa::path(post, path = "/invitations/accept", tag = "session", request_body = AcceptInvitationRequest, security(()),
     responses(
         (status = 200, description = "The account exists; signed in.", body = Me),
-        (status = 404, description = "No such invitation, or revoked (`not_found`).", body = ErrorBody),
-        (status = 422, description = "A field is unusable (`invalid_input`).", body = ErrorBody)))]
+        (status = 404, description = "No invitation has this secret (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The invitation was used or revoked, or its email has an account by now (`conflict`).", body = ErrorBody),
+        BadJsonBody,
+        (status = 429, description = "Too many sign-ins at once from this address (`too_many_attempts`).", body = ErrorBody),
+        (status = 503, description = "The server is busy hashing passwords, or too many commands wait (`busy`).", body = ErrorBody)))]
 async fn invitation_accept(
     State(state): State<AppState>,
+    client: ClientAddress,
     ApiJson(request): ApiJson<AcceptInvitationRequest>,
 ) -> Result<Response, AppError> {
     check_password(&request.password)?;
@@ -349,7 +444,7 @@ async fn invitation_accept(
             None,
         )
         .await?;
-    set_password_and_sign_in(&state, &committed, request.password).await
+    set_password_and_sign_in(&state, &client, &committed, request.password).await
 }
 
 /// The caller's slice of the world.
@@ -364,7 +459,7 @@ pub struct ProjectionResponse {
 /// The caller's slice of the world (`preflight_core::project`): everything the
 /// caller may see and nothing else, for the browser's previews.
 #[utoipa::path(get, path = "/projection", tag = "world",
-    responses((status = 200, description = "The projection.", body = ProjectionResponse), NotSignedIn))]
+    responses((status = 200, description = "The projection.", body = ProjectionResponse), NotSignedIn, NotAUser))]
 async fn projection_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -416,6 +511,7 @@ pub fn visible_events(world: &World, user: UserId, events: &[Event]) -> Vec<Even
         (status = 403, description = "Refused by the rules; the message says what is missing (`not_permitted`, `partnership_required`, `plan_too_low`, …).", body = ErrorBody),
         (status = 404, description = "Something the command names does not exist or is not visible to the caller (`not_found`).", body = ErrorBody),
         (status = 409, description = "The state does not allow it now (`conflict`, `stale_plan`), or executing it now would differ from the preview sent (`preview_outdated`, with the new `outcome`).", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit (`too_large`).", body = ErrorBody),
         (status = 422, description = "A field is unusable (`invalid_input`, `invalid_participant_id`) or the body is malformed (`invalid_json`).", body = ErrorBody),
         (status = 503, description = "Too many commands waiting; nothing was done, try again (`busy`).", body = ErrorBody)))]
 async fn commands_post(
@@ -526,8 +622,8 @@ pub struct PreviewResponse {
 
 /// Previews a command on the authoritative world without executing it.
 #[utoipa::path(post, path = "/preview", tag = "commands", request_body = PreviewRequest,
-    responses((status = 200, description = "What executing it now would do.", body = PreviewResponse), NotSignedIn,
-        (status = 422, description = "The body is malformed (`invalid_json`).", body = ErrorBody)))]
+    responses((status = 200, description = "What executing it now would do.", body = PreviewResponse), NotSignedIn, NotAUser,
+        BadJsonBody))]
 async fn preview_post(
     State(state): State<AppState>,
     caller: Caller,
@@ -563,9 +659,10 @@ pub struct CheckQuery {
 }
 
 fn parse_resource(text: &str) -> Result<Resource, AppError> {
-    let invalid = || AppError::Invalid {
-        field: "resource".into(),
-        message: format!("`{text}` is not `document:<id>` or `organisation:<id>`"),
+    let invalid = || {
+        AppError::BadParameter(format!(
+            "resource: `{text}` is not `document:<id>` or `organisation:<id>`"
+        ))
     };
     let (kind, id) = text.split_once(':').ok_or_else(invalid)?;
     let id = uuid::Uuid::parse_str(id).map_err(|_| invalid())?;
@@ -597,7 +694,7 @@ fn may_ask(vis: &Visibility<'_>, user: UserId, resource: Resource) -> bool {
 /// Whether a user (the caller when absent) may do an action to a resource, with
 /// the reasons: the grant paths when allowed, what is missing when not.
 #[utoipa::path(get, path = "/check", tag = "access", params(CheckQuery),
-    responses((status = 200, description = "The decision.", body = ExplainedDecision), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), NotSignedIn, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The decision.", body = ExplainedDecision), BadParameters, NotSignedIn, NotAUser, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn check_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -647,7 +744,7 @@ pub struct WhoCanEntry {
 /// Who may do an action to a resource, each with the reasons; only users the
 /// caller may see are listed.
 #[utoipa::path(get, path = "/who-can", tag = "access", params(WhoCanQuery),
-    responses((status = 200, description = "The users, with their reasons.", body = Vec<WhoCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), NotSignedIn, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The users, with their reasons.", body = Vec<WhoCanEntry>), BadParameters, NotSignedIn, NotAUser, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn who_can_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -699,7 +796,7 @@ pub struct WhatCanEntry {
 /// What a user (the caller when absent) may do an action to, among resources of
 /// one kind, each with the reasons.
 #[utoipa::path(get, path = "/what-can", tag = "access", params(WhatCanQuery),
-    responses((status = 200, description = "The resources, with their reasons.", body = Vec<WhatCanEntry>), (status = 400, description = "A query parameter is missing or malformed.", body = ErrorBody), NotSignedIn, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The resources, with their reasons.", body = Vec<WhatCanEntry>), BadParameters, NotSignedIn, NotAUser, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
 async fn what_can_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -739,7 +836,7 @@ pub struct AuditQuery {
 /// The caller's environment's audit log, newest first, accepted and refused
 /// commands alike (Administrators only).
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, description = "A page of entries.", body = Vec<crate::store::AuditEntry>), NotSignedIn,
+    responses((status = 200, description = "A page of entries.", body = Vec<crate::store::AuditEntry>), BadParameters, NotSignedIn,
         (status = 403, description = "Only Administrators read the log (`not_permitted`).", body = ErrorBody)))]
 async fn audit_get(
     State(state): State<AppState>,
@@ -757,10 +854,15 @@ async fn audit_get(
     let store = Arc::clone(&state.store);
     let environment = me.environment;
     let outcome = query.outcome;
-    let entries = tokio::task::spawn_blocking(move || {
+    let mut entries = tokio::task::spawn_blocking(move || {
         store.audit(environment, query.before, limit, outcome.as_deref())
     })
     .await??;
+    for entry in &mut entries {
+        if let Actor::User { id } = entry.actor {
+            entry.actor_name = world.user(id).map(|u| u.name.clone());
+        }
+    }
     Ok(Json(entries))
 }
 
@@ -773,50 +875,102 @@ pub struct StreamMessage {
     pub events: Vec<Event>,
 }
 
+/// One event of the live stream as `text/event-stream` frames it: its name,
+/// and its data, the JSON of a [`StreamMessage`] (`{}` for `resync` and
+/// `ended`). Only described: the stream writes the frames.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StreamEvent {
+    /// `hello` (the version now), `events` (a committed version), `resync`
+    /// (reload the projection: too far behind), `ended` (the session ended).
+    #[schema(pattern = "^(hello|events|resync|ended)$")]
+    pub event: String,
+    /// JSON: a `StreamMessage`, or `{}`.
+    pub data: String,
+}
+
 /// A server-sent-events stream: each committed version, with the events of it
 /// the caller may see (`data:` is a `StreamMessage`).
 #[utoipa::path(get, path = "/events", tag = "world",
-    responses((status = 200, description = "`text/event-stream` of `StreamMessage`s.", content_type = "text/event-stream", body = StreamMessage), NotSignedIn))]
+    responses((status = 200, description = "`text/event-stream` of `StreamMessage`s; a keep-alive comment every 15 s; an `ended` event when the session ends.", content_type = "text/event-stream", body = StreamEvent), NotSignedIn, NotAUser))]
 async fn events_get(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, AppError> {
     let user = caller.user(&state.engine.world())?.id;
     let mut receiver = state.engine.subscribe();
+    let mut ended = state.accounts.ended();
     let engine = state.engine.clone();
+    let accounts = Arc::clone(&state.accounts);
+    let token = caller.token;
+    let own_session = accounts::digest(&token);
+    let subject = caller.subject;
     let stream = async_stream::stream! {
         let hello = StreamMessage { version: engine.world().version(), events: Vec::new() };
         if let Ok(data) = serde_json::to_string(&hello) {
             yield Ok(SseEvent::default().event("hello").data(data));
         }
+        // A session can also lapse quietly (it expires): looked at now and then.
+        let mut check = tokio::time::interval(SESSION_CHECK_EVERY);
+        check.tick().await;
         loop {
-            match receiver.recv().await {
-                Ok(committed) => {
-                    let world = engine.world();
-                    // A user disabled meanwhile gets nothing more.
-                    if !world.user(user).is_some_and(|u| u.is_active()) {
+            tokio::select! {
+                received = receiver.recv() => match received {
+                    Ok(committed) => {
+                        let world = engine.world();
+                        // A user disabled meanwhile gets nothing more.
+                        if !world.user(user).is_some_and(|u| u.is_active()) {
+                            yield Ok(SseEvent::default().event("ended").data("{}"));
+                            break;
+                        }
+                        let events = visible_events(&world, user, &committed.events);
+                        if events.is_empty() {
+                            continue;
+                        }
+                        let message = StreamMessage { version: committed.version, events };
+                        if let Ok(data) = serde_json::to_string(&message) {
+                            yield Ok(SseEvent::default().event("events").data(data));
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // Too far behind: tell the browser to reload its projection.
+                        yield Ok(SseEvent::default().event("resync").data("{}"));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                end = ended.recv() => {
+                    let this_session = match end {
+                        Ok(Ended::Session(hash)) => hash == own_session,
+                        Ok(Ended::Subject(ended_subject)) => ended_subject == subject,
+                        // Missed some: whether this session is still live is asked below.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            accounts.cached_session(&token).flatten().is_none()
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => true,
+                    };
+                    if this_session {
                         yield Ok(SseEvent::default().event("ended").data("{}"));
                         break;
                     }
-                    let events = visible_events(&world, user, &committed.events);
-                    if events.is_empty() {
-                        continue;
-                    }
-                    let message = StreamMessage { version: committed.version, events };
-                    if let Ok(data) = serde_json::to_string(&message) {
-                        yield Ok(SseEvent::default().event("events").data(data));
+                }
+                _ = check.tick() => {
+                    if accounts.cached_session(&token).flatten().is_none() {
+                        yield Ok(SseEvent::default().event("ended").data("{}"));
+                        break;
                     }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    // Too far behind: tell the browser to reload its projection.
-                    yield Ok(SseEvent::default().event("resync").data("{}"));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }
     };
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE_EVERY)))
 }
+
+/// How often the live stream sends a keep-alive comment, which also keeps the
+/// connection from counting as idle.
+pub const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(15);
+
+/// How often the live stream looks whether its session is still live.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -839,7 +993,7 @@ pub struct SplitCompareRequest {
         NotSignedIn,
         (status = 403, description = "Only the environment's Administrator simulates a split (`not_permitted`).", body = ErrorBody),
         (status = 404, description = "An organisation does not exist or is not visible (`not_found`).", body = ErrorBody),
-        (status = 422, description = "No organisation chosen (`invalid_input`).", body = ErrorBody)))]
+        BadJsonBody))]
 async fn split_compare_post(
     State(state): State<AppState>,
     caller: Caller,

@@ -214,9 +214,12 @@ pub enum ReadError {
 }
 
 /// Reading an archive failed: a short file is a truncated bundle, anything
-/// else is not a bundle.
+/// else is not a bundle. (The `tar` crate says a file that ends inside a
+/// 512-byte block only in words.)
 fn unreadable(error: io::Error) -> BundleError {
-    if error.kind() == io::ErrorKind::UnexpectedEof {
+    if error.kind() == io::ErrorKind::UnexpectedEof
+        || error.to_string().contains("failed to read entire block")
+    {
         BundleError::Incomplete("the bundle ends early: it is truncated".into())
     } else {
         BundleError::Malformed(format!("not a readable tar archive: {error}"))

@@ -21,7 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::Caller;
-use crate::error::{AppError, ErrorBody, NotSignedIn};
+use crate::error::{AppError, BadParameters, ErrorBody, NotSignedIn};
 use crate::AppState;
 
 /// The routes of this module, nested under `/api`.
@@ -57,9 +57,9 @@ pub struct UploadResponse {
 #[derive(utoipa::IntoResponses)]
 #[response(
     status = 401,
-    description = "No valid connection key (`unauthenticated`): absent, unknown, revoked, or its holder may no longer retrieve it."
+    description = "No valid connection key (`invalid_connection_key`): absent, unknown, revoked, or its holder may no longer retrieve it; the message says which."
 )]
-#[allow(dead_code)] // Only described: the extractor answers with `AppError::Unauthenticated`.
+#[allow(dead_code)] // Only described: the extractor answers with `AppError::BadKey`.
 struct NoConnectionKey(ErrorBody);
 
 /// What both upload endpoints answer, besides their own authentication error.
@@ -142,6 +142,7 @@ async fn upload(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         UploadAnswers,
+        BadParameters,
         NotSignedIn))]
 async fn documents_upload(
     State(state): State<AppState>,
@@ -193,6 +194,7 @@ async fn content_of(
     params(("document" = DocumentId, Path, description = "The document.")),
     responses(
         (status = 200, description = "The file (`application/xml` for UBL).", body = Vec<u8>, content_type = "application/octet-stream"),
+        BadParameters,
         NotSignedIn,
         (status = 404, description = "No such document, or not visible (`not_found`).", body = ErrorBody)))]
 async fn documents_content(
@@ -213,26 +215,58 @@ pub struct Software {
 impl FromRequestParts<AppState> for Software {
     type Rejection = AppError;
 
+    /// Says what is wrong with the key, never whose it would be.
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let secret = parts
+        let header = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|v| v.trim().to_string())
-            .ok_or(AppError::Unauthenticated)?;
+            .ok_or_else(|| {
+                AppError::BadKey(
+                    "no connection key: send it as `Authorization: Bearer <key>`".into(),
+                )
+            })?;
+        let secret = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|secret| !secret.is_empty())
+            .ok_or_else(|| {
+                AppError::BadKey("the Authorization header is not `Bearer <connection key>`".into())
+            })?
+            .to_string();
         let accounts = Arc::clone(&state.accounts);
         let key = tokio::task::spawn_blocking(move || accounts.key_for_secret(&secret))
             .await??
-            .ok_or(AppError::Unauthenticated)?;
+            .ok_or_else(|| {
+                AppError::BadKey(
+                    "this connection key is not known: check that it was copied whole".into(),
+                )
+            })?;
         let world = state.engine.world();
-        let key = world
-            .key(key)
-            .filter(|k| k.is_valid())
-            .ok_or(AppError::Unauthenticated)?;
+        let key = world.key(key).ok_or_else(|| {
+            AppError::BadKey(
+                "this connection key is not known: check that it was copied whole".into(),
+            )
+        })?;
+        if let Some((at, reason)) = key.revoked {
+            let why = match reason {
+                preflight_core::RevokeReason::Revoked { .. } => "it was revoked",
+                preflight_core::RevokeReason::HolderLostAccess => {
+                    "its holder lost access to the organisation"
+                }
+                preflight_core::RevokeReason::HolderDisabled => "its holder was disabled",
+                preflight_core::RevokeReason::PartnershipEnded => {
+                    "the partnership it was issued through ended"
+                }
+                preflight_core::RevokeReason::OrganisationRemoved => "its organisation was removed",
+            };
+            return Err(AppError::BadKey(format!(
+                "this connection key no longer works: {why} on {at}; retrieve a new one"
+            )));
+        }
         // The key works only while its holder may still retrieve it.
         if !check(
             &world,
@@ -242,7 +276,9 @@ impl FromRequestParts<AppState> for Software {
         )
         .allowed
         {
-            return Err(AppError::Unauthenticated);
+            return Err(AppError::BadKey(
+                "this connection key no longer works: its holder may no longer retrieve keys for its organisation".into(),
+            ));
         }
         Ok(Software {
             organisation: key.organisation,
@@ -274,6 +310,7 @@ async fn software_list(
     params(("document" = DocumentId, Path, description = "The document.")),
     responses(
         (status = 200, description = "The file.", body = Vec<u8>, content_type = "application/octet-stream"),
+        BadParameters,
         NoConnectionKey,
         (status = 404, description = "Not a document of the key's organisation (`not_found`).", body = ErrorBody)))]
 async fn software_content(
@@ -294,6 +331,7 @@ async fn software_content(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         UploadAnswers,
+        BadParameters,
         NoConnectionKey))]
 async fn software_upload(
     State(state): State<AppState>,

@@ -246,7 +246,7 @@ impl Writer {
             });
             answers.push((job.reply, answer));
         }
-        match self.store.record(&records) {
+        match record_with_retries(self.store.as_ref(), &records) {
             Ok(_) => {
                 if let Some(snapshots) = &mut self.snapshots {
                     snapshots.after_commit(&self.world);
@@ -275,6 +275,26 @@ impl Writer {
                         reply.send(Err(EngineError::Store(StoreError::Failed(message.clone()))));
                 }
             }
+        }
+    }
+}
+
+/// How often a group is written again when the database stayed busy past the
+/// busy timeout (another writer of the same file held it that long).
+const BUSY_RETRIES: u32 = 3;
+
+/// Writes a group, again when the database was busy: such a failure wrote
+/// nothing, and ordinary concurrency must not refuse commands.
+fn record_with_retries(store: &dyn Store, records: &[Recorded]) -> Result<u64, StoreError> {
+    let mut attempt = 0;
+    loop {
+        match store.record(records) {
+            Err(error) if error.is_busy() && attempt < BUSY_RETRIES => {
+                attempt += 1;
+                tracing::warn!(%error, attempt, "the database was busy; writing the group again");
+                std::thread::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)));
+            }
+            other => return other,
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::accounts::AccountError;
 use crate::engine::EngineError;
+use crate::passwords::PasswordError;
 use crate::store::StoreError;
 
 /// Everything a request can fail with.
@@ -25,10 +26,16 @@ pub enum AppError {
     NotFound(String),
     #[error("sign in first: no valid session")]
     Unauthenticated,
+    /// The software API without a usable connection key; says what is wrong.
+    #[error("{0}")]
+    BadKey(String),
     #[error("{0}")]
     NotPermitted(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// A path or query parameter that does not parse.
+    #[error("{0}")]
+    BadParameter(String),
     #[error("{0}")]
     BadJson(String),
     #[error("the body is larger than the {} the server accepts", megabytes(*limit))]
@@ -40,8 +47,10 @@ pub enum AppError {
     Refused(#[from] CommandError),
     #[error("{}", outdated_message(.1.as_ref()))]
     PreviewOutdated(Box<Outcome>, Option<CommandError>),
-    #[error("too many failed attempts; try again in {0} seconds")]
+    #[error("too many failed sign-ins; try again in {0} seconds")]
     Throttled(u64),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
     #[error("the email or the password is wrong")]
     WrongCredentials,
     #[error("the server is busy; try again")]
@@ -70,11 +79,7 @@ impl From<EngineError> for AppError {
 
 impl From<AccountError> for AppError {
     fn from(error: AccountError) -> Self {
-        match error {
-            AccountError::WrongCredentials => AppError::WrongCredentials,
-            AccountError::Throttled(seconds) => AppError::Throttled(seconds),
-            other => AppError::Internal(other.to_string()),
-        }
+        AppError::Internal(error.to_string())
     }
 }
 
@@ -84,14 +89,19 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not_found",
             AppError::Unauthenticated => "unauthenticated",
+            AppError::BadKey(_) => "invalid_connection_key",
             AppError::NotPermitted(_) => "not_permitted",
             AppError::Invalid { .. } => "invalid_input",
+            AppError::BadParameter(_) => "bad_request",
             AppError::BadJson(_) => "invalid_json",
             AppError::TooLarge { .. } => "too_large",
             AppError::Unreadable { code, .. } => code,
             AppError::Refused(e) => e.code(),
             AppError::PreviewOutdated(..) => "preview_outdated",
             AppError::Throttled(_) => "too_many_attempts",
+            AppError::Password(PasswordError::TooManyFromClient) => "too_many_attempts",
+            AppError::Password(PasswordError::Busy) => "busy",
+            AppError::Password(_) => "internal",
             AppError::WrongCredentials => "wrong_credentials",
             AppError::Busy => "busy",
             AppError::Store(_) | AppError::Internal(_) | AppError::Task(_) => "internal",
@@ -101,14 +111,21 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Unauthenticated | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
+            AppError::BadParameter(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated | AppError::WrongCredentials | AppError::BadKey(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::NotPermitted(_) => StatusCode::FORBIDDEN,
             AppError::Invalid { .. } | AppError::BadJson(_) | AppError::Unreadable { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::PreviewOutdated(..) => StatusCode::CONFLICT,
-            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Throttled(_) | AppError::Password(PasswordError::TooManyFromClient) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::Password(PasswordError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Password(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Refused(e) => match e {
                 CommandError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -143,6 +160,41 @@ impl AppError {
 #[allow(dead_code)] // Only described: handlers answer with `AppError::Unauthenticated`.
 pub struct NotSignedIn(ErrorBody);
 
+/// A path or query parameter that does not parse: described once.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 400,
+    description = "A path or query parameter is missing or does not parse (`bad_request`)."
+)]
+#[allow(dead_code)] // Only described: the framework's rejection, in the API's shape.
+pub struct BadParameters(ErrorBody);
+
+/// What a JSON body can fail with before the handler sees it: described once.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only described: `ApiJson` answers with these.
+pub enum BadJsonBody {
+    #[response(
+        status = 413,
+        description = "The body is larger than the limit (`too_large`)."
+    )]
+    TooLarge(ErrorBody),
+    #[response(
+        status = 422,
+        description = "The body is not the JSON this endpoint takes (`invalid_json`), or a field is unusable (`invalid_input`)."
+    )]
+    Invalid(ErrorBody),
+}
+
+/// A Support operator where only a user of an environment has a slice of the
+/// world: described once.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 403,
+    description = "Support operators have no user projection (`not_permitted`)."
+)]
+#[allow(dead_code)] // Only described: `Caller::user` answers with it.
+pub struct NotAUser(ErrorBody);
+
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -168,13 +220,88 @@ impl IntoResponse for AppError {
             AppError::PreviewOutdated(now, _) => Some((**now).clone()),
             _ => None,
         };
+        let retry_after = match &self {
+            AppError::Throttled(seconds) => Some(*seconds),
+            AppError::Password(PasswordError::TooManyFromClient | PasswordError::Busy)
+            | AppError::Busy => Some(1),
+            _ => None,
+        };
         let body = ErrorBody {
             code: self.code(),
             message,
             outcome,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
+}
+
+/// Every error the API answers is `{code, message}`, also those the framework
+/// makes itself (a query string or path that does not parse, a body over the
+/// limit, a method the route does not have): their plain-text answers are
+/// rewritten here, keeping their status and their sentence.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "not_permitted",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_input",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_attempts",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        _ if status.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = if status.is_server_error() {
+        tracing::error!(%status, body = %text, "request failed");
+        "internal error; the server log has the details under this request's x-request-id"
+            .to_string()
+    } else if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("the request cannot be answered")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let body = serde_json::to_vec(&ErrorBody {
+        code,
+        message,
+        outcome: None,
+    })
+    .unwrap_or_default();
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// `Json` whose rejections answer in the API's error shape, naming the problem.

@@ -12,10 +12,14 @@ pub mod bundle;
 pub mod documents;
 pub mod engine;
 pub mod error;
+pub mod listener;
+pub mod lock;
 pub mod openapi;
+pub mod passwords;
 pub mod removal;
 pub mod snapshot;
 pub mod store;
+pub mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -75,6 +79,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The largest export bundle an import accepts.
     pub max_bundle_bytes: u64,
+    /// The proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: throttle::TrustedProxies,
+    /// The most connections served at once (see [`listener`]).
+    pub max_connections: usize,
 }
 
 /// The database file inside a data directory.
@@ -82,14 +90,38 @@ pub fn database_in(data_dir: &Path) -> PathBuf {
     data_dir.join("preflight.sqlite3")
 }
 
-/// The database path named by `--database-url`: a plain path, `sqlite:PATH` or
-/// `sqlite://PATH`.
-pub fn database_from_url(url: &str) -> PathBuf {
-    let path = url
+/// The database file named by `--database-url`: a plain path, `sqlite:PATH` or
+/// `sqlite://PATH`. Any other URL (`postgres://…`, say) is refused with a
+/// sentence that says what this server stores its data in, rather than taken
+/// for a file name.
+pub fn database_from_url(url: &str) -> Result<PathBuf, String> {
+    let trimmed = url.trim();
+    if let Some(path) = trimmed
         .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    PathBuf::from(path)
+        .or_else(|| trimmed.strip_prefix("sqlite:"))
+    {
+        if path.is_empty() {
+            return Err("--database-url `sqlite://` names no file: give sqlite://PATH".into());
+        }
+        return Ok(PathBuf::from(path));
+    }
+    if trimmed.is_empty() {
+        return Err(
+            "--database-url is empty: give a SQLite file, e.g. sqlite://./data/preflight.sqlite3"
+                .into(),
+        );
+    }
+    if let Some((scheme, _)) = trimmed.split_once("://") {
+        let engine = match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => "a PostgreSQL URL",
+            "mysql" | "mariadb" => "a MySQL URL",
+            _ => "a URL",
+        };
+        return Err(format!(
+            "--database-url `{scheme}://…` is {engine}; this server keeps its data in SQLite only: give a file path or sqlite://PATH"
+        ));
+    }
+    Ok(PathBuf::from(trimmed))
 }
 
 /// What every handler can reach.
@@ -109,11 +141,22 @@ pub struct AppState {
     /// The platform's key for export bundles.
     pub signer: Arc<bundle::Signer>,
     pub max_bundle_bytes: u64,
+    /// The data directory's lock, held while the server runs (`None` for an
+    /// in-memory database).
+    pub lock: Option<Arc<lock::DataDirLock>>,
+    /// Hashes and checks passwords, fairly and with bounded memory.
+    pub passwords: passwords::Passwords,
+    /// Sign-in delays per account and per client address.
+    pub throttle: Arc<throttle::Throttle>,
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<throttle::TrustedProxies>,
 }
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    #[error(transparent)]
+    Locked(#[from] lock::LockError),
     #[error("cannot open the event store: {0}")]
     Store(#[from] StoreError),
     #[error("a start-up task failed: {0}")]
@@ -173,16 +216,29 @@ pub const SUPPORT_EMAIL: &str = generate::SUPPORT_EMAIL;
 /// Opens the store, seeds the demo world into an empty one (unless told not to) and
 /// rebuilds the world from every stored event.
 pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeError> {
-    let database = config.database.clone();
-    let store: Arc<dyn Store> =
-        Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&database)).await??);
-
-    // The latest snapshot, if one is readable, then the events after it.
     let data_dir = config
         .database
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    // Before anything in the directory is opened: one server per directory.
+    let lock = if config.database.as_os_str() == ":memory:" {
+        None
+    } else {
+        let dir = if data_dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            data_dir.clone()
+        };
+        Some(Arc::new(
+            tokio::task::spawn_blocking(move || lock::DataDirLock::acquire(&dir)).await??,
+        ))
+    };
+    let database = config.database.clone();
+    let store: Arc<dyn Store> =
+        Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&database)).await??);
+
+    // The latest snapshot, if one is readable, then the events after it.
     let mut world = World::default();
     if let Some((version, path)) = snapshot::latest(&data_dir) {
         match tokio::task::spawn_blocking(move || snapshot::load(&path)).await? {
@@ -292,6 +348,10 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         signer,
         data_dir,
         max_bundle_bytes: config.max_bundle_bytes,
+        lock,
+        passwords: passwords::Passwords::per_core(),
+        throttle: Arc::new(throttle::Throttle::default()),
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     };
     let startup = Startup {
         from_snapshot,
@@ -391,7 +451,8 @@ pub fn app(state: AppState) -> Router {
                 async move { Json(document.as_ref().clone()) }
             }),
         )
-        .fallback(api_not_found);
+        .fallback(api_not_found)
+        .layer(axum::middleware::map_response(error::json_errors));
 
     let index = state.static_dir.join("index.html");
     let router = Router::new().nest("/api", api);
@@ -449,7 +510,7 @@ pub struct HealthResponse {
 }
 
 /// Whether the server is up, and what its world holds.
-#[utoipa::path(get, path = "/health", tag = "server",
+#[utoipa::path(get, path = "/health", tag = "server", security(()),
     responses((status = 200, description = "Up.", body = HealthResponse)))]
 async fn health_get(State(state): State<AppState>) -> Result<Json<HealthResponse>, AppError> {
     let world = state.engine.world();
@@ -479,9 +540,9 @@ pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: listener::Limits,
 ) -> Result<(), ServeError> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+    listener::serve(listener, app(state), shutdown, limits)
         .await
         .map_err(ServeError::Http)
 }
@@ -499,7 +560,11 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let local_addr = listener.local_addr().map_err(ServeError::Http)?;
     let version = state.engine.world().version();
     print_banner(&config, &startup, version, local_addr);
-    serve(listener, state, shutdown_signal()).await?;
+    let limits = listener::Limits {
+        max_connections: config.max_connections,
+        ..listener::Limits::default()
+    };
+    serve(listener, state, shutdown_signal(), limits).await?;
     tracing::info!("stopped");
     Ok(())
 }

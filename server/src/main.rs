@@ -59,6 +59,16 @@ struct Args {
     /// The largest export bundle an import accepts, in bytes.
     #[arg(long, env = "PREFLIGHT_MAX_BUNDLE_BYTES", default_value_t = preflight_server::removal::MAX_BUNDLE_BYTES)]
     max_bundle_bytes: u64,
+
+    /// The proxies in front of the server whose `X-Forwarded-For` names the
+    /// client, as addresses or networks (`10.0.0.1,10.1.0.0/16`); none by
+    /// default, so the header is ignored.
+    #[arg(long, env = "PREFLIGHT_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+
+    /// The most connections served at once; past it the quietest is closed.
+    #[arg(long, env = "PREFLIGHT_MAX_CONNECTIONS", default_value_t = preflight_server::listener::MAX_CONNECTIONS)]
+    max_connections: usize,
 }
 
 fn main() -> ExitCode {
@@ -74,12 +84,27 @@ fn main() -> ExitCode {
         .init();
     report_huge_pages(huge_pages);
 
+    let database = match &args.database_url {
+        Some(url) => match preflight_server::database_from_url(url) {
+            Ok(path) => path,
+            Err(message) => {
+                eprintln!("preflight-server: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => preflight_server::database_in(&args.data),
+    };
+    let trusted_proxies =
+        match preflight_server::throttle::TrustedProxies::parse(&args.trusted_proxies) {
+            Ok(proxies) => proxies,
+            Err(message) => {
+                eprintln!("preflight-server: --trusted-proxies: {message}");
+                return ExitCode::from(2);
+            }
+        };
     let config = preflight_server::Config {
         addr: args.addr,
-        database: match &args.database_url {
-            Some(url) => preflight_server::database_from_url(url),
-            None => preflight_server::database_in(&args.data),
-        },
+        database,
         seed_demo: !args.empty,
         seed_synthetic: args.seed_synthetic,
         snapshot_every: args.snapshot_every,
@@ -87,6 +112,8 @@ fn main() -> ExitCode {
         support_password: args.support_password,
         secure_cookies: args.secure_cookies,
         max_bundle_bytes: args.max_bundle_bytes,
+        trusted_proxies,
+        max_connections: args.max_connections.max(1),
     };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -23,6 +23,13 @@ use crate::api::SESSION_COOKIE;
             answers exactly like something that does not exist (404)."
     ),
     servers((url = "/api", description = "This server")),
+    // Types that parameters name (utoipa does not collect those by itself).
+    components(schemas(
+        preflight_core::Action,
+        preflight_core::ResourceKind,
+        crate::documents::UploadResponse,
+        preflight_core::peppol::Finding,
+    )),
     security(("session" = [])),
     modifiers(&Authentication),
     tags(

@@ -96,6 +96,7 @@ fn header(value: String) -> Result<HeaderValue, AppError> {
     params(("organisation" = OrganisationId, Path, description = "The organisation.")),
     responses(
         (status = 200, description = "The bundle, streamed; `X-Bundle-Digest` holds the manifest's digest.", body = Vec<u8>, content_type = "application/x-tar"),
+        crate::error::BadParameters,
         NotSignedIn,
         (status = 403, description = "Only an Administrator of the organisation's environment exports it (`not_permitted`).", body = ErrorBody),
         (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
@@ -220,9 +221,10 @@ pub struct ImportResponse {
 /// foreign bundle is refused and nothing is imported.
 #[utoipa::path(post, path = "/organisations/{organisation}/import", tag = "split",
     params(("organisation" = OrganisationId, Path, description = "The organisation to restore into.")),
-    request_body(content = Vec<u8>, content_type = "application/x-tar"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The bundle as exported: a tar archive (`application/x-tar` or `application/octet-stream`)."),
     responses(
         (status = 200, description = "Verified, stored and recorded.", body = ImportResponse),
+        crate::error::BadParameters,
         NotSignedIn,
         (status = 403, description = "Only an Administrator of the organisation's environment imports (`not_permitted`).", body = ErrorBody),
         (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use preflight_core::forget::{forget_command, forget_event, FORGOTTEN};
 use preflight_core::{Actor, Command, EnvironmentId, Event, OrganisationId, Sha256, Timestamp};
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
 
 /// Where events are kept. Implementations are blocking; async callers go through
@@ -114,6 +114,11 @@ pub struct AuditEntry {
     pub message: Option<String>,
     /// The world's version after the command, if accepted.
     pub version: Option<u64>,
+    /// The name of the user who acted: an environment's own log keeps the
+    /// names of those who acted in it, also after a partnership with their
+    /// environment ended (DOMAIN §1). Filled in when the log is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +143,27 @@ pub enum StoreError {
     Failed(String),
 }
 
+impl StoreError {
+    /// Whether another connection held the database for longer than the busy
+    /// timeout: the write did nothing and may be tried again.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _))
+                if matches!(
+                    error.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+        )
+    }
+}
+
 /// An event log in one SQLite file: WAL mode, `synchronous=FULL`, one row per event.
+///
+/// Every write transaction begins IMMEDIATE, taking the write lock at once: a
+/// transaction that began as a read could not become a write after another
+/// connection (the credentials', `crate::accounts`) wrote, and SQLite would
+/// refuse it at once instead of waiting its busy timeout.
 ///
 /// The write-ahead log is copied back into the database by a background thread
 /// on its own connection (a passive checkpoint every [`CHECKPOINT_EVERY`]), not
@@ -365,7 +390,7 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, _>>()
             .map_err(StoreError::Encode)?;
         let mut connection = self.connection()?;
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut version = last_version(&transaction)?;
         {
             let mut insert = transaction.prepare_cached(INSERT_EVENT)?;
@@ -433,7 +458,7 @@ impl Store for SqliteStore {
 
     fn record(&self, batch: &[Recorded]) -> Result<u64, StoreError> {
         let mut connection = self.connection()?;
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut version = last_version(&transaction)?;
         {
             let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
@@ -519,7 +544,7 @@ impl Store for SqliteStore {
         let owner = organisation.0.to_string();
         let mut forgotten = Forgotten::default();
         let mut connection = self.connection()?;
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut events =
                 transaction.prepare("SELECT version, payload FROM events WHERE content_of = ?1")?;
@@ -630,6 +655,7 @@ impl Store for SqliteStore {
                 code,
                 message,
                 version: version.and_then(|v| u64::try_from(v).ok()),
+                actor_name: None,
             });
         }
         Ok(entries)

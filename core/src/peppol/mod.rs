@@ -52,6 +52,20 @@ pub fn doc_summary(document: &UblDocument) -> crate::model::DocSummary {
         supplier: document.supplier.name.clone(),
         customer: document.customer.name.clone(),
         payable: document.totals.payable.to_string(),
+        tax_exclusive: Some(document.totals.tax_exclusive.to_string()),
+        tax_inclusive: Some(document.totals.tax_inclusive.to_string()),
+        tax_total: Some(document.tax_total.to_string()),
+        vat: document
+            .vat_breakdown
+            .iter()
+            .map(|line| crate::model::VatLine {
+                category: line.category.clone(),
+                percent: line.percent.map(|p| p.to_string()),
+                taxable: line.taxable.to_string(),
+                tax: line.tax.to_string(),
+                exemption_reason: line.exemption_reason.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -253,6 +253,19 @@ pub struct Totals {
     pub payable: Decimal,
 }
 
+/// One line of the VAT breakdown (BG-23), in the document currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VatBreakdown {
+    /// The VAT category code (`S`, `Z`, `E`, `AE`, `K`, `G`, `O`, `L`, `M`).
+    pub category: String,
+    /// The rate in percent, when the document states one.
+    pub percent: Option<Decimal>,
+    pub taxable: Decimal,
+    pub tax: Decimal,
+    /// The exemption reason as stated: its text, else its code (`VATEX-EU-F`).
+    pub exemption_reason: Option<String>,
+}
+
 /// A document-level allowance or charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllowanceCharge {
@@ -297,6 +310,8 @@ pub struct UblDocument {
     pub totals: Totals,
     /// The total tax in the document currency.
     pub tax_total: Decimal,
+    /// The VAT breakdown (BG-23): one entry per VAT category and rate.
+    pub vat_breakdown: Vec<VatBreakdown>,
     pub allowances: Vec<AllowanceCharge>,
     pub charges: Vec<AllowanceCharge>,
     pub lines: Vec<Line>,
@@ -530,7 +545,7 @@ fn read_root(kind: DocumentKind, doc: &Scope<'_, '_>) -> Result<UblDocument, Ubl
             .unwrap_or_default(),
         payable: monetary.required_amount("cbc:PayableAmount")?,
     };
-    let tax_total = read_tax_total(doc, &currency)?;
+    let (tax_total, vat_breakdown) = read_tax_total(doc, &currency)?;
 
     let mut allowances = Vec::new();
     let mut charges = Vec::new();
@@ -625,6 +640,7 @@ fn read_root(kind: DocumentKind, doc: &Scope<'_, '_>) -> Result<UblDocument, Ubl
         customer,
         totals,
         tax_total,
+        vat_breakdown,
         allowances,
         charges,
         lines,
@@ -653,16 +669,36 @@ fn read_party(doc: &Scope<'_, '_>, path: &str) -> Result<Party, UblError> {
     Ok(Party { name, endpoint })
 }
 
-/// The tax total in the document currency; a second one, in the tax
-/// currency, may accompany it and is ignored.
-fn read_tax_total(doc: &Scope<'_, '_>, currency: &str) -> Result<Decimal, UblError> {
+/// The tax total in the document currency, with its VAT breakdown; a second
+/// one, in the tax currency, may accompany it and is ignored.
+fn read_tax_total(
+    doc: &Scope<'_, '_>,
+    currency: &str,
+) -> Result<(Decimal, Vec<VatBreakdown>), UblError> {
     for scope in doc.scopes("cac:TaxTotal") {
         let in_currency = scope.element("cbc:TaxAmount").is_some_and(|node| {
             node.attribute("currencyID")
                 .is_none_or(|id| id.trim() == currency)
         });
         if in_currency {
-            return scope.required_amount("cbc:TaxAmount");
+            let total = scope.required_amount("cbc:TaxAmount")?;
+            let breakdown = scope
+                .scopes("cac:TaxSubtotal")
+                .map(|subtotal| {
+                    Ok(VatBreakdown {
+                        category: subtotal.required_text("cac:TaxCategory/cbc:ID")?,
+                        percent: subtotal.amount("cac:TaxCategory/cbc:Percent")?,
+                        taxable: subtotal.required_amount("cbc:TaxableAmount")?,
+                        tax: subtotal.required_amount("cbc:TaxAmount")?,
+                        exemption_reason: subtotal
+                            .text("cac:TaxCategory/cbc:TaxExemptionReason")
+                            .or_else(|| {
+                                subtotal.text("cac:TaxCategory/cbc:TaxExemptionReasonCode")
+                            }),
+                    })
+                })
+                .collect::<Result<Vec<_>, UblError>>()?;
+            return Ok((total, breakdown));
         }
     }
     Err(doc.missing("cac:TaxTotal/cbc:TaxAmount"))
@@ -1180,6 +1216,37 @@ mod tests {
             let document = read_document(&fixture(name)).unwrap();
             assert_eq!(document.findings, [], "{name}");
         }
+    }
+
+    #[test]
+    fn reads_the_totals_and_the_vat_breakdown() {
+        let document = read_document(&fixture("base-example.xml")).unwrap();
+        assert_eq!(document.totals.tax_exclusive, dec("1325"));
+        assert_eq!(document.totals.tax_inclusive, dec("1656.25"));
+        assert_eq!(
+            document.vat_breakdown,
+            [VatBreakdown {
+                category: "S".to_owned(),
+                percent: Some(dec("25.0")),
+                taxable: dec("1325"),
+                tax: dec("331.25"),
+                exemption_reason: None,
+            }]
+        );
+        let exempt = read_document(&fixture("vat-category-E.xml")).unwrap();
+        assert_eq!(exempt.vat_breakdown.len(), 1);
+        assert_eq!(exempt.vat_breakdown[0].category, "E");
+        assert_eq!(
+            exempt.vat_breakdown[0].exemption_reason.as_deref(),
+            Some("VATEX-EU-F")
+        );
+        // The summary the world keeps carries them as exact decimals.
+        let summary = crate::peppol::doc_summary(&document);
+        assert_eq!(summary.tax_exclusive.as_deref(), Some("1325"));
+        assert_eq!(summary.tax_inclusive.as_deref(), Some("1656.25"));
+        assert_eq!(summary.tax_total.as_deref(), Some("331.25"));
+        assert_eq!(summary.vat[0].percent.as_deref(), Some("25.0"));
+        assert_eq!(summary.payable, "1656.25");
     }
 
     #[test]

@@ -86,6 +86,27 @@ fn invoice_view(document: &UblDocument) -> AnyView {
             }
         })
         .collect_view();
+    let vat_rows = document
+        .vat_breakdown
+        .iter()
+        .map(|line| {
+            let rate = line
+                .percent
+                .map_or_else(|| "—".to_string(), |p| format!("{}%", p.normalize()));
+            let category = match &line.exemption_reason {
+                Some(reason) => format!("{} ({reason})", line.category),
+                None => line.category.clone(),
+            };
+            view! {
+                <tr data-testid="invoice-vat">
+                    <td>{category}</td>
+                    <td class="num">{rate}</td>
+                    <td class="num">{money(line.taxable, &currency)}</td>
+                    <td class="num">{money(line.tax, &currency)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let findings = if document.findings.is_empty() {
         view! { <p class="notice success" data-testid="invoice-adds-up">"The figures add up."</p> }
             .into_any()
@@ -122,6 +143,15 @@ fn invoice_view(document: &UblDocument) -> AnyView {
                     <tr><th scope="col">"#"</th><th scope="col">"Item"</th><th scope="col" class="num">"Quantity"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Amount"</th></tr>
                 </thead>
                 <tbody>{lines}</tbody>
+            </table>
+        </div>
+        <div class="table-scroll">
+            <table class="lines" data-testid="invoice-vat-breakdown">
+                <caption class="visually-hidden">"VAT breakdown"</caption>
+                <thead>
+                    <tr><th scope="col">"VAT category"</th><th scope="col" class="num">"Rate"</th><th scope="col" class="num">"Taxable"</th><th scope="col" class="num">"VAT"</th></tr>
+                </thead>
+                <tbody>{vat_rows}</tbody>
             </table>
         </div>
         <dl class="totals" data-testid="invoice-totals">{totals_view}</dl>

@@ -40,7 +40,7 @@ fn audit_view(signed_in: SignedIn, filter: RwSignal<String>, outcome: RwSignal<S
                     .filter(|e| needle.is_empty() || e.command.kind().to_lowercase().contains(&needle))
                     .map(|e| {
                         let who = match &e.actor {
-                            Actor::User { id } => user_name(&world, *id),
+                            Actor::User { id } => e.actor_name.clone().unwrap_or_else(|| user_name(&world, *id)),
                             Actor::Support { name } => format!("Support ({name})"),
                             Actor::Anonymous => "someone signing up".into(),
                             Actor::Network => "the Peppol network".into(),

@@ -22,6 +22,8 @@ pub fn library_config(data_dir: &Path) -> preflight_server::Config {
         support_password: None,
         secure_cookies: false,
         max_bundle_bytes: preflight_server::removal::MAX_BUNDLE_BYTES,
+        trusted_proxies: Default::default(),
+        max_connections: preflight_server::listener::MAX_CONNECTIONS,
     }
 }
 
