@@ -317,9 +317,16 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge {
-                limit: crate::MAX_BODY_BYTES as u64,
-            }),
+            Err(JsonRejection::BytesRejection(rejection))
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(AppError::TooLarge {
+                    limit: crate::MAX_BODY_BYTES as u64,
+                })
+            }
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::BadJson(
+                "the body broke off or stalled before its end".into(),
+            )),
             Err(rejection) => Err(AppError::BadJson(rejection.body_text())),
         }
     }

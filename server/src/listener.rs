@@ -28,7 +28,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -38,8 +38,8 @@ use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
@@ -81,6 +81,10 @@ struct Connection {
     in_flight: AtomicUsize,
     /// Closes the connection when the loop needs its place.
     evict: Notify,
+    /// Set once it was told to close, so that it is not chosen twice.
+    evicted: AtomicBool,
+    /// Its place in the order of arrival: the older goes first among equals.
+    id: u64,
 }
 
 struct Registry {
@@ -97,6 +101,15 @@ impl Registry {
         self.connections.lock().map_or(0, |c| c.len())
     }
 
+    /// The connections not told to close yet.
+    fn staying(&self) -> usize {
+        self.connections.lock().map_or(0, |c| {
+            c.values()
+                .filter(|c| !c.evicted.load(Ordering::Relaxed))
+                .count()
+        })
+    }
+
     /// Closes the connection quiet the longest, one no handler works for if
     /// there is one.
     fn evict_quietest(&self) {
@@ -105,15 +118,18 @@ impl Registry {
         };
         let quietest = connections
             .values()
+            .filter(|c| !c.evicted.load(Ordering::Relaxed))
             .min_by_key(|c| {
                 (
                     c.in_flight.load(Ordering::Relaxed) > 0,
                     c.last_activity.load(Ordering::Relaxed),
+                    c.id,
                 )
             })
             .cloned();
         drop(connections);
         if let Some(connection) = quietest {
+            connection.evicted.store(true, Ordering::Relaxed);
             connection.evict.notify_one();
         }
     }
@@ -223,7 +239,7 @@ pub async fn serve(
                 continue;
             }
         };
-        if registry.len() >= limits.max_connections {
+        if registry.staying() >= limits.max_connections {
             registry.evict_quietest();
         }
         let _ = socket.set_nodelay(true);
@@ -232,6 +248,8 @@ pub async fn serve(
             last_activity: AtomicU64::new(registry.now_ms()),
             in_flight: AtomicUsize::new(0),
             evict: Notify::new(),
+            evicted: AtomicBool::new(false),
+            id: next_id,
         });
         if let Ok(mut connections) = registry.connections.lock() {
             connections.insert(next_id, Arc::clone(&connection));
@@ -288,12 +306,14 @@ async fn serve_connection(
             response
         }
     });
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+    // HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which a proxy in
+    // front ends; and hyper's header timer starts at once only on an HTTP/1
+    // connection (detecting the version first would wait for a byte).
+    let served = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read);
-    let served = builder.serve_connection_with_upgrades(io, service);
+        .header_read_timeout(limits.header_read)
+        .serve_connection(io, service)
+        .with_upgrades();
     let mut served = std::pin::pin!(served);
     let mut watchdog = tokio::time::interval(Duration::from_secs(1));
     let mut stopping = *stop.borrow();

@@ -2,7 +2,9 @@
 //! without a socket.
 
 mod api;
+mod client;
 mod documents;
+mod hardening;
 mod http_surface;
 mod leaks;
 mod persistence;
