@@ -16,6 +16,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 mod precompress;
+mod schemathesis;
 
 /// The Trunk release this project is built and tested with.
 const TRUNK_VERSION: &str = "0.22.1";
@@ -40,6 +41,7 @@ commands:
   run     install what is missing, build the web app, start the server on http://127.0.0.1:8080
   demo    build the offline demo (the whole app, no server) as static files into target/demo/
   precompress  write the gzip copies the server sends of the built web app (after `trunk build`)
+  schemathesis  run schemathesis over /api/openapi.json against the test build's server
   test    install what the tests need, then run every check CI runs (stops at the first failure)
 ";
 
@@ -53,6 +55,8 @@ fn main() -> ExitCode {
         // Used by `test`: the offline demo from an existing build.
         Some("package-demo") => package_demo(&workspace).map(drop),
         Some("precompress") => precompress_web_app(&workspace),
+        // Used by `test`: schemathesis over the API, with the test build's server.
+        Some("schemathesis") => schemathesis::run(&workspace.root, &workspace.path),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -189,6 +193,7 @@ fn test(workspace: &Workspace) -> Result<(), String> {
     workspace.ensure_trunk()?;
     workspace.ensure_node_modules()?;
     workspace.ensure_chromium()?;
+    schemathesis::ensure(&workspace.root)?;
     println!("xtask: setup took {}", seconds(started.elapsed()));
 
     let slow_suites = env::var_os("CI").is_some();
@@ -222,6 +227,12 @@ fn test(workspace: &Workspace) -> Result<(), String> {
             "cargo test --workspace"
         },
         cargo_test,
+    ));
+    let mut schemathesis = workspace.cargo(&["xtask", "schemathesis"]);
+    schemathesis.env_remove("CARGO_TARGET_DIR");
+    checks.push((
+        "cargo xtask schemathesis (the API against its OpenAPI document, signed out and as an Administrator)",
+        schemathesis,
     ));
     checks.push((
         "cargo build -p preflight-core --target wasm32-unknown-unknown",
