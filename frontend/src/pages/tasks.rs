@@ -85,6 +85,18 @@ fn tasks_view(signed_in: SignedIn) -> AnyView {
                 .map_or_else(String::new, |o| o.name.clone());
             let mine = task.is_open() && task.assignee == me;
             let id = task.id;
+            // The users the viewer sees, and anyone on the task's trail (the
+            // delegator, say, of a partner environment): the core accepts both.
+            let mut delegates = delegates.clone();
+            let inactive = |p: UserId| world.user(p).is_some_and(|u| !u.is_active());
+            for person in task.people().filter(|p| *p != me && *p != task.assignee && !inactive(*p)) {
+                let key = person.to_string();
+                if !delegates.iter().any(|(k, _)| *k == key) {
+                    if let Some(name) = world.name_of(person) {
+                        delegates.push((key, format!("{name} (on this task's trail)")));
+                    }
+                }
+            }
             let actions = mine.then(|| {
                 view! {
                     <ActionForm form=format!("approve-task:{id}")

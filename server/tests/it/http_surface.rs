@@ -206,3 +206,169 @@ fn the_openapi_document_describes_every_route_from_the_code() {
     // And the document is served as it is built, by the router itself.
     assert_eq!(response.header("content-type"), Some("application/json"));
 }
+
+/// Every `$ref` in the document names a schema it defines, and public
+/// endpoints need no session.
+#[test]
+fn the_openapi_document_references_only_what_it_defines_and_marks_public_endpoints() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);
+    let document = server.get("/api/openapi.json").json();
+    let text = document.to_string();
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().expect("a name");
+        assert!(schemas.contains_key(name), "`{name}` is referenced, not defined");
+    }
+    for (path, method) in [
+        ("/session", "post"),
+        ("/signup", "post"),
+        ("/invitations/accept", "post"),
+        ("/health", "get"),
+    ] {
+        assert_eq!(
+            document["paths"][path][method]["security"],
+            serde_json::json!([{}]),
+            "{method} {path} is public"
+        );
+    }
+}
+
+fn assert_error_shape(reply: &crate::client::Reply, status: u16, code: &str) {
+    assert_eq!(reply.status, status, "{}", String::from_utf8_lossy(&reply.body));
+    assert!(
+        reply
+            .header("content-type")
+            .is_some_and(|v| v.starts_with("application/json")),
+        "{:?}",
+        reply.headers
+    );
+    let body = reply.json();
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+#[test]
+fn the_frameworks_own_errors_answer_code_and_message_with_their_documented_status() {
+    use crate::client::{json, send};
+    use preflight_core::generate::DEMO_PASSWORD;
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);
+    let addr = server.addr.clone();
+    let signed_in = json(
+        &addr,
+        None,
+        "POST",
+        "/api/session",
+        None,
+        &serde_json::json!({ "email": "alice@acme.example", "password": DEMO_PASSWORD }),
+    )
+    .expect("sign-in");
+    let session = signed_in.cookie("preflight_session").expect("session");
+    let cookie = format!("preflight_session={session}");
+    let world = demo_world();
+    let org = crate::support::org_named(&world, "Acme Accountants BV");
+    // A query string that does not parse.
+    let reply = send(
+        &addr,
+        None,
+        "POST",
+        &format!("/api/organisations/{org}/documents?box=Inbox&name=a.xml"),
+        &[("Cookie", &cookie)],
+        b"<x/>",
+    )
+    .expect("answered");
+    assert_error_shape(&reply, 400, "bad_request");
+    let reply = send(
+        &addr,
+        None,
+        "GET",
+        "/api/check?action=Bogus&resource=document:x",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .expect("answered");
+    assert_error_shape(&reply, 400, "bad_request");
+    // A path that does not parse.
+    let reply = send(
+        &addr,
+        None,
+        "GET",
+        "/api/documents/not-a-uuid/content",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .expect("answered");
+    assert_error_shape(&reply, 400, "bad_request");
+    // An upload over the limit.
+    let big = vec![b'x'; preflight_core::peppol::MAX_DOCUMENT_BYTES + 128 * 1024];
+    let reply = send(
+        &addr,
+        None,
+        "POST",
+        &format!("/api/organisations/{org}/documents?box=Documents&name=big.bin"),
+        &[("Cookie", &cookie)],
+        &big,
+    )
+    .expect("answered");
+    assert_error_shape(&reply, 413, "too_large");
+    // A method a route does not have.
+    let reply = send(&addr, None, "PUT", "/api/health", &[], b"").expect("answered");
+    assert_error_shape(&reply, 405, "method_not_allowed");
+    // A used invitation is a conflict, as documented.
+    let invited = json(
+        &addr,
+        None,
+        "POST",
+        "/api/commands",
+        Some(&session),
+        &serde_json::json!({ "command": { "type": "InviteUser", "email": "newcomer@acme.example", "name": "Newcomer", "role": "User" } }),
+    )
+    .expect("invited");
+    assert_eq!(invited.status, 200, "{}", invited.json());
+    let secret = invited.json()["secret"].as_str().expect("a secret").to_string();
+    let accept = serde_json::json!({ "secret": secret, "password": "a long enough password" });
+    let first = json(&addr, None, "POST", "/api/invitations/accept", None, &accept).expect("accepted");
+    assert_eq!(first.status, 200, "{}", first.json());
+    let again = json(&addr, None, "POST", "/api/invitations/accept", None, &accept).expect("answered");
+    assert_error_shape(&again, 409, "conflict");
+}
+
+#[test]
+fn a_bad_connection_key_is_told_what_is_wrong_with_it() {
+    use crate::client::send;
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = RunningServer::start(data.path(), &data.path().join("no-web-app"), &[]);
+    let addr = server.addr.clone();
+    let missing = send(&addr, None, "GET", "/api/software/documents", &[], b"").expect("answered");
+    assert_error_shape(&missing, 401, "invalid_connection_key");
+    assert!(missing.json()["message"].as_str().unwrap().contains("Bearer"));
+    let unknown = send(
+        &addr,
+        None,
+        "GET",
+        "/api/software/documents",
+        &[("Authorization", &format!("Bearer {}", "ab".repeat(32)))],
+        b"",
+    )
+    .expect("answered");
+    assert_error_shape(&unknown, 401, "invalid_connection_key");
+    let message = unknown.json()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("not known"), "{message}");
+    assert!(!message.contains("session"), "{message}");
+    let wrong_scheme = send(
+        &addr,
+        None,
+        "GET",
+        "/api/software/documents",
+        &[("Authorization", "Basic dXNlcjpwYXNz")],
+        b"",
+    )
+    .expect("answered");
+    assert_error_shape(&wrong_scheme, 401, "invalid_connection_key");
+}
