@@ -4,9 +4,10 @@
 //! on the blocking pool, fifty concurrent wrong passwords meant fifty threads
 //! each allocating 19 MiB, and the allocator kept the memory long after
 //! (gigabytes); two hundred made a real sign-in wait seconds behind them.
-//! Here a fixed set of worker threads, one per core, each owns one reusable
-//! block of argon2 memory, so the memory hashing needs is fixed and allocated
-//! once. Work waits in a queue that is fair between clients: each client
+//! Here a fixed set of worker threads, one per core (at most four), each owns
+//! one block of argon2 memory, allocated and filled when it starts and reused
+//! for every hash: the memory hashing needs is fixed, part of the server's
+//! resident size from the start, and never grows. Work waits in a queue that is fair between clients: each client
 //! (address) has its own line, and the workers take one job from each line in
 //! turn, so a flood from one address delays another address by at most a job
 //! per worker. A line holds at most [`PER_CLIENT`] jobs and the queue at most
@@ -23,6 +24,9 @@ use tokio::sync::oneshot;
 pub const PER_CLIENT: usize = 4;
 /// The most jobs waiting in all.
 pub const QUEUED: usize = 1024;
+/// The most workers: sign-ins need no more hashing at once, and each holds
+/// its block of memory for good.
+pub const MAX_WORKERS: usize = 4;
 
 /// Why a password could not be hashed or checked.
 #[derive(Debug, thiserror::Error)]
@@ -135,10 +139,10 @@ impl Passwords {
         Passwords { shared }
     }
 
-    /// One worker per core the process may use.
+    /// One worker per core the process may use, at most [`MAX_WORKERS`].
     pub fn per_core() -> Passwords {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Passwords::start(cores)
+        Passwords::start(cores.min(MAX_WORKERS))
     }
 
     fn submit(&self, client: &str, work: Work) -> Result<(), PasswordError> {
@@ -182,7 +186,10 @@ impl Passwords {
 
 /// A worker: takes jobs in turn, with one block of argon2 memory for all.
 fn work(shared: &Shared) {
-    let mut memory: Vec<Block> = Vec::new();
+    // Filled now, at start: the memory is the server's from the beginning,
+    // the same before, during and after a flood. (Freed and allocated again
+    // per hash, it stayed with the allocator's per-thread arenas anyway.)
+    let mut memory: Vec<Block> = vec![Block::default(); Params::default().block_count()];
     loop {
         let (client, job) = {
             let Ok(mut lines) = shared.lines.lock() else {

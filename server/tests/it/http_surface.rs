@@ -220,7 +220,10 @@ fn the_openapi_document_references_only_what_it_defines_and_marks_public_endpoin
         .expect("schemas");
     for reference in text.split("\"#/components/schemas/").skip(1) {
         let name = reference.split('"').next().expect("a name");
-        assert!(schemas.contains_key(name), "`{name}` is referenced, not defined");
+        assert!(
+            schemas.contains_key(name),
+            "`{name}` is referenced, not defined"
+        );
     }
     for (path, method) in [
         ("/session", "post"),
@@ -237,7 +240,12 @@ fn the_openapi_document_references_only_what_it_defines_and_marks_public_endpoin
 }
 
 fn assert_error_shape(reply: &crate::client::Reply, status: u16, code: &str) {
-    assert_eq!(reply.status, status, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert!(
         reply
             .header("content-type")
@@ -331,11 +339,30 @@ fn the_frameworks_own_errors_answer_code_and_message_with_their_documented_statu
     )
     .expect("invited");
     assert_eq!(invited.status, 200, "{}", invited.json());
-    let secret = invited.json()["secret"].as_str().expect("a secret").to_string();
+    let secret = invited.json()["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_string();
     let accept = serde_json::json!({ "secret": secret, "password": "a long enough password" });
-    let first = json(&addr, None, "POST", "/api/invitations/accept", None, &accept).expect("accepted");
+    let first = json(
+        &addr,
+        None,
+        "POST",
+        "/api/invitations/accept",
+        None,
+        &accept,
+    )
+    .expect("accepted");
     assert_eq!(first.status, 200, "{}", first.json());
-    let again = json(&addr, None, "POST", "/api/invitations/accept", None, &accept).expect("answered");
+    let again = json(
+        &addr,
+        None,
+        "POST",
+        "/api/invitations/accept",
+        None,
+        &accept,
+    )
+    .expect("answered");
     assert_error_shape(&again, 409, "conflict");
 }
 
@@ -347,7 +374,10 @@ fn a_bad_connection_key_is_told_what_is_wrong_with_it() {
     let addr = server.addr.clone();
     let missing = send(&addr, None, "GET", "/api/software/documents", &[], b"").expect("answered");
     assert_error_shape(&missing, 401, "invalid_connection_key");
-    assert!(missing.json()["message"].as_str().unwrap().contains("Bearer"));
+    assert!(missing.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("Bearer"));
     let unknown = send(
         &addr,
         None,

@@ -51,7 +51,12 @@ pub struct RunningServer {
 impl RunningServer {
     /// Starts the server on 127.0.0.1:0 with `data_dir`, serving `static_dir`.
     pub fn start(data_dir: &Path, static_dir: &Path, extra_args: &[&str]) -> RunningServer {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight-server"))
+        // `PREFLIGHT_SERVER_BIN` runs the tests against another build (the
+        // release one, for the figures in BENCHMARKS.md).
+        let binary = std::env::var_os("PREFLIGHT_SERVER_BIN")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_preflight-server").into());
+        let mut child = Command::new(binary)
             .arg("--addr")
             .arg("127.0.0.1:0")
             .arg("--data")
