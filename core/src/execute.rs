@@ -1357,10 +1357,20 @@ impl<'a> Decider<'a> {
                 } else {
                     let bearer = self.environment(org.cost_bearer)?;
                     if bearer.credit < 1 {
-                        return Err(CommandError::InsufficientCredit(format!(
-                            "{} has {} transaction credit; sending needs 1",
-                            bearer.name, bearer.credit
-                        )));
+                        // A partner bearing the costs keeps its figures to itself.
+                        let own = self.me().is_ok_and(|me| me.environment == bearer.id);
+                        return Err(CommandError::InsufficientCredit(if own {
+                            format!(
+                                "{} has {} transaction credit; sending needs 1",
+                                bearer.name, bearer.credit
+                            )
+                        } else {
+                            format!(
+                                "{}, which bears the costs of {}, has too little transaction credit; sending needs 1",
+                                self.env_name(bearer.id),
+                                org.name
+                            )
+                        }));
                     }
                 }
                 let delivered_as: DocumentId = self.id()?;
@@ -1643,6 +1653,7 @@ impl<'a> Decider<'a> {
                             ),
                         ));
                     }
+                    crate::split::check_scope(self.world, &plan)?;
                     crate::split::check_fresh(self.world, &plan)?;
                 }
                 self.no_loss_unless_accepted(org, latest, accept_loss)?;
@@ -1939,11 +1950,35 @@ impl<'a> Decider<'a> {
                 return Ok(());
             }
         }
-        Err(not_permitted(format!(
-            "{} cannot view this document: {}",
-            target.name,
-            self.explain(&decision)
-        )))
+        // Why, only to whom another user's access may be explained: an
+        // Administrator of the document's environment (DOMAIN §1). Anyone else
+        // learns that the assignee cannot view it, not what they lack (which
+        // would tell of other environments' partnerships).
+        let explained = match &self.sees {
+            Sees::User(vis) => {
+                let viewer = vis.viewer();
+                viewer.id == user
+                    || (viewer.role == EnvRole::Administrator
+                        && self
+                            .world
+                            .document(document)
+                            .is_some_and(|d| d.environment == viewer.environment))
+            }
+            Sees::Nothing => false,
+            Sees::Everything => true,
+        };
+        if explained {
+            Err(not_permitted(format!(
+                "{} cannot view this document: {}",
+                target.name,
+                self.explain(&decision)
+            )))
+        } else {
+            Err(not_permitted(format!(
+                "{} cannot view this document, so cannot take the task",
+                target.name
+            )))
+        }
     }
 
     fn assignee(&self, task: TaskId) -> Result<&'a User, CommandError> {

@@ -134,7 +134,7 @@ pub fn visible_preview(world: &World, actor: &Actor, mut shown: Preview) -> Prev
                 shown
                     .access_changes
                     .retain(|c| vis.pair(c.user, c.resource));
-                shown.events.retain(|e| vis.event(e));
+                shown.events = vis.events(&shown.events);
             }
             None => {
                 shown.access_changes.clear();

@@ -487,9 +487,11 @@ impl<'a> Visibility<'a> {
             Event::OrganisationAdded { organisation, .. }
             | Event::OrganisationRenamed { organisation, .. }
             | Event::OrganisationActivated { organisation }
-            | Event::SoftwareConnectionConfigured { organisation, .. }
             | Event::CostBearerChanged { organisation, .. } => {
                 self.organisation_name(*organisation)
+            }
+            Event::SoftwareConnectionConfigured { organisation, .. } => {
+                self.organisation(*organisation)
             }
             // The steps of a full separation concern the environment's Administrators.
             Event::OrganisationExported { organisation, .. }
@@ -502,9 +504,10 @@ impl<'a> Visibility<'a> {
             }
             Event::OrganisationRemoved { organisation, .. } => {
                 self.organisation_name(*organisation)
-                    || world
-                        .organisation(*organisation)
-                        .is_some_and(|o| o.environment == self.home())
+                    || (self.admin()
+                        && world
+                            .organisation(*organisation)
+                            .is_some_and(|o| o.environment == self.home()))
             }
             Event::UserCreated { user, .. }
             | Event::RoleAssigned { user, .. }
@@ -520,8 +523,10 @@ impl<'a> Visibility<'a> {
             }
             Event::EnvironmentCreated { environment, .. }
             | Event::PlanSet { environment, .. }
-            | Event::AddOnSet { environment, .. }
-            | Event::CreditChanged { environment, .. } => *environment == self.home(),
+            | Event::AddOnSet { environment, .. } => *environment == self.home(),
+            // The ledger is the Administrators' (it names documents and
+            // organisations whose costs the environment bears).
+            Event::CreditChanged { environment, .. } => self.admin() && *environment == self.home(),
             Event::PartnershipCreated {
                 requester,
                 accepter,
@@ -549,9 +554,36 @@ impl<'a> Visibility<'a> {
         }
     }
 
-    /// The events of `events` the viewer may be told of (see [`Visibility::event`]).
+    /// `event` as the viewer is told of it, if at all: without the fields
+    /// their projection does not hold (a name-only organisation's identifier,
+    /// the recipient's copy of a sent document, a user they do not see, a
+    /// plan's fingerprint).
+    pub fn shown(&self, event: &Event) -> Option<Event> {
+        if !self.event(event) {
+            return None;
+        }
+        let mut event = event.clone();
+        match &mut event {
+            Event::OrganisationAdded {
+                organisation,
+                participant_id,
+                ..
+            } if !self.organisation(*organisation) => participant_id.clear(),
+            Event::DocumentSent { delivered_as, .. } if !self.document(*delivered_as) => {
+                *delivered_as = DocumentId(uuid::Uuid::nil());
+            }
+            Event::PartnershipCreated { accepted_by, .. } if !self.user(*accepted_by) => {
+                *accepted_by = UserId(uuid::Uuid::nil());
+            }
+            Event::RemovalAuthorised { fingerprint, .. } => *fingerprint = None,
+            _ => {}
+        }
+        Some(event)
+    }
+
+    /// The events of `events` the viewer may be told of, as [`Visibility::shown`].
     pub fn events(&self, events: &[Event]) -> Vec<Event> {
-        events.iter().filter(|e| self.event(e)).cloned().collect()
+        events.iter().filter_map(|e| self.shown(e)).collect()
     }
 }
 

@@ -693,6 +693,47 @@ impl From<StalePlan> for CommandError {
     }
 }
 
+/// Whether a plan an Administrator of `plan.environment` sends names, in its
+/// fingerprint, only what they may see: organisations of the environment and
+/// users of it or of an actively partnered one. Anything else answers as a
+/// plan gone stale, the same whether it exists or not, so that a crafted
+/// fingerprint cannot ask the world about other environments (freshness reads
+/// every id it names). An honest plan meets this unless it went stale.
+pub(crate) fn check_scope(world: &World, plan: &SplitPlan) -> Result<(), CommandError> {
+    let print = &plan.fingerprint;
+    if print.environment != plan.environment {
+        return Err(CommandError::invalid(
+            "plan",
+            "its fingerprint is for another environment",
+        ));
+    }
+    let own_organisation = |o: &OrganisationId| {
+        world
+            .organisation(*o)
+            .is_some_and(|org| org.environment == plan.environment)
+    };
+    if !print.organisations.iter().all(own_organisation)
+        || !plan.organisations.iter().all(own_organisation)
+    {
+        return Err(StalePlan {
+            changed: vec![Fact::Organisations],
+        }
+        .into());
+    }
+    let seen = |u: &UserId| {
+        world
+            .user(*u)
+            .is_some_and(|user| world.reaches(plan.environment, user.environment))
+    };
+    if !print.users.iter().all(seen) {
+        return Err(StalePlan {
+            changed: vec![Fact::Users],
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Whether `plan` still rests on the facts of `world`; if not, which categories
 /// changed.
 pub fn check_fresh(world: &World, plan: &SplitPlan) -> Result<(), StalePlan> {
@@ -960,7 +1001,10 @@ fn facts(
         .collect()
 }
 
-fn fingerprint(
+/// The fingerprint of the facts about `organisations` and `users` in `world`
+/// for a plan of `environment`: what a plan records, and what `check_fresh`
+/// compares with.
+pub fn fingerprint(
     world: &World,
     environment: EnvironmentId,
     mut organisations: Vec<OrganisationId>,
@@ -1893,12 +1937,7 @@ pub(crate) fn apply_access_plan(
             "only option 1 (manage access) is executed as one command; a full separation goes through export, authorisation and removal",
         ));
     };
-    if plan.fingerprint.environment != plan.environment {
-        return Err(CommandError::invalid(
-            "plan",
-            "its fingerprint is for another environment",
-        ));
-    }
+    check_scope(world, plan)?;
     check_fresh(world, plan)?;
     let selected = selection(world, plan.environment, &plan.organisations)?;
     let keep = resolve_keep(world, plan.environment, &selected, Some(&access_plan.keep))?;

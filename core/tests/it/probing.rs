@@ -355,7 +355,12 @@ fn command(kind: &str, rng: &mut ChaCha8Rng, world: &World, pool: &Pool) -> Opti
                     exported: Default::default(),
                 }
             };
-            let plan = plan_split(world, &Actor::user(admin), env, &orgs, option).ok()?;
+            let mut plan = plan_split(world, &Actor::user(admin), env, &orgs, option).ok()?;
+            // Or a crafted one, whose fingerprint names more than the plan.
+            if rng.gen_bool(0.5) {
+                plan.fingerprint.users.push(user(rng));
+                plan.fingerprint.organisations.push(organisation(rng));
+            }
             if kind == "ApplyAccessPlan" {
                 Command::ApplyAccessPlan {
                     plan: Box::new(plan),

@@ -1466,6 +1466,41 @@ fn administrators_and_advanced_users_see_only_the_names_of_partner_organisations
 }
 
 #[test]
+fn the_live_stream_tells_each_viewer_only_what_their_projection_holds() {
+    let mut f = firm();
+    let bob =
+        f.f.invite(f.firm_admin, "bob@firm.test", EnvRole::AdvancedUser);
+    let events = f.f.ok(
+        f.acme_admin,
+        Command::AddOrganisation {
+            name: "Dairy".into(),
+            participant_id: "0208:0123456749".into(),
+        },
+    );
+    let w = &f.f.world;
+    // The partner's Advanced user sees the new organisation's name, not its
+    // Peppol identifier; Acme's Administrator sees it whole.
+    let partner = Visibility::of(w, bob).unwrap();
+    let shown = partner.events(&events);
+    let [Event::OrganisationAdded { participant_id, .. }] = shown.as_slice() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(participant_id, "");
+    let own = Visibility::of(w, f.acme_admin).unwrap();
+    assert_eq!(own.events(&events), events);
+    // The ledger is the Administrators'.
+    let credit = Event::CreditChanged {
+        environment: f.acme,
+        organisation: None,
+        amount: 10,
+        reason: LedgerReason::TopUp,
+        at: f.f.now(),
+    };
+    assert!(own.event(&credit));
+    assert!(!Visibility::of(w, f.clerk).unwrap().event(&credit));
+}
+
+#[test]
 fn a_partnership_proposal_answers_alike_whether_or_not_the_environment_exists() {
     let mut f = Fixture::new();
     let (acme, _) = f.sign_up("Acme", ACME_ADMIN);

@@ -249,6 +249,63 @@ fn split_plan_needs_an_administrator_of_the_environment() {
 }
 
 #[test]
+fn a_plan_whose_fingerprint_names_what_its_administrator_cannot_see_is_stale_whatever_its_digests()
+{
+    let mut g = globex();
+    // Another environment's organisation, and a user of an environment
+    // Globex has no partnership with.
+    let (_, _, stranger) = {
+        let mut users: Vec<&User> = g
+            .world
+            .users()
+            .filter(|u| u.environment != g.globex && !g.world.reaches(g.globex, u.environment))
+            .collect();
+        users.sort_by_key(|u| u.id);
+        let u = users.first().expect("a stranger");
+        ((), (), u.id)
+    };
+    let foreign_org = g
+        .world
+        .organisations()
+        .filter(|o| o.environment != g.globex)
+        .map(|o| o.id)
+        .min()
+        .expect("an organisation elsewhere");
+    let plan = plan_split(
+        &g.world,
+        &Actor::user(g.hanna),
+        g.globex,
+        &[g.labs],
+        SplitOption::ManageAccess { keep: None },
+    )
+    .unwrap();
+    for (extra_orgs, extra_users, what) in [
+        (vec![foreign_org], vec![], "organisations"),
+        (vec![], vec![stranger], "users"),
+    ] {
+        // Digests computed honestly over the foreign ids: freshness alone
+        // would pass, and so would tell that they exist.
+        let mut crafted = plan.clone();
+        let mut orgs = crafted.fingerprint.organisations.clone();
+        orgs.extend(extra_orgs);
+        let mut users = crafted.fingerprint.users.clone();
+        users.extend(extra_users);
+        crafted.fingerprint = fingerprint(&g.world, g.globex, orgs, users);
+        assert!(check_fresh(&g.world, &crafted).is_ok());
+        let error = g
+            .run(
+                &Actor::user(g.hanna),
+                Command::ApplyAccessPlan {
+                    plan: Box::new(crafted),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(error.code(), "stale_plan", "{error}");
+        assert!(error.to_string().contains(what), "{error}");
+    }
+}
+
+#[test]
 fn split_plan_selects_only_organisations_of_the_environment() {
     let g = globex();
     let acme_office = organisation(&g.world, "Acme Accountants BV");

@@ -387,13 +387,24 @@ fn a_subsidiary_becomes_independent_and_nothing_of_its_documents_stays_behind() 
         &ahmed,
         json!({ "type": "SendDocument", "document": sent, "to": labs.participant_id }),
     );
-    let delivered = answer["events"]
+    let sent_event = answer["events"]
         .as_array()
         .expect("events")
         .iter()
         .find(|e| e["type"] == "DocumentSent")
-        .and_then(|e| e["delivered_as"].as_str())
+        .expect("sent")
+        .clone();
+    // The recipient's copy is not the sender's to see: its id is not told.
+    assert_eq!(
+        sent_event["delivered_as"],
+        "00000000-0000-0000-0000-000000000000"
+    );
+    let delivered = api
+        .projection(&lena)
+        .documents()
+        .find(|d| d.name == "to-the-new-labs.xml" && d.doc_box == DocBox::InboxIn)
         .expect("delivered on the platform")
+        .id
         .to_string();
     let seen_by = |token: &str| {
         exchange(
