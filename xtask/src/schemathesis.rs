@@ -191,6 +191,8 @@ fn schemathesis(
     let mut command = Command::new(program(root));
     command
         .env("PATH", path)
+        // Its cache of crashes goes there, not into the repository.
+        .current_dir(root.join("target/tools"))
         .arg("run")
         .arg(format!("http://{addr}/api/openapi.json"))
         .args(["--checks", CHECKS])
