@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+mod parity;
 mod precompress;
 mod schemathesis;
 
@@ -42,6 +43,7 @@ commands:
   demo    build the offline demo (the whole app, no server) as static files into target/demo/
   precompress  write the gzip copies the server sends of the built web app (after `trunk build`)
   schemathesis  run schemathesis over /api/openapi.json against the test build's server
+  parity  compare the core compiled to wasm (the browser's profile) with the native one, case by case
   test    install what the tests need, then run every check CI runs (stops at the first failure)
 ";
 
@@ -57,6 +59,8 @@ fn main() -> ExitCode {
         Some("precompress") => precompress_web_app(&workspace),
         // Used by `test`: schemathesis over the API, with the test build's server.
         Some("schemathesis") => schemathesis::run(&workspace.root, &workspace.path),
+        // Used by `test`: the wasm core against the native one, case by case.
+        Some("parity") => parity::parity(&workspace.root, &workspace.path),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -250,6 +254,12 @@ fn test(workspace: &Workspace) -> Result<(), String> {
     checks.push((
         "cargo test --workspace --benches --no-run",
         workspace.cargo(&["test", "--workspace", "--benches", "--no-run"]),
+    ));
+    let mut parity = workspace.cargo(&["xtask", "parity"]);
+    parity.env_remove("CARGO_TARGET_DIR");
+    checks.push((
+        "cargo xtask parity (the core in wasm and native: the same answers, byte for byte)",
+        parity,
     ));
     let mut trunk = workspace.command("trunk");
     trunk.args(["build", "--release"]);

@@ -8,11 +8,13 @@
 mod demo;
 mod invoice;
 mod queries;
+mod random;
 mod synthetic;
 
 pub use demo::{demo, demo_logins, Demo, DemoLogin, DEMO_PASSWORD, SUPPORT_EMAIL};
 pub use invoice::{invoice_xml, InvoiceParty, InvoiceSpec};
 pub use queries::{mix, queries, Query, QueryMix};
+pub use random::{random_command, random_world};
 pub use synthetic::{synthetic, Synthetic, SyntheticConfig, SyntheticPartnership};
 
 use rand::Rng;
