@@ -308,9 +308,30 @@ impl<'a> Decider<'a> {
         }
     }
 
-    fn administrator(&self, environment: EnvironmentId) -> Result<&'a User, CommandError> {
+    /// The acting user, allowed `action` in `environment` (`access::check`).
+    fn allowed_in(
+        &self,
+        action: Action,
+        environment: EnvironmentId,
+    ) -> Result<(&'a User, Decision), CommandError> {
         let me = self.me()?;
-        if me.environment == environment && me.role == EnvRole::Administrator {
+        let decision = check(
+            self.world,
+            me.id,
+            action,
+            Resource::Environment(environment),
+        );
+        Ok((me, decision))
+    }
+
+    /// The acting user, allowed an Administrator's `action` in `environment`.
+    fn administrator(
+        &self,
+        action: Action,
+        environment: EnvironmentId,
+    ) -> Result<&'a User, CommandError> {
+        let (me, decision) = self.allowed_in(action, environment)?;
+        if decision.allowed {
             Ok(me)
         } else {
             Err(not_permitted(format!(
@@ -336,7 +357,7 @@ impl<'a> Decider<'a> {
         if !visible {
             return Err(CommandError::not_found("organisation"));
         }
-        self.administrator(org.environment)
+        self.administrator(Action::SplitEnvironment, org.environment)
     }
 
     /// Refuses to go on when `organisation` holds documents that `export` lacks,
@@ -366,9 +387,12 @@ impl<'a> Decider<'a> {
         )))
     }
 
-    fn advanced(&self) -> Result<&'a User, CommandError> {
+    /// The acting user, allowed an Advanced user's `action` in their own
+    /// environment.
+    fn advanced(&self, action: Action) -> Result<&'a User, CommandError> {
         let me = self.me()?;
-        if me.is_advanced() {
+        let (me, decision) = self.allowed_in(action, me.environment)?;
+        if decision.allowed {
             Ok(me)
         } else {
             Err(not_permitted(
@@ -497,17 +521,15 @@ impl<'a> Decider<'a> {
         }
         let visible = match resource {
             Resource::Document(d) => document_level(self.world, me.id, d).0.is_some(),
-            Resource::Organisation(o) => {
-                check(self.world, me.id, Action::ViewOrganisation, resource).allowed
-                    || self.world.organisation(o).is_some_and(|org| {
-                        org.environment == me.environment && me.role == EnvRole::Administrator
-                    })
+            Resource::Organisation(_) | Resource::Environment(_) => {
+                self.sees.allows(|vis| vis.resource(resource))
             }
         };
         if !visible {
             return Err(CommandError::not_found(match resource {
                 Resource::Document(_) => "document",
                 Resource::Organisation(_) => "organisation",
+                Resource::Environment(_) => "environment",
             }));
         }
         Err(not_permitted(format!(
@@ -584,7 +606,7 @@ impl<'a> Decider<'a> {
             }
             Command::InviteUser { email, name, role } => {
                 let me = self.me()?;
-                let me = self.administrator(me.environment)?;
+                let me = self.administrator(Action::ManageUsers, me.environment)?;
                 let email = clean_email(&email)?;
                 let name = clean_name("name", &name)?;
                 if self.world.invitations().any(|i| {
@@ -656,7 +678,7 @@ impl<'a> Decider<'a> {
             }
             Command::RevokeInvitation { invitation } => {
                 let inv = self.invitation(invitation)?;
-                self.administrator(inv.environment)?;
+                self.administrator(Action::ManageUsers, inv.environment)?;
                 if inv.status != InvitationStatus::Pending {
                     return Err(CommandError::Conflict(
                         "this invitation is no longer pending".into(),
@@ -666,7 +688,7 @@ impl<'a> Decider<'a> {
             }
             Command::AssignRole { user, role } => {
                 let target = self.user(user)?;
-                self.administrator(target.environment)?;
+                self.administrator(Action::ManageUsers, target.environment)?;
                 if target.role == role {
                     return Err(CommandError::Conflict(format!(
                         "{} already is {role}",
@@ -684,7 +706,7 @@ impl<'a> Decider<'a> {
             }
             Command::SetRelationshipManager { user, enabled } => {
                 let target = self.user(user)?;
-                self.administrator(target.environment)?;
+                self.administrator(Action::ManageUsers, target.environment)?;
                 if target.relationship_manager == enabled {
                     return Err(CommandError::Conflict(format!(
                         "{} {} the RelationshipManager role",
@@ -714,7 +736,7 @@ impl<'a> Decider<'a> {
             }
             Command::DisableUser { user } => {
                 let target = self.user(user)?;
-                self.administrator(target.environment)?;
+                self.administrator(Action::ManageUsers, target.environment)?;
                 if !target.is_active() {
                     return Err(CommandError::Conflict(format!(
                         "{} is already disabled",
@@ -732,7 +754,7 @@ impl<'a> Decider<'a> {
             }
             Command::EnableUser { user } => {
                 let target = self.user(user)?;
-                self.administrator(target.environment)?;
+                self.administrator(Action::ManageUsers, target.environment)?;
                 if target.is_active() {
                     return Err(CommandError::Conflict(format!(
                         "{} is already active",
@@ -805,7 +827,7 @@ impl<'a> Decider<'a> {
                 participant_id,
             } => {
                 let me = self.me()?;
-                self.administrator(me.environment)?;
+                self.administrator(Action::AddOrganisations, me.environment)?;
                 let name = clean_name("name", &name)?;
                 let participant_id = well_formed_participant(&participant_id)?;
                 let organisation = self.id()?;
@@ -872,7 +894,13 @@ impl<'a> Decider<'a> {
                     .filter(|o| o.status != OrgStatus::Removed)
                     .ok_or_else(|| CommandError::not_found("connection key"))?;
                 let allowed = k.holder == me.id
-                    || (me.environment == org.environment && me.role == EnvRole::Administrator);
+                    || check(
+                        self.world,
+                        me.id,
+                        Action::ManageUsers,
+                        Resource::Environment(org.environment),
+                    )
+                    .allowed;
                 if !allowed {
                     if check(
                         self.world,
@@ -979,7 +1007,7 @@ impl<'a> Decider<'a> {
 
             // ----- partnerships -------------------------------------------------
             Command::SendAuthorisationRequest { email } => {
-                let me = self.advanced()?;
+                let me = self.advanced(Action::SendPartnershipRequests)?;
                 let env = self.environment(me.environment)?;
                 if env.plan < Plan::Basic {
                     return Err(CommandError::PlanTooLow {
@@ -1016,7 +1044,7 @@ impl<'a> Decider<'a> {
                 }])
             }
             Command::ProposePartnership { environment } => {
-                let me = self.advanced()?;
+                let me = self.advanced(Action::SendPartnershipRequests)?;
                 let own = self.environment(me.environment)?;
                 if own.plan < Plan::Basic {
                     return Err(CommandError::PlanTooLow {
@@ -1134,7 +1162,14 @@ impl<'a> Decider<'a> {
                     .world
                     .request(request)
                     .ok_or_else(|| CommandError::not_found("request"))?;
-                if r.from_environment != me.environment || !me.is_advanced() {
+                let may = check(
+                    self.world,
+                    me.id,
+                    Action::SendPartnershipRequests,
+                    Resource::Environment(me.environment),
+                )
+                .allowed;
+                if r.from_environment != me.environment || !may {
                     return Err(CommandError::not_found("request"));
                 }
                 if r.status != RequestStatus::Pending {
@@ -1154,7 +1189,7 @@ impl<'a> Decider<'a> {
                         target.name
                     )));
                 }
-                self.administrator(target.environment)?;
+                self.administrator(Action::ManageUsers, target.environment)?;
                 if !p.is_active() {
                     return Err(CommandError::PartnershipRequired(
                         "this partnership has ended".into(),
@@ -1183,7 +1218,7 @@ impl<'a> Decider<'a> {
             Command::DisconnectRelationshipManager { partnership, user } => {
                 let p = self.partnership(partnership)?;
                 let target = self.user(user)?;
-                self.administrator(target.environment)?;
+                self.administrator(Action::ManageUsers, target.environment)?;
                 if !p.relationship_managers.contains(&user) {
                     return Err(CommandError::Conflict(format!(
                         "{} is not connected",
@@ -1197,7 +1232,7 @@ impl<'a> Decider<'a> {
             }
             Command::TakeOnCosts { organisation } => {
                 let me = self.me()?;
-                let me = self.administrator(me.environment)?;
+                let me = self.administrator(Action::ManagePartnerships, me.environment)?;
                 let org = self.organisation(organisation)?;
                 if org.environment == me.environment {
                     return Err(CommandError::invalid(
@@ -1236,9 +1271,19 @@ impl<'a> Decider<'a> {
                         org.name
                     )));
                 }
-                if !(me.role == EnvRole::Administrator
-                    && (me.environment == org.cost_bearer || me.environment == org.environment))
-                {
+                let side = [org.cost_bearer, org.environment]
+                    .into_iter()
+                    .find(|side| *side == me.environment);
+                let may = side.is_some_and(|side| {
+                    check(
+                        self.world,
+                        me.id,
+                        Action::ManagePartnerships,
+                        Resource::Environment(side),
+                    )
+                    .allowed
+                });
+                if !may {
                     return Err(not_permitted(
                         "only an Administrator of the bearing or the borne environment may release cost bearing",
                     ));
@@ -1447,7 +1492,7 @@ impl<'a> Decider<'a> {
 
             // ----- groups -------------------------------------------------------
             Command::CreateGroup { name } => {
-                let me = self.advanced()?;
+                let me = self.advanced(Action::ManageGroups)?;
                 let name = clean_name("name", &name)?;
                 if self
                     .world
@@ -1680,11 +1725,13 @@ impl<'a> Decider<'a> {
                         org.name
                     )));
                 };
-                let still_administrator = self.world.user(authorisation.by).is_some_and(|u| {
-                    u.is_active()
-                        && u.role == EnvRole::Administrator
-                        && u.environment == org.environment
-                });
+                let still_administrator = check(
+                    self.world,
+                    authorisation.by,
+                    Action::SplitEnvironment,
+                    Resource::Environment(org.environment),
+                )
+                .allowed;
                 if !still_administrator {
                     return Err(CommandError::RemovalNotAuthorised(format!(
                         "the removal of {} was authorised by someone who is no longer an active Administrator of environment {}; an Administrator must authorise it again",
@@ -1853,13 +1900,10 @@ impl<'a> Decider<'a> {
 
     /// Uploading into an organisation's boxes needs Edit on the organisation's
     /// documents: membership, or Administrator of its environment.
+    /// (Whoever sees the organisation in full, a member or an Administrator of
+    /// its environment, has that Edit: `ViewOrganisation` answers it.)
     fn may_upload(&self, me: &User, org: &Organisation) -> Result<(), CommandError> {
-        let admin = me.environment == org.environment && me.role == EnvRole::Administrator;
-        let member = self.world.membership(me.id, org.id).is_some()
-            && self.world.reaches(me.environment, org.environment);
-        if admin || member {
-            Ok(())
-        } else if check(
+        if check(
             self.world,
             me.id,
             Action::ViewOrganisation,
@@ -1867,10 +1911,7 @@ impl<'a> Decider<'a> {
         )
         .allowed
         {
-            Err(not_permitted(format!(
-                "you may not upload into {}",
-                org.name
-            )))
+            Ok(())
         } else {
             Err(CommandError::not_found("organisation"))
         }
@@ -1910,7 +1951,11 @@ impl<'a> Decider<'a> {
         if g.environment != me.environment {
             return Err(CommandError::not_found("group"));
         }
-        if !me.is_advanced() {
+        if !self
+            .allowed_in(Action::ManageGroups, g.environment)?
+            .1
+            .allowed
+        {
             return Err(not_permitted(
                 "only Administrators and Advanced users edit groups",
             ));
@@ -2012,7 +2057,14 @@ impl<'a> Decider<'a> {
             RequestTarget::Email { email } => *email == me.email,
             RequestTarget::Environment { environment } => *environment == me.environment,
         };
-        if !addressed || !me.is_advanced() {
+        let may = check(
+            self.world,
+            me.id,
+            Action::SendPartnershipRequests,
+            Resource::Environment(me.environment),
+        )
+        .allowed;
+        if !addressed || !may {
             return Err(CommandError::not_found("request"));
         }
         if r.status != RequestStatus::Pending {
@@ -2030,7 +2082,7 @@ impl<'a> Decider<'a> {
         if !p.links(me.environment) {
             return Err(CommandError::not_found("partnership"));
         }
-        self.administrator(me.environment)?;
+        self.administrator(Action::ManagePartnerships, me.environment)?;
         if !p.is_active() {
             return Err(CommandError::Conflict(
                 "this partnership has already ended".into(),

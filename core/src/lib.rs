@@ -16,6 +16,7 @@
 )]
 
 pub mod access;
+pub mod audit;
 pub mod bundle;
 pub mod cards;
 pub mod command;

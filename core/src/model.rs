@@ -442,7 +442,8 @@ pub struct PartnershipRequest {
 }
 
 /// Why a connection key stopped working.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RevokeReason {
     Revoked { by: UserId },
     HolderLostAccess,

@@ -6,9 +6,7 @@
 //! for the (user, resource) pairs the events can affect, never every user against
 //! every resource.
 
-use crate::access::{
-    self, check, Access, Action, DocumentAccessor, Reasons, Resource, ResourceKind,
-};
+use crate::access::{self, check, Access, Action, DocumentAccessor, Reasons, Resource};
 use crate::command::{Actor, Command, Context, Event};
 use crate::error::CommandError;
 pub use crate::execute::Unconfirmed;
@@ -34,10 +32,7 @@ pub struct AccessChange {
 impl AccessChange {
     /// Whether the user ends with less than they had.
     pub fn is_loss(&self) -> bool {
-        let kind = match self.resource {
-            Resource::Document(_) => ResourceKind::Document,
-            Resource::Organisation(_) => ResourceKind::Organisation,
-        };
+        let kind = self.resource.kind();
         self.before
             .actions(kind)
             .iter()
@@ -215,9 +210,13 @@ pub fn access_with_reasons(world: &World, user: UserId, resource: Resource) -> (
             let (level, reasons) = access::document_level(world, user, d);
             (Access::of_level(level), reasons)
         }
-        Resource::Organisation(_) => {
+        Resource::Organisation(_) | Resource::Environment(_) => {
             let bits = access::access(world, user, resource);
-            let decision = check(world, user, Action::ViewOrganisation, resource);
+            let first = match resource {
+                Resource::Environment(_) => Action::ReadAuditLog,
+                _ => Action::ViewOrganisation,
+            };
+            let decision = check(world, user, first, resource);
             let reasons = if decision.allowed {
                 decision.reasons
             } else {
@@ -243,7 +242,7 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
             .iter()
             .filter_map(|r| match r {
                 Resource::Document(d) => Some(*d),
-                Resource::Organisation(_) => None,
+                Resource::Organisation(_) | Resource::Environment(_) => None,
             })
             .collect();
         let mut was_accessor = DocumentAccessor::new(before, user);
@@ -259,7 +258,7 @@ pub fn access_changes(before: &World, after: &World, events: &[Event]) -> Vec<Ac
                     };
                     ((Access::of_level(a), ra), (Access::of_level(b), rb))
                 }
-                Resource::Organisation(_) => (
+                Resource::Organisation(_) | Resource::Environment(_) => (
                     access_with_reasons(before, user, resource),
                     access_with_reasons(after, user, resource),
                 ),
@@ -317,12 +316,15 @@ fn by_user(pairs: Vec<(UserId, Resource)>) -> Vec<(UserId, Vec<Resource>)> {
 fn sort_dedup_resources(resources: &mut Vec<Resource>) {
     let mut documents: Vec<u128> = Vec::with_capacity(resources.len());
     let mut organisations: Vec<u128> = Vec::new();
+    let mut environments: Vec<Resource> = Vec::new();
     for resource in resources.iter() {
         match resource {
             Resource::Document(d) => documents.push(d.0.as_u128()),
             Resource::Organisation(o) => organisations.push(o.0.as_u128()),
+            Resource::Environment(_) => environments.push(*resource),
         }
     }
+    sort_dedup(&mut environments);
     sort_dedup(&mut documents);
     sort_dedup(&mut organisations);
     resources.clear();
@@ -336,6 +338,7 @@ fn sort_dedup_resources(resources: &mut Vec<Resource>) {
             .into_iter()
             .map(|o| Resource::Organisation(OrganisationId::from_u128(o))),
     );
+    resources.extend(environments);
 }
 
 /// The resources `user` may reach inside `environment` (a superset, from indexes).

@@ -82,7 +82,7 @@ impl<'a> Sets<'a> {
                 .into_iter()
                 .filter_map(|r| match r.resource {
                     Resource::Document(d) => Some(d),
-                    Resource::Organisation(_) => None,
+                    Resource::Organisation(_) | Resource::Environment(_) => None,
                 })
                 .collect();
 
@@ -208,6 +208,9 @@ impl<'a> Sets<'a> {
                                 .organisation(o)
                                 .is_some_and(|org| org.environment == home)))
             }
+            // The own environment: one's own access, or anyone's to its
+            // Administrators.
+            Resource::Environment(e) => e == home && (own || admin),
         }
     }
 }
@@ -430,6 +433,16 @@ impl<'a> Visibility<'a> {
             .is_some_and(|t| self.document(t.document))
     }
 
+    /// Whether the viewer sees `resource` (in full, for an organisation; their
+    /// own environment, for an environment).
+    pub fn resource(&self, resource: Resource) -> bool {
+        match resource {
+            Resource::Document(d) => self.document(d),
+            Resource::Organisation(o) => self.organisation(o),
+            Resource::Environment(e) => e == self.home(),
+        }
+    }
+
     /// Whether an access answer about (`user`, `resource`) may be shown to the viewer.
     pub fn pair(&self, user: UserId, resource: Resource) -> bool {
         if !self.user(user) {
@@ -455,6 +468,7 @@ impl<'a> Visibility<'a> {
                                 .organisation(o)
                                 .is_some_and(|org| org.environment == self.home())))
             }
+            Resource::Environment(e) => e == self.home() && (own || self.admin()),
         }
     }
 

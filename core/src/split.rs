@@ -1046,7 +1046,14 @@ fn administrator<'w>(
     ) else {
         return Err(CommandError::not_found("environment"));
     };
-    if me.role == EnvRole::Administrator {
+    if crate::access::check(
+        world,
+        me.id,
+        crate::access::Action::SplitEnvironment,
+        crate::access::Resource::Environment(environment),
+    )
+    .allowed
+    {
         Ok(me)
     } else {
         Err(CommandError::NotPermitted(format!(

@@ -313,8 +313,17 @@ impl Offline {
     /// as on the server.
     pub fn audit(&self) -> Result<Vec<crate::api::AuditEntry>, String> {
         let me = self.world.user(self.acting).ok_or("no acting user")?;
-        if me.role != preflight_core::EnvRole::Administrator {
-            return Err("only Administrators read their environment's log".into());
+        let may = preflight_core::check(
+            &self.world,
+            me.id,
+            preflight_core::Action::ReadAuditLog,
+            preflight_core::Resource::Environment(me.environment),
+        );
+        if !may.allowed {
+            return Err(format!(
+                "you may not read the audit log: {}",
+                may.explain(&self.world).join("; ")
+            ));
         }
         Ok(self
             .steps

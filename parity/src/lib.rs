@@ -89,19 +89,26 @@ fn cases_on(world: World, seed: u64) -> String {
         .chain(world.organisations().map(|o| Resource::Organisation(o.id)))
         .collect();
     resources.sort();
+    resources.extend(world.environments().map(|e| Resource::Environment(e.id)));
     let actions = |resource: Resource| -> &'static [Action] {
         match resource {
             Resource::Document(_) => &Action::DOCUMENT,
             Resource::Organisation(_) => &Action::ORGANISATION,
+            Resource::Environment(_) => &Action::ENVIRONMENT,
         }
     };
     let mut cases = Vec::new();
     for user in users.choose_multiple(&mut rng, 12) {
         cases.push(Case::Project { user: *user });
-        for kind in [ResourceKind::Document, ResourceKind::Organisation] {
+        for kind in [
+            ResourceKind::Document,
+            ResourceKind::Organisation,
+            ResourceKind::Environment,
+        ] {
             let action = match kind {
                 ResourceKind::Document => Action::View,
                 ResourceKind::Organisation => Action::ViewOrganisation,
+                ResourceKind::Environment => Action::ManageGroups,
             };
             cases.push(Case::WhatCan {
                 user: *user,

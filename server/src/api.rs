@@ -662,14 +662,14 @@ pub struct CheckQuery {
     /// Whose access; the caller's own when absent.
     pub user: Option<UserId>,
     pub action: Action,
-    /// `document:<id>` or `organisation:<id>`.
+    /// `document:<id>`, `organisation:<id>` or `environment:<id>`.
     pub resource: String,
 }
 
 fn parse_resource(text: &str) -> Result<Resource, AppError> {
     let invalid = || {
         AppError::BadParameter(format!(
-            "resource: `{text}` is not `document:<id>` or `organisation:<id>`"
+            "resource: `{text}` is not `document:<id>`, `organisation:<id>` or `environment:<id>`"
         ))
     };
     let (kind, id) = text.split_once(':').ok_or_else(invalid)?;
@@ -677,6 +677,7 @@ fn parse_resource(text: &str) -> Result<Resource, AppError> {
     match kind {
         "document" => Ok(Resource::Document(preflight_core::DocumentId(id))),
         "organisation" => Ok(Resource::Organisation(preflight_core::OrganisationId(id))),
+        "environment" => Ok(Resource::Environment(preflight_core::EnvironmentId(id))),
         _ => Err(invalid()),
     }
 }
@@ -718,10 +719,7 @@ async fn check_get(
     }
     let decision = check(&world, user, query.action, resource);
     // Answers about resources the caller cannot see never say more than "no".
-    let visible = match resource {
-        Resource::Document(d) => vis.document(d),
-        Resource::Organisation(o) => vis.organisation(o),
-    };
+    let visible = vis.resource(resource);
     if !visible {
         return Err(AppError::NotFound("resource".into()));
     }
@@ -762,10 +760,7 @@ async fn who_can_get(
     let me = caller.user(&world)?.id;
     let resource = parse_resource(&query.resource)?;
     let vis = Visibility::of(&world, me).ok_or(AppError::Unauthenticated)?;
-    let visible = match resource {
-        Resource::Document(d) => vis.document(d),
-        Resource::Organisation(o) => vis.organisation(o),
-    };
+    let visible = vis.resource(resource);
     if !visible {
         return Err(AppError::NotFound("resource".into()));
     }
@@ -853,10 +848,17 @@ async fn audit_get(
 ) -> Result<Json<Vec<crate::store::AuditEntry>>, AppError> {
     let world = state.engine.world();
     let me = caller.user(&world)?.clone();
-    if me.role != preflight_core::EnvRole::Administrator {
-        return Err(AppError::NotPermitted(
-            "only Administrators read their environment's log".into(),
-        ));
+    let may = check(
+        &world,
+        me.id,
+        Action::ReadAuditLog,
+        Resource::Environment(me.environment),
+    );
+    if !may.allowed {
+        return Err(AppError::NotPermitted(format!(
+            "you may not read the audit log: {}",
+            may.explain(&world).join("; ")
+        )));
     }
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
     let store = Arc::clone(&state.store);

@@ -246,40 +246,21 @@ impl FromRequestParts<AppState> for Software {
                 )
             })?;
         let world = state.engine.world();
-        let key = world.key(key).ok_or_else(|| {
-            AppError::BadKey(
-                "this connection key is not known: check that it was copied whole".into(),
-            )
-        })?;
-        if let Some((at, reason)) = key.revoked {
-            let why = match reason {
-                preflight_core::RevokeReason::Revoked { .. } => "it was revoked",
-                preflight_core::RevokeReason::HolderLostAccess => {
-                    "its holder lost access to the organisation"
-                }
-                preflight_core::RevokeReason::HolderDisabled => "its holder was disabled",
-                preflight_core::RevokeReason::PartnershipEnded => {
-                    "the partnership it was issued through ended"
-                }
-                preflight_core::RevokeReason::OrganisationRemoved => "its organisation was removed",
-            };
-            return Err(AppError::BadKey(format!(
-                "this connection key no longer works: {why} on {at}; retrieve a new one"
-            )));
-        }
-        // The key works only while its holder may still retrieve it.
-        if !check(
-            &world,
-            key.holder,
-            Action::RetrieveConnectionKey,
-            Resource::Organisation(key.organisation),
-        )
-        .allowed
-        {
-            return Err(AppError::BadKey(
-                "this connection key no longer works: its holder may no longer retrieve keys for its organisation".into(),
-            ));
-        }
+        let works = preflight_core::access::use_connection_key(&world, key);
+        let key = match world.key(key) {
+            Some(k) if works.allowed => k,
+            Some(_) => {
+                return Err(AppError::BadKey(format!(
+                    "this connection key does not work: {}; retrieve a new one",
+                    works.explain(&world).join("; ")
+                )))
+            }
+            None => {
+                return Err(AppError::BadKey(
+                    "this connection key is not known: check that it was copied whole".into(),
+                ))
+            }
+        };
         Ok(Software {
             organisation: key.organisation,
             holder: key.holder,

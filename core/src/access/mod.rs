@@ -39,6 +39,23 @@ pub enum Action {
     RetrieveConnectionKey,
     ConfigureSoftwareConnection,
     ActivateOrganisation,
+    // --- on an environment
+    /// Read the environment's audit log (DOMAIN §8).
+    ReadAuditLog,
+    /// Invite users, assign roles and the RelationshipManager role, disable
+    /// and enable users, connect relationship managers (DOMAIN §1, §2).
+    ManageUsers,
+    /// Create and edit the environment's groups (DOMAIN §3).
+    ManageGroups,
+    /// Send authorisation requests and propose partnerships (DOMAIN §2).
+    SendPartnershipRequests,
+    /// End the environment's partnerships, take on and release costs (DOMAIN §2).
+    ManagePartnerships,
+    /// Simulate and carry out a split: export, authorise a removal, import a
+    /// bundle (DOMAIN §7).
+    SplitEnvironment,
+    /// Add organisations to the environment (DOMAIN §1).
+    AddOrganisations,
 }
 
 impl Action {
@@ -53,11 +70,28 @@ impl Action {
         Action::ConfigureSoftwareConnection,
         Action::ActivateOrganisation,
     ];
+    /// The environment actions (DOMAIN §1, §2, §7, §8).
+    pub const ENVIRONMENT: [Action; 7] = [
+        Action::ReadAuditLog,
+        Action::ManageUsers,
+        Action::ManageGroups,
+        Action::SendPartnershipRequests,
+        Action::ManagePartnerships,
+        Action::SplitEnvironment,
+        Action::AddOrganisations,
+    ];
 
     /// The kind of resource the action applies to.
     pub fn resource_kind(self) -> ResourceKind {
         match self {
             Action::View | Action::Edit | Action::Manage => ResourceKind::Document,
+            Action::ReadAuditLog
+            | Action::ManageUsers
+            | Action::ManageGroups
+            | Action::SendPartnershipRequests
+            | Action::ManagePartnerships
+            | Action::SplitEnvironment
+            | Action::AddOrganisations => ResourceKind::Environment,
             _ => ResourceKind::Organisation,
         }
     }
@@ -80,6 +114,13 @@ impl Action {
             Action::RetrieveConnectionKey => 8,
             Action::ConfigureSoftwareConnection => 16,
             Action::ActivateOrganisation => 32,
+            Action::ReadAuditLog => 1,
+            Action::ManageUsers => 2,
+            Action::ManageGroups => 4,
+            Action::SendPartnershipRequests => 8,
+            Action::ManagePartnerships => 16,
+            Action::SplitEnvironment => 32,
+            Action::AddOrganisations => 64,
         }
     }
 }
@@ -91,6 +132,29 @@ impl Action {
 pub enum Resource {
     Document(DocumentId),
     Organisation(OrganisationId),
+    Environment(EnvironmentId),
+}
+
+impl Resource {
+    /// The kind of resource this is.
+    pub fn kind(self) -> ResourceKind {
+        match self {
+            Resource::Document(_) => ResourceKind::Document,
+            Resource::Organisation(_) => ResourceKind::Organisation,
+            Resource::Environment(_) => ResourceKind::Environment,
+        }
+    }
+}
+
+impl ResourceKind {
+    /// Every action on a resource of this kind.
+    pub fn actions(self) -> &'static [Action] {
+        match self {
+            ResourceKind::Document => &Action::DOCUMENT,
+            ResourceKind::Organisation => &Action::ORGANISATION,
+            ResourceKind::Environment => &Action::ENVIRONMENT,
+        }
+    }
 }
 
 /// The kinds of [`Resource`].
@@ -99,6 +163,7 @@ pub enum Resource {
 pub enum ResourceKind {
     Document,
     Organisation,
+    Environment,
 }
 
 /// One explanation: a grant path, or something missing.
@@ -169,6 +234,20 @@ pub enum Reason {
     ManagerOfAnotherEnvironment {
         organisation: OrganisationId,
     },
+    // --- on an environment
+    /// An Administrator or Advanced user of the environment (a grant path).
+    AdvancedUser {
+        environment: EnvironmentId,
+    },
+    /// The user belongs to another environment.
+    NotOfEnvironment {
+        environment: EnvironmentId,
+    },
+    /// A connection key that stopped working: when, and why.
+    KeyRevoked {
+        at: Timestamp,
+        why: RevokeReason,
+    },
 }
 #[cfg(target_arch = "wasm32")]
 crate::tagged::tag_first!(Reason, "reason");
@@ -217,11 +296,11 @@ impl Access {
 
     /// The allowed actions, for a resource of `kind`.
     pub fn actions(self, kind: ResourceKind) -> Vec<Action> {
-        let all: &[Action] = match kind {
-            ResourceKind::Document => &Action::DOCUMENT,
-            ResourceKind::Organisation => &Action::ORGANISATION,
-        };
-        all.iter().copied().filter(|a| self.allows(*a)).collect()
+        kind.actions()
+            .iter()
+            .copied()
+            .filter(|a| self.allows(*a))
+            .collect()
     }
 
     /// The document level, if this is a document's access.
@@ -254,8 +333,15 @@ pub fn check(world: &World, user: UserId, action: Action, resource: Resource) ->
         (Resource::Document(document), Some(needed)) => {
             check_document(world, user, document, needed)
         }
-        (Resource::Organisation(organisation), None) => {
+        (Resource::Organisation(organisation), None)
+            if action.resource_kind() == ResourceKind::Organisation =>
+        {
             check_organisation(world, user, organisation, action)
+        }
+        (Resource::Environment(environment), None)
+            if action.resource_kind() == ResourceKind::Environment =>
+        {
+            check_environment(world, user, environment, action)
         }
         // An action of the wrong kind for the resource: fail closed.
         _ => Decision::deny(Reason::UnknownResource),
@@ -539,7 +625,7 @@ fn check_organisation(
         Action::ManageMembers | Action::ActivateOrganisation => Reason::NotAdministrator {
             environment: org.environment,
         },
-        Action::View | Action::Edit | Action::Manage => Reason::UnknownResource,
+        _ => Reason::UnknownResource,
     };
     if reasons.is_empty() {
         Decision::deny(missing)
@@ -564,7 +650,79 @@ pub fn access(world: &World, user: UserId, resource: Resource) -> Access {
             }
             Access(bits)
         }
+        Resource::Environment(environment) => {
+            let mut bits = 0;
+            for action in Action::ENVIRONMENT {
+                if check_environment(world, user, environment, action).allowed {
+                    bits |= action.bit();
+                }
+            }
+            Access(bits)
+        }
     }
+}
+
+/// What a user may do in an environment: its Administrators everything, its
+/// Advanced users manage groups and send partnership requests, nobody of
+/// another environment anything (DOMAIN §1, §2, §7, §8).
+fn check_environment(
+    world: &World,
+    user: UserId,
+    environment: EnvironmentId,
+    action: Action,
+) -> Decision {
+    if world.environment(environment).is_none() {
+        return Decision::deny(Reason::UnknownResource);
+    }
+    let Some(u) = world.user(user) else {
+        return Decision::deny(Reason::UnknownUser);
+    };
+    if !u.is_active() {
+        return Decision::deny(Reason::UserDisabled { user });
+    }
+    if u.environment != environment {
+        return Decision::deny(Reason::NotOfEnvironment { environment });
+    }
+    let for_advanced = matches!(
+        action,
+        Action::ManageGroups | Action::SendPartnershipRequests
+    );
+    if u.role == EnvRole::Administrator {
+        Decision {
+            allowed: true,
+            reasons: smallvec![Reason::Administrator { environment }],
+        }
+    } else if for_advanced && u.is_advanced() {
+        Decision {
+            allowed: true,
+            reasons: smallvec![Reason::AdvancedUser { environment }],
+        }
+    } else if for_advanced {
+        Decision::deny(Reason::EnvironmentRoleTooLow {
+            has: u.role,
+            needs: EnvRole::AdvancedUser,
+        })
+    } else {
+        Decision::deny(Reason::NotAdministrator { environment })
+    }
+}
+
+/// Whether connection key `key` works now (DOMAIN §4): it exists, was never
+/// revoked, and its holder may still retrieve a key for its organisation. The
+/// reasons are the holder's grant paths, or what stops the key.
+pub fn use_connection_key(world: &World, key: KeyId) -> Decision {
+    let Some(k) = world.key(key) else {
+        return Decision::deny(Reason::UnknownResource);
+    };
+    if let Some((at, why)) = k.revoked {
+        return Decision::deny(Reason::KeyRevoked { at, why });
+    }
+    check(
+        world,
+        k.holder,
+        Action::RetrieveConnectionKey,
+        Resource::Organisation(k.organisation),
+    )
 }
 
 /// One answer of a reverse query.
@@ -598,6 +756,8 @@ fn candidates(world: &World, resource: Resource) -> Vec<UserId> {
             Some(org) => (o, org.environment),
             None => return out,
         },
+        // Only its own users act in an environment.
+        Resource::Environment(environment) => return world.users_of(environment).to_vec(),
     };
     out.extend(world.users_of(environment).iter().filter(|u| {
         world
@@ -644,6 +804,7 @@ fn resource_candidates(world: &World, user: UserId, kind: ResourceKind) -> Vec<R
         sort_dedup(&mut organisations);
     }
     match kind {
+        ResourceKind::Environment => vec![Resource::Environment(u.environment)],
         ResourceKind::Organisation => organisations
             .into_iter()
             .map(Resource::Organisation)
@@ -833,7 +994,7 @@ pub fn what_can(
                     Resource::Document(d) => accessor
                         .allowed(d, needed)
                         .map(|reasons| ResourceAccess { resource, reasons }),
-                    Resource::Organisation(_) => None,
+                    Resource::Organisation(_) | Resource::Environment(_) => None,
                 })
                 .collect()
         }

@@ -71,6 +71,7 @@ impl Reason {
                 | Reason::SharedWithUser { .. }
                 | Reason::SharedWithGroup { .. }
                 | Reason::SharedWithOrganisation { .. }
+                | Reason::AdvancedUser { .. }
         )
     }
 
@@ -165,6 +166,30 @@ impl Reason {
                 "not a Manager of {} nor an Administrator of its environment",
                 organisation_name(world, organisation)
             ),
+            Reason::AdvancedUser { environment } => format!(
+                "Administrator or Advanced user of environment {}",
+                environment_name(world, environment)
+            ),
+            Reason::NotOfEnvironment { environment } => format!(
+                "not a user of environment {}",
+                environment_name(world, environment)
+            ),
+            Reason::KeyRevoked { at, why } => {
+                let why = match why {
+                    crate::model::RevokeReason::Revoked { .. } => "it was revoked",
+                    crate::model::RevokeReason::HolderLostAccess => {
+                        "its holder lost access to the organisation"
+                    }
+                    crate::model::RevokeReason::HolderDisabled => "its holder was disabled",
+                    crate::model::RevokeReason::PartnershipEnded => {
+                        "the partnership it was issued through ended"
+                    }
+                    crate::model::RevokeReason::OrganisationRemoved => {
+                        "its organisation was removed"
+                    }
+                };
+                format!("the key no longer works: {why} on {}", at.to_date_string())
+            }
             Reason::ManagerOfAnotherEnvironment { organisation } => format!(
                 "Manager of {} from a partner environment: settings stay with its own environment",
                 organisation_name(world, organisation)
@@ -198,6 +223,13 @@ impl Action {
             Action::RetrieveConnectionKey => "retrieve a connection key",
             Action::ConfigureSoftwareConnection => "configure the software connection",
             Action::ActivateOrganisation => "activate it on Peppol",
+            Action::ReadAuditLog => "read the audit log of",
+            Action::ManageUsers => "manage the users of",
+            Action::ManageGroups => "manage the groups of",
+            Action::SendPartnershipRequests => "ask for partnerships for",
+            Action::ManagePartnerships => "manage the partnerships of",
+            Action::SplitEnvironment => "split",
+            Action::AddOrganisations => "add organisations to",
         }
     }
 }
@@ -215,6 +247,7 @@ impl Resource {
                 .document_name(d)
                 .unwrap_or_else(|| "a document".to_string()),
             Resource::Organisation(o) => organisation_name(names, o),
+            Resource::Environment(e) => environment_name(names, e),
         }
     }
 }

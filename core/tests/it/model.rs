@@ -85,7 +85,35 @@ pub fn organisation_allows(
         Action::RetrieveConnectionKey | Action::ConfigureSoftwareConnection => {
             admin || (role.is_some() && u.role >= EnvRole::AdvancedUser)
         }
-        Action::View | Action::Edit | Action::Manage => false,
+        _ => false,
+    }
+}
+
+/// Environment actions: its Administrators all of them, its Advanced users
+/// groups and partnership requests, nobody else any.
+pub fn environment_allows(
+    world: &World,
+    user: UserId,
+    environment: EnvironmentId,
+    action: Action,
+) -> bool {
+    let Some(u) = world.users().find(|u| u.id == user) else {
+        return false;
+    };
+    if u.status != UserStatus::Active
+        || u.environment != environment
+        || world.environment(environment).is_none()
+    {
+        return false;
+    }
+    match action {
+        Action::ManageGroups | Action::SendPartnershipRequests => u.role >= EnvRole::AdvancedUser,
+        Action::ReadAuditLog
+        | Action::ManageUsers
+        | Action::ManagePartnerships
+        | Action::SplitEnvironment
+        | Action::AddOrganisations => u.role == EnvRole::Administrator,
+        _ => false,
     }
 }
 
@@ -96,6 +124,7 @@ pub fn allows(world: &World, user: UserId, action: Action, resource: Resource) -
             document_level(world, user, d).is_some_and(|l| l >= needed)
         }
         (Resource::Organisation(o), None) => organisation_allows(world, user, o, action),
+        (Resource::Environment(e), None) => environment_allows(world, user, e, action),
         _ => false,
     }
 }

@@ -50,6 +50,7 @@ fn actions_for(resource: Resource) -> &'static [Action] {
     match resource {
         Resource::Document(_) => &Action::DOCUMENT,
         Resource::Organisation(_) => &Action::ORGANISATION,
+        Resource::Environment(_) => &Action::ENVIRONMENT,
     }
 }
 
@@ -104,8 +105,9 @@ proptest! {
     fn engine_check_equals_the_simple_model(seed in any::<u64>()) {
         let run = random_run(seed, 40, |_, _, _, _| {});
         let world = &run.world;
+        let environments: Vec<Resource> = world.environments().map(|e| Resource::Environment(e.id)).collect();
         for u in users(world) {
-            for r in all_resources(world) {
+            for r in all_resources(world).into_iter().chain(environments.iter().copied()) {
                 for a in actions_for(r) {
                     let engine = check(world, u.id, *a, r).allowed;
                     let model = model::allows(world, u.id, *a, r);
@@ -124,6 +126,7 @@ proptest! {
             let env = match resource {
                 Resource::Document(d) => world.document(d).unwrap().environment,
                 Resource::Organisation(o) => world.organisation(o).unwrap().environment,
+                Resource::Environment(e) => e,
             };
             prop_assert!(model::reaches(world, u, env), "{:?} reaches {:?} across environments", user, resource);
         }

@@ -1500,6 +1500,140 @@ fn the_live_stream_tells_each_viewer_only_what_their_projection_holds() {
     assert!(!Visibility::of(w, f.clerk).unwrap().event(&credit));
 }
 
+fn env_res(environment: EnvironmentId) -> Resource {
+    Resource::Environment(environment)
+}
+
+#[test]
+fn only_administrators_read_their_environments_audit_log() {
+    let mut f = firm();
+    let bob =
+        f.f.invite(f.acme_admin, "bob@acme.test", EnvRole::AdvancedUser);
+    let w = &f.f.world;
+    let decision = check(w, f.acme_admin, Action::ReadAuditLog, env_res(f.acme));
+    assert!(decision.allowed);
+    assert_eq!(
+        decision.explain(w),
+        ["Administrator of environment Acme".to_string()]
+    );
+    for (user, why) in [
+        (bob, "only an Administrator of environment Acme may do this"),
+        (
+            f.clerk,
+            "only an Administrator of environment Acme may do this",
+        ),
+        (f.firm_admin, "not a user of environment Acme"),
+    ] {
+        let decision = check(w, user, Action::ReadAuditLog, env_res(f.acme));
+        assert!(!decision.allowed);
+        assert_eq!(decision.explain(w), [why.to_string()]);
+    }
+    let admins: Vec<UserId> = who_can(w, Action::ReadAuditLog, env_res(f.acme))
+        .into_iter()
+        .map(|a| a.user)
+        .collect();
+    assert_eq!(admins, [f.acme_admin]);
+    f.f.ok(f.acme_admin, Command::DisableUser { user: bob });
+    expect(
+        &f.f.world,
+        bob,
+        Action::ReadAuditLog,
+        env_res(f.acme),
+        false,
+    );
+}
+
+#[test]
+fn administrators_and_advanced_users_manage_groups_and_ask_for_partnerships() {
+    let mut f = firm();
+    let bob =
+        f.f.invite(f.acme_admin, "bob@acme.test", EnvRole::AdvancedUser);
+    let w = &f.f.world;
+    for action in [Action::ManageGroups, Action::SendPartnershipRequests] {
+        expect(w, f.acme_admin, action, env_res(f.acme), true);
+        expect(w, bob, action, env_res(f.acme), true);
+        expect(w, f.clerk, action, env_res(f.acme), false);
+        expect(w, f.accountant, action, env_res(f.acme), false);
+    }
+    let reasons = check(w, bob, Action::ManageGroups, env_res(f.acme)).explain(w);
+    assert_eq!(
+        reasons,
+        ["Administrator or Advanced user of environment Acme".to_string()]
+    );
+    // Everything else in an environment is its Administrators'.
+    for action in [
+        Action::ManageUsers,
+        Action::ManagePartnerships,
+        Action::SplitEnvironment,
+        Action::AddOrganisations,
+    ] {
+        expect(w, f.acme_admin, action, env_res(f.acme), true);
+        expect(w, bob, action, env_res(f.acme), false);
+    }
+    // Environment actions on another resource kind fail closed.
+    expect(
+        w,
+        f.acme_admin,
+        Action::ReadAuditLog,
+        org_res(f.bakery),
+        false,
+    );
+}
+
+#[test]
+fn a_connection_key_works_while_its_holder_may_retrieve_it() {
+    use preflight_core::access::use_connection_key;
+    let mut f = firm();
+    let key = f.f.key(f.accountant, f.bakery);
+    let works = use_connection_key(&f.f.world, key);
+    assert!(works.allowed);
+    assert_eq!(
+        works.explain(&f.f.world),
+        ["Member of Bakery BV through the partnership with Acme Accountants".to_string()]
+    );
+    f.f.end(f.acme_admin, f.partnership);
+    let stopped = use_connection_key(&f.f.world, key);
+    assert!(!stopped.allowed);
+    let said = stopped.explain(&f.f.world).join("; ");
+    assert!(
+        said.starts_with("the key no longer works: the partnership it was issued through ended on"),
+        "{said}"
+    );
+    assert!(!use_connection_key(&f.f.world, KeyId::from_u128(7)).allowed);
+}
+
+#[test]
+fn an_environments_audit_log_shows_every_command_that_concerns_it() {
+    use preflight_core::audit::environments_of;
+    let mut f = firm();
+    let (other, olga) = f.f.sign_up("Other", "olga@other.test");
+    let mut both = vec![f.acme, f.firm];
+    both.sort();
+    // A partner's user made a member: both sides.
+    let bea =
+        f.f.invite(f.firm_admin, "bea@firm.test", EnvRole::AdvancedUser);
+    let events = f.f.ok(
+        f.acme_admin,
+        Command::AddMember {
+            organisation: f.bakery,
+            user: bea,
+            role: OrgRole::Member,
+        },
+    );
+    assert_eq!(
+        environments_of(&f.f.world, &by(f.acme_admin), &events),
+        both
+    );
+    // Ending the partnership: both sides.
+    let events = f.f.end(f.firm_admin, f.partnership);
+    assert_eq!(
+        environments_of(&f.f.world, &by(f.firm_admin), &events),
+        both
+    );
+    // A refused command: the actor's own environment only.
+    assert_eq!(environments_of(&f.f.world, &by(olga), &[]), [other]);
+}
+
 #[test]
 fn a_partnership_proposal_answers_alike_whether_or_not_the_environment_exists() {
     let mut f = Fixture::new();
@@ -4385,16 +4519,19 @@ fn rich_world() -> (World, Vec<UserId>, Vec<Resource>) {
 
 #[test]
 fn who_can_and_what_can_agree_with_check() {
-    let (w, users, resources) = rich_world();
+    let (w, users, mut resources) = rich_world();
+    resources.extend(w.environments().map(|e| Resource::Environment(e.id)));
     let mut allowed = 0;
     for resource in &resources {
         let kind = match resource {
             Resource::Document(_) => ResourceKind::Document,
             Resource::Organisation(_) => ResourceKind::Organisation,
+            Resource::Environment(_) => ResourceKind::Environment,
         };
         let actions: &[Action] = match kind {
             ResourceKind::Document => &Action::DOCUMENT,
             ResourceKind::Organisation => &Action::ORGANISATION,
+            ResourceKind::Environment => &Action::ENVIRONMENT,
         };
         for action in actions {
             let who = who_can(&w, *action, *resource);
@@ -4607,6 +4744,7 @@ fn project_holds_only_what_the_user_may_see() {
                 == match resource {
                     Resource::Document(_) => ResourceKind::Document,
                     Resource::Organisation(_) => ResourceKind::Organisation,
+                    Resource::Environment(_) => ResourceKind::Environment,
                 }
             {
                 assert_eq!(
@@ -4635,6 +4773,7 @@ fn projection_answers_administrators_questions_like_the_world() {
                 let actions: &[Action] = match resource {
                     Resource::Document(_) => &Action::DOCUMENT,
                     Resource::Organisation(_) => &Action::ORGANISATION,
+                    Resource::Environment(_) => &Action::ENVIRONMENT,
                 };
                 for action in actions {
                     assert_eq!(

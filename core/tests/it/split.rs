@@ -1270,12 +1270,14 @@ proptest! {
             let organisation = match resource {
                 Resource::Organisation(o) => o,
                 Resource::Document(d) => world.document(d).unwrap().organisation,
+                Resource::Environment(_) => unreachable!("full_diff compares documents and organisations"),
             };
             let unchanged = access(&world, user, Resource::Organisation(organisation));
             let entry = executed.entry((user, organisation)).or_insert((unchanged, unchanged, BTreeMap::new()));
             match resource {
                 Resource::Organisation(_) => { entry.0 = before; entry.1 = now; }
                 Resource::Document(_) => *entry.2.entry((before, now)).or_default() += 1,
+                Resource::Environment(_) => {}
             }
         }
         let predicted: Counted = p.access_changes.iter().map(|c| {
@@ -1355,12 +1357,14 @@ proptest! {
             let kind = match resource {
                 Resource::Organisation(_) => preflight_core::access::ResourceKind::Organisation,
                 Resource::Document(_) => preflight_core::access::ResourceKind::Document,
+                Resource::Environment(_) => preflight_core::access::ResourceKind::Environment,
             };
             let had = was.actions(kind);
             prop_assert!(now.actions(kind).iter().all(|a| had.contains(a)), "{:?} gained {:?} on {:?}", user, now, resource);
             let of_removed = match resource {
                 Resource::Organisation(o) => o == organisation,
                 Resource::Document(d) => before.document(d).is_some_and(|d| d.organisation == organisation),
+                Resource::Environment(_) => false,
             };
             // A user who loses the organisation loses each of its documents with it.
             if matches!(resource, Resource::Document(_)) && of_removed && whole.contains(&user) {

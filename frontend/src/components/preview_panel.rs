@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use preflight_core::access::ResourceKind;
 use preflight_core::project::Visibility;
-use preflight_core::{preview, AccessChange, Actor, Command, Context, Preview, Resource, World};
+use preflight_core::{preview, AccessChange, Actor, Command, Context, Preview, World};
 
 use crate::components::reasons::reason_items;
 use crate::session::{now, use_session};
@@ -15,10 +15,7 @@ use crate::session::{now, use_session};
 /// An access in words: a document level, or the organisation actions.
 fn access_in_words(change: &AccessChange, after: bool) -> String {
     let access = if after { change.after } else { change.before };
-    let kind = match change.resource {
-        Resource::Document(_) => ResourceKind::Document,
-        Resource::Organisation(_) => ResourceKind::Organisation,
-    };
+    let kind = change.resource.kind();
     let actions = access.actions(kind);
     if actions.is_empty() {
         return "no access".to_string();

@@ -97,10 +97,7 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
                 .into_any(),
             );
         }
-        let actions: Vec<Action> = match resource {
-            Resource::Document(_) => vec![Action::View, Action::Edit, Action::Manage],
-            Resource::Organisation(_) => Action::ORGANISATION.to_vec(),
-        };
+        let actions: Vec<Action> = resource.kind().actions().to_vec();
         let rows = actions
             .into_iter()
             .map(|action| {
@@ -160,6 +157,7 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
                 let href = match a.resource {
                     Resource::Document(d) => format!("/documents/{d}"),
                     Resource::Organisation(o) => format!("/organisations/{o}"),
+                    Resource::Environment(_) => "/users".to_string(),
                 };
                 view! {
                     <li data-testid="explorer-visible">

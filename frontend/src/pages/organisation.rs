@@ -109,9 +109,14 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
     };
     shown.set_value(Some(id));
     let resource = Resource::Organisation(id);
-    // Restoring an export bundle is for the environment's Administrators.
-    let is_admin = signed_in.me.role == preflight_core::EnvRole::Administrator
-        && signed_in.me.environment == org.environment;
+    // Restoring an export bundle is a step of splitting the environment.
+    let is_admin = preflight_core::check(
+        &world,
+        me,
+        preflight_core::Action::SplitEnvironment,
+        Resource::Environment(org.environment),
+    )
+    .allowed;
 
     let members = world
         .members_of(id)

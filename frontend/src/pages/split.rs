@@ -10,7 +10,7 @@ use preflight_core::split::{
     KeyImpact, SplitComparison, SplitImpact, SplitPlan, SplitQuestions, SplitStep, TaskImpact,
     TaskOutcome,
 };
-use preflight_core::{Command, DocumentId, EnvRole, Grantee, OrganisationId, World};
+use preflight_core::{Command, DocumentId, Grantee, OrganisationId, World};
 
 use std::sync::Arc;
 
@@ -672,7 +672,13 @@ fn split_view(signed_in: SignedIn, state: SplitState) -> AnyView {
             }));
         }
     });
-    let not_admin = me.role != EnvRole::Administrator;
+    let not_admin = !preflight_core::check(
+        &world,
+        me.id,
+        preflight_core::Action::SplitEnvironment,
+        preflight_core::Resource::Environment(me.environment),
+    )
+    .allowed;
     let answer_world = world.clone();
     let answer = move || {
         let world = answer_world.clone();
