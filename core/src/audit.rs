@@ -2,8 +2,8 @@
 //! The server files each command under them; their Administrators read it
 //! (`Action::ReadAuditLog`).
 
-use crate::command::{Actor, Event};
-use crate::ids::*;
+use crate::model::command::{Actor, Event};
+use crate::model::ids::*;
 use crate::model::RequestTarget;
 use crate::world::World;
 

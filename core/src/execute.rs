@@ -13,12 +13,12 @@
 //! shows as "only the server can confirm".
 
 use crate::access::{check, document_level, Action, Decision, Resource};
-use crate::command::{Actor, Command, Context, Event};
-use crate::error::CommandError;
-use crate::ids::*;
+use crate::model::command::{Actor, Command, Context, Event};
+use crate::model::error::CommandError;
+use crate::model::ids::*;
 use crate::model::*;
 use crate::project::Visibility;
-use crate::sort::sort_dedup;
+use crate::util::sort::sort_dedup;
 use crate::world::World;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -47,7 +47,7 @@ pub enum Unconfirmed {
     Hidden { what: String },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(Unconfirmed, "kind");
+crate::util::tagged::tag_first!(Unconfirmed, "kind");
 
 impl Unconfirmed {
     /// The sentence shown to a person.
@@ -1648,7 +1648,7 @@ impl<'a> Decider<'a> {
                 digest,
             } => {
                 let me = self.split_administrator(organisation)?;
-                let manifest = crate::bundle::Manifest::of(self.world, organisation)
+                let manifest = crate::model::bundle::Manifest::of(self.world, organisation)
                     .ok_or_else(|| self.missing("organisation"))?;
                 if manifest.digest != digest {
                     return Err(CommandError::Conflict(format!(

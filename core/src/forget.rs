@@ -8,8 +8,8 @@
 //! forgotten form, which keeps every id and every fact the world is built from,
 //! so replaying the log still gives the same world, version for version.
 
-use crate::command::{Command, Event};
-use crate::ids::{OrganisationId, Sha256, TaskId};
+use crate::model::command::{Command, Event};
+use crate::model::ids::{OrganisationId, Sha256, TaskId};
 use crate::world::World;
 
 /// What a forgotten name or reason reads.
@@ -92,8 +92,9 @@ pub fn forget_event(event: &Event) -> Event {
 /// on the world it was decided on or has just changed. A command that names a
 /// document counts too: its refusal's message may quote the document's name.
 pub fn command_content_owner(world: &World, command: &Command) -> Option<OrganisationId> {
-    let of_document =
-        |document: &crate::ids::DocumentId| world.document(*document).map(|d| d.organisation);
+    let of_document = |document: &crate::model::ids::DocumentId| {
+        world.document(*document).map(|d| d.organisation)
+    };
     match command {
         Command::UploadDocument { organisation, .. }
         | Command::ImportBundle { organisation, .. } => Some(*organisation),
@@ -158,7 +159,7 @@ pub fn forget_command(command: &Command) -> Command {
             participant_id: participant_id.clone(),
             documents: documents
                 .iter()
-                .map(|d| crate::bundle::BundleDocument {
+                .map(|d| crate::model::bundle::BundleDocument {
                     id: d.id,
                     doc_box: d.doc_box,
                     name: FORGOTTEN.to_string(),

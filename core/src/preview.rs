@@ -7,12 +7,12 @@
 //! every resource.
 
 use crate::access::{self, check, Access, Action, DocumentAccessor, Reasons, Resource};
-use crate::command::{Actor, Command, Context, Event};
-use crate::error::CommandError;
 pub use crate::execute::Unconfirmed;
-use crate::ids::*;
+use crate::model::command::{Actor, Command, Context, Event};
+use crate::model::error::CommandError;
+use crate::model::ids::*;
 use crate::model::*;
-use crate::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
+use crate::util::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
 use crate::world::World;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};

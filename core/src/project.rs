@@ -25,8 +25,8 @@
 //! [`Visibility`], and [`Visibility::event`] decides what the live stream sends.
 
 use crate::access::{check, what_can, Action, ResourceKind};
-use crate::command::Event;
-use crate::ids::*;
+use crate::model::command::Event;
+use crate::model::ids::*;
 use crate::model::*;
 use crate::world::World;
 use crate::Resource;
@@ -643,7 +643,7 @@ pub fn project(world: &World, viewer: UserId) -> World {
         }
     }
     environments.extend(requests_in.iter().map(|r| r.from_environment));
-    crate::sort::sort_dedup(&mut environments);
+    crate::util::sort::sort_dedup(&mut environments);
     for id in environments {
         if let Some(env) = world.environment(id) {
             if id == home {
@@ -765,7 +765,7 @@ pub fn project(world: &World, viewer: UserId) -> World {
     let mut named: Vec<(UserId, Person)> = people_named(world, &out, &requests_in)
         .into_iter()
         .collect();
-    crate::sort::sort_unstable_by_key(&mut named, |(id, _)| *id);
+    crate::util::sort::sort_unstable_by_key(&mut named, |(id, _)| *id);
     for (id, person) in named {
         out.t.names.insert(id, person);
     }

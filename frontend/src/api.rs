@@ -70,7 +70,7 @@ pub async fn health() -> Result<Health, ApiError> {
     get_json("/api/health").await
 }
 
-pub use preflight_core::wire::Me;
+pub use preflight_core::model::wire::Me;
 
 /// The caller's slice of the world (`GET /api/projection`).
 #[derive(Clone, Debug, Deserialize)]

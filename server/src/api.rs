@@ -137,7 +137,7 @@ fn cleared_cookie() -> HeaderValue {
     HeaderValue::from_static("preflight_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 
-pub use preflight_core::wire::Me;
+pub use preflight_core::model::wire::Me;
 
 fn me_of(state: &AppState, subject: &Subject) -> Result<Me, AppError> {
     match subject {

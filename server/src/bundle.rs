@@ -3,7 +3,7 @@
 //! and verification of an uploaded one.
 //!
 //! What a bundle holds and how its manifest is checked is the core's
-//! (`preflight_core::bundle`); this module adds what needs I/O: the Ed25519 key
+//! (`preflight_core::model::bundle`); this module adds what needs I/O: the Ed25519 key
 //! kept in the data directory, the archive's bytes, and the documents' bytes.
 
 use std::fs;
@@ -11,7 +11,9 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
-use preflight_core::bundle::{BundleCheck, BundleError, Manifest, MANIFEST_FILE, SIGNATURE_FILE};
+use preflight_core::model::bundle::{
+    BundleCheck, BundleError, Manifest, MANIFEST_FILE, SIGNATURE_FILE,
+};
 use preflight_core::Sha256;
 use sha2::Digest as _;
 

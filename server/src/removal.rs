@@ -17,7 +17,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt as _;
-use preflight_core::bundle::Manifest;
+use preflight_core::model::bundle::Manifest;
 use preflight_core::{
     check, Action, Command, OrganisationId, Resource, Sha256, Timestamp, UserId, World,
 };

@@ -6,7 +6,7 @@
 //! may not see ("a group you cannot see" instead).
 
 use super::{Action, Decision, Reason, Resource};
-use crate::ids::*;
+use crate::model::ids::*;
 use crate::World;
 
 /// Where a sentence finds the names it shows; `None` for one the reader may

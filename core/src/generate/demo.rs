@@ -2,10 +2,10 @@
 
 use super::invoice::{invoice_xml, InvoiceParty, InvoiceSpec, CATALOGUE};
 use super::{company_name, next_uuid, person_name};
-use crate::command::{Actor, Command, Context, Event};
-use crate::error::CommandError;
 use crate::execute::execute;
-use crate::ids::*;
+use crate::model::command::{Actor, Command, Context, Event};
+use crate::model::error::CommandError;
+use crate::model::ids::*;
 use crate::model::*;
 use crate::peppol::{doc_summary, read_document};
 use crate::world::World;

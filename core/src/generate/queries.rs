@@ -3,7 +3,7 @@
 
 use super::synthetic::{Synthetic, SyntheticConfig};
 use crate::access::{check, Action, Reason, Resource};
-use crate::ids::*;
+use crate::model::ids::*;
 use crate::model::Grantee;
 use crate::world::World;
 use rand::seq::SliceRandom;
@@ -45,7 +45,7 @@ pub fn queries(
             // environment: the same seed keeps giving the same queries.
             let mut documents: Vec<DocumentId> =
                 world.documents_shared_with(Grantee::Group(*g)).collect();
-            crate::sort::sort_unstable(&mut documents);
+            crate::util::sort::sort_unstable(&mut documents);
             documents.into_iter().map(move |d| (*g, d))
         })
         .collect();

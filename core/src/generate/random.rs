@@ -3,9 +3,9 @@
 //! to be allowed, so that most of them are accepted and the world moves.
 
 use crate::access::{who_can, Action, Resource};
-use crate::command::{Actor, Command};
 use crate::generate::{Synthetic, SyntheticConfig};
-use crate::ids::*;
+use crate::model::command::{Actor, Command};
+use crate::model::ids::*;
 use crate::model::*;
 use crate::world::World;
 use crate::Context;

@@ -1,8 +1,8 @@
 //! Large synthetic worlds for benchmarks and property tests.
 
 use super::{belgian_enterprise_number, company_name};
-use crate::command::Event;
-use crate::ids::*;
+use crate::model::command::Event;
+use crate::model::ids::*;
 use crate::model::*;
 use crate::world::World;
 use rand::seq::SliceRandom;

@@ -75,22 +75,22 @@ pub fn doc_summary(document: &UblDocument) -> crate::model::DocSummary {
 /// The inboxes take invoices only, so a file there must be UBL the reader reads;
 /// the Documents box takes any file and reads it as an invoice when it is one.
 pub fn upload_command(
-    organisation: crate::ids::OrganisationId,
+    organisation: crate::model::ids::OrganisationId,
     doc_box: crate::model::DocBox,
     name: String,
     bytes: &[u8],
-) -> Result<(crate::command::Command, Vec<Finding>), UblError> {
+) -> Result<(crate::model::command::Command, Vec<Finding>), UblError> {
     use crate::model::DocBox;
     let (summary, findings) = match (read_document(bytes), doc_box) {
         (Ok(document), _) => (Some(doc_summary(&document)), document.findings),
         (Err(error), DocBox::InboxIn | DocBox::InboxOut) => return Err(error),
         (Err(_), DocBox::Documents) => (None, Vec::new()),
     };
-    let command = crate::command::Command::UploadDocument {
+    let command = crate::model::command::Command::UploadDocument {
         organisation,
         doc_box,
         name,
-        sha256: crate::ids::Sha256::of(bytes),
+        sha256: crate::model::ids::Sha256::of(bytes),
         size: bytes.len() as u64,
         summary,
     };

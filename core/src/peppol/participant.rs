@@ -590,7 +590,7 @@ mod tests {
     fn schemes_have_unique_codes_in_order() {
         let codes: Vec<&str> = Scheme::all().iter().map(|s| s.code()).collect();
         let mut sorted = codes.clone();
-        crate::sort::sort_dedup(&mut sorted);
+        crate::util::sort::sort_dedup(&mut sorted);
         assert_eq!(codes, sorted);
         assert_eq!(codes.len(), 10);
         for &scheme in Scheme::all() {

@@ -1325,7 +1325,7 @@ proptest! {
             }
             Ok::<_, CommandError>(events)
         };
-        let digest = preflight_core::bundle::Manifest::of(&world, organisation).unwrap().digest;
+        let digest = preflight_core::model::bundle::Manifest::of(&world, organisation).unwrap().digest;
         run_command(&mut world, &actor, Command::ExportOrganisation { organisation, digest })
             .map_err(|e| TestCaseError::fail(format!("export refused: {e}")))?;
         let plan = plan_split(&world, &actor, environment, &[organisation], SplitOption::FullSeparation { exported: None })
@@ -1441,7 +1441,7 @@ fn split_comparison_restricted_to_a_viewer_names_only_users_they_see() {
 
 impl Globex {
     fn export(&mut self, actor: UserId) -> Result<Sha256, CommandError> {
-        let digest = preflight_core::bundle::Manifest::of(&self.world, self.labs)
+        let digest = preflight_core::model::bundle::Manifest::of(&self.world, self.labs)
             .unwrap()
             .digest;
         self.run(
@@ -1533,7 +1533,7 @@ fn split_export_records_every_document_of_the_organisation() {
 #[test]
 fn split_export_is_refused_when_the_documents_changed_since_the_manifest() {
     let mut g = globex();
-    let digest = preflight_core::bundle::Manifest::of(&g.world, g.labs)
+    let digest = preflight_core::model::bundle::Manifest::of(&g.world, g.labs)
         .unwrap()
         .digest;
     g.upload(g.labs, "while-exporting.xml");
@@ -1749,7 +1749,7 @@ fn split_removal_does_exactly_what_the_plan_predicted() {
 #[test]
 fn split_recreated_organisation_receives_on_its_old_identifier_and_imports_its_bundle() {
     let mut g = globex();
-    let manifest = preflight_core::bundle::Manifest::of(&g.world, g.labs).unwrap();
+    let manifest = preflight_core::model::bundle::Manifest::of(&g.world, g.labs).unwrap();
     let digest = g.export(g.hanna).unwrap();
     g.authorise(g.hanna, digest, false, None).unwrap();
     g.remove().unwrap();
@@ -1864,7 +1864,7 @@ fn split_recreated_organisation_receives_on_its_old_identifier_and_imports_its_b
 #[test]
 fn split_import_refuses_a_bundle_of_another_identifier() {
     let mut g = globex();
-    let manifest = preflight_core::bundle::Manifest::of(&g.world, g.labs).unwrap();
+    let manifest = preflight_core::model::bundle::Manifest::of(&g.world, g.labs).unwrap();
     let refused = g.run(
         &Actor::user(g.hanna),
         Command::ImportBundle {
@@ -1879,7 +1879,7 @@ fn split_import_refuses_a_bundle_of_another_identifier() {
 
 #[test]
 fn split_bundle_manifest_detects_tampering() {
-    use preflight_core::bundle::{BundleCheck, Manifest};
+    use preflight_core::model::bundle::{BundleCheck, Manifest};
     let g = globex();
     let manifest = Manifest::of(&g.world, g.labs).unwrap();
     assert_eq!(Manifest::parse(&manifest.to_bytes()).unwrap(), manifest);

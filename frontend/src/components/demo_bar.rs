@@ -50,7 +50,7 @@ pub fn DemoBar() -> impl IntoView {
                                 (login.is_none(), label, u.id)
                             })
                             .collect();
-                        preflight_core::sort::sort_unstable(&mut users);
+                        preflight_core::util::sort::sort_unstable(&mut users);
                         (name, users)
                     })
                     .filter(|(_, users)| !users.is_empty())

@@ -146,7 +146,7 @@ fn explorer_view(signed_in: SignedIn, choices: Choices) -> AnyView {
             .map(|a| (a.resource.name(&world), a))
             .filter(|(name, _)| needle.is_empty() || name.to_lowercase().contains(&needle))
             .collect();
-        preflight_core::sort::sort_unstable_by(&mut found, |a, b| {
+        preflight_core::util::sort::sort_unstable_by(&mut found, |a, b| {
             a.0.cmp(&b.0).then_with(|| a.1.resource.cmp(&b.1.resource))
         });
         let n = found.len();

@@ -28,7 +28,7 @@ fn groups_view(signed_in: SignedIn) -> AnyView {
         .filter(|g| vis.group(g.id))
         .cloned()
         .collect();
-    preflight_core::sort::sort_unstable_by(&mut groups, |a, b| {
+    preflight_core::util::sort::sort_unstable_by(&mut groups, |a, b| {
         a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
     });
     let cards = groups

@@ -96,7 +96,9 @@ pub fn user_options(
 /// Sorts `(key, label)` pairs by label, then by key, so that equal labels keep
 /// one order. (One unstable sort shared by the screens keeps the app small.)
 pub fn sort_by_label<K: Ord>(items: &mut [(K, String)]) {
-    preflight_core::sort::sort_unstable_by(items, |a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    preflight_core::util::sort::sort_unstable_by(items, |a, b| {
+        a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0))
+    });
 }
 
 /// A user's name, or a neutral phrase for one the viewer may not see.

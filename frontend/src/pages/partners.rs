@@ -40,7 +40,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         .filter_map(|p| world.partnership(*p))
         .cloned()
         .collect();
-    preflight_core::sort::sort_unstable_by_key(&mut partnerships, |p| {
+    preflight_core::util::sort::sort_unstable_by_key(&mut partnerships, |p| {
         (p.ended.is_some(), std::cmp::Reverse(p.created_at), p.id)
     });
     let partner_of = |p: &preflight_core::Partnership| {

@@ -69,7 +69,7 @@ fn tasks_view(signed_in: SignedIn) -> AnyView {
         .filter(|t| vis.document(t.document))
         .cloned()
         .collect();
-    preflight_core::sort::sort_unstable_by_key(&mut tasks, |t| {
+    preflight_core::util::sort::sort_unstable_by_key(&mut tasks, |t| {
         (!(t.is_open() && t.assignee == me), !t.is_open(), t.id)
     });
     let delegates = user_options(&world, &vis, |u| u.is_active() && u.id != me);

@@ -43,7 +43,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
         .filter(|u| u.environment == me.environment)
         .cloned()
         .collect();
-    preflight_core::sort::sort_unstable_by(&mut users, |a, b| {
+    preflight_core::util::sort::sort_unstable_by(&mut users, |a, b| {
         a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
     });
     let rows = users

@@ -5,14 +5,21 @@
 //! and by grantee, group members both ways, partnerships by pair. `apply` keeps the
 //! indexes in step with the entities; nothing else mutates a world.
 
-use crate::cards::{Card, PairStandings, UserCards};
-use crate::command::Event;
-use crate::cow_map::{sorted_insert, sorted_remove, CowMap, SplitCowMap};
-use crate::homes::{DocumentHomes, Found, Home};
-use crate::ids::*;
+mod cards;
+mod cow_map;
+mod flat;
+mod homes;
+mod numbers;
+
+use crate::model::command::Event;
+use crate::model::ids::*;
 use crate::model::*;
-use crate::numbers::{EnvNumber, EnvironmentNumbers};
-use crate::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
+use crate::util::sort::{sort_dedup, sort_unstable, sort_unstable_by_key};
+use cards::{Card, PairStandings, UserCards};
+use cow_map::{sorted_insert, sorted_remove, CowMap, SplitCowMap};
+pub use homes::Home;
+use homes::{DocumentHomes, Found};
+use numbers::{EnvNumber, EnvironmentNumbers};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::BTreeSet;
@@ -28,15 +35,6 @@ pub type DocShares = SmallVec<[Share; 2]>;
 
 /// An unordered pair of environments, smaller id first.
 pub type EnvPair = (EnvironmentId, EnvironmentId);
-
-/// How one environment stands with another it has been partnered with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Standing {
-    /// An active partnership.
-    Partnered,
-    /// None now; the latest ended then.
-    Ended { at: Timestamp },
-}
 
 /// The pair key for two environments, in either order.
 pub fn env_pair(a: EnvironmentId, b: EnvironmentId) -> EnvPair {

@@ -1,7 +1,7 @@
 //! JSON wire types that the server sends and the browser reads, kept apart from
 //! the model so that only the outer layers know the wire format.
 
-use crate::model::User;
+use crate::model::entities::User;
 use serde::{Deserialize, Serialize};
 
 /// Who is signed in (`GET /api/me`, `POST /api/session`).
@@ -20,4 +20,4 @@ pub enum Me {
     },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(Me, "kind");
+crate::util::tagged::tag_first!(Me, "kind");

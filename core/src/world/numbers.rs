@@ -1,5 +1,5 @@
 //! Small numbers for environments, so that the slots of the tables a check
-//! reads ([`crate::homes`], [`crate::cards`]) name an environment in four bytes
+//! reads ([`crate::world::homes`], [`crate::world::cards`]) name an environment in four bytes
 //! instead of sixteen, and compare it in one instruction.
 //!
 //! A number is given on first use and names the same environment for the life
@@ -7,8 +7,8 @@
 //! with the same entities may number them differently, and the indexes that
 //! use numbers compare by the environments they name.
 
-use crate::cow_map::CowMap;
-use crate::ids::EnvironmentId;
+use crate::model::ids::EnvironmentId;
+use crate::world::cow_map::CowMap;
 use std::sync::Arc;
 
 /// An environment's number (see the module documentation).

@@ -5,7 +5,7 @@
 //! member of what, which documents are shared with whom) are kept by
 //! [`crate::World`] in indexes, so that they can be looked up from either side.
 
-use crate::ids::*;
+use crate::model::ids::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -410,7 +410,7 @@ pub enum RequestTarget {
     Environment { environment: EnvironmentId },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(RequestTarget, "kind");
+crate::util::tagged::tag_first!(RequestTarget, "kind");
 
 /// The state of a partnership request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -428,7 +428,7 @@ pub enum RequestStatus {
     Withdrawn,
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(RequestStatus, "state");
+crate::util::tagged::tag_first!(RequestStatus, "state");
 
 /// An authorisation request or a manual partnership proposal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -479,7 +479,7 @@ pub enum TaskStatus {
     Rejected { reason: String },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(TaskStatus, "state");
+crate::util::tagged::tag_first!(TaskStatus, "state");
 
 /// One step of a task's audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -511,7 +511,7 @@ pub enum TrailStep {
     },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(TrailStep, "step");
+crate::util::tagged::tag_first!(TrailStep, "step");
 
 impl TrailStep {
     /// The people the step names: whoever it moved the task to first, then
@@ -548,7 +548,7 @@ pub struct TrailEntry {
 
 /// In the browser, read by hand, not derived: serde's `flatten` buffers the whole
 /// entry to find the step's fields, which compiles the trail's types twice (see
-/// [`crate::tagged`]). `at` must come first, as the derived `Serialize` writes it;
+/// [`crate::util::tagged`]). `at` must come first, as the derived `Serialize` writes it;
 /// the server keeps the derive, which takes the fields in any order.
 #[cfg(target_arch = "wasm32")]
 impl<'de> Deserialize<'de> for TrailEntry {
@@ -565,7 +565,7 @@ impl<'de> Deserialize<'de> for TrailEntry {
                 self,
                 mut map: A,
             ) -> Result<TrailEntry, A::Error> {
-                map.next_key_seed(crate::tagged::FirstField("at"))?
+                map.next_key_seed(crate::util::tagged::FirstField("at"))?
                     .ok_or_else(|| serde::de::Error::missing_field("at"))?;
                 let at = map.next_value()?;
                 let step = <TrailStep as Deserialize>::deserialize(
@@ -617,7 +617,7 @@ pub enum LedgerReason {
     },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(LedgerReason, "kind");
+crate::util::tagged::tag_first!(LedgerReason, "kind");
 
 /// One movement of an environment's credit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -635,7 +635,7 @@ pub struct LedgerEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Export {
     pub organisation: OrganisationId,
-    /// The digest of the bundle's manifest (see [`crate::bundle::Manifest`]).
+    /// The digest of the bundle's manifest (see [`crate::model::bundle::Manifest`]).
     pub digest: Sha256,
     /// The documents the bundle holds, sorted.
     pub documents: Vec<DocumentId>,
@@ -654,7 +654,16 @@ pub struct RemovalAuthorisation {
     pub accept_loss: bool,
     /// The facts of the plan the Administrator authorised on, if they gave one:
     /// the removal is refused (`stale_plan`) once any of them changed.
-    pub fingerprint: Option<crate::split::Fingerprint>,
+    pub fingerprint: Option<crate::model::split::Fingerprint>,
     pub by: UserId,
     pub at: Timestamp,
+}
+
+/// How one environment stands with another it has been partnered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// An active partnership.
+    Partnered,
+    /// None now; the latest ended then.
+    Ended { at: Timestamp },
 }

@@ -1,7 +1,7 @@
 //! What a check needs of a user, and of a pair of environments, one memory
 //! access each.
 //!
-//! A check on a document reads the document's slot ([`crate::homes`]) and, at
+//! A check on a document reads the document's slot ([`crate::world::homes`]) and, at
 //! the same time, the user's side. In a large world both miss the cache. The
 //! user's side used to be a chain: the user's record (a hash map's control
 //! bytes, then its bucket), then the user's environment's standings, then the
@@ -11,7 +11,7 @@
 //! document's slot alone.
 //!
 //! A [`Card`] holds all of the user's side a check needs in one 64-byte slot:
-//! the user's environment (as a number, [`crate::numbers`]), whether the user
+//! the user's environment (as a number, [`crate::world::numbers`]), whether the user
 //! is active and an Administrator, and a filter of the organisations the user
 //! is a member of. The filter answers "certainly not a member" for most
 //! organisations a user is not in (a Bloom filter: two bits of 320 per
@@ -23,10 +23,10 @@
 //! once both slots have arrived, one probe into a small table decides whether
 //! the user reaches the document's environment.
 
-use crate::flat::{mix128, FlatSlot, FlatTable};
-use crate::ids::{OrganisationId, Timestamp, UserId};
-use crate::numbers::{EnvNumber, EnvironmentNumbers};
-use crate::world::Standing;
+use crate::model::ids::{OrganisationId, Timestamp, UserId};
+use crate::model::Standing;
+use crate::world::flat::{mix128, FlatSlot, FlatTable};
+use crate::world::numbers::{EnvNumber, EnvironmentNumbers};
 
 /// What a check needs of a user (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,7 +314,7 @@ impl std::fmt::Debug for PairStandings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::EnvironmentId;
+    use crate::model::ids::EnvironmentId;
     use proptest::prelude::*;
 
     fn organisation(n: u128) -> OrganisationId {

@@ -1,7 +1,7 @@
 //! Tables whose one probe has the answer: what a check reads at every step.
 //!
 //! In a large world every lookup of a check misses the cache. A hash map of
-//! [`crate::cow_map::CowMap`]'s kind reaches a value through its control bytes:
+//! [`crate::world::cow_map::CowMap`]'s kind reaches a value through its control bytes:
 //! two dependent misses, each with its page walk. A [`FlatTable`] keeps small,
 //! fixed-size slots (the key and the answer together) in an open-addressed
 //! array with linear probing, so the line that holds the key holds the answer:
@@ -10,11 +10,11 @@
 //!
 //! Like `CowMap`, a table is cut into [`SHARDS`] shards behind `Arc`s, so a
 //! preview's copy of the world costs one pointer and a write copies one shard.
-//! The tables built on it ([`crate::homes`], [`crate::cards`]) are indexes:
+//! The tables built on it ([`crate::world::homes`], [`crate::world::cards`]) are indexes:
 //! derived from the world's entities, maintained by [`crate::World::apply`],
 //! never serialised.
 
-use crate::cow_map::SHARDS;
+use crate::world::cow_map::SHARDS;
 use std::sync::Arc;
 
 /// What a [`FlatTable`] holds: a fixed-size slot that carries its key, or the

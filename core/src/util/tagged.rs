@@ -23,7 +23,7 @@
 //! #[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
 //! pub enum Command { … }
 //! #[cfg(target_arch = "wasm32")]
-//! crate::tagged::tag_first!(Command, "type");
+//! crate::util::tagged::tag_first!(Command, "type");
 //! ```
 
 use std::fmt;
@@ -40,14 +40,14 @@ macro_rules! tag_first {
     ($enum:ty, $tag:literal) => {
         impl ::serde::Serialize for $enum {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                <$enum>::serialize(self, $crate::tagged::Tagged::new(serializer, $tag))
+                <$enum>::serialize(self, $crate::util::tagged::Tagged::new(serializer, $tag))
             }
         }
         impl<'de> ::serde::Deserialize<'de> for $enum {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> Result<Self, D::Error> {
-                <$enum>::deserialize($crate::tagged::TagFirst::new(deserializer, $tag))
+                <$enum>::deserialize($crate::util::tagged::TagFirst::new(deserializer, $tag))
             }
         }
     };

@@ -5,8 +5,8 @@
 //! in the event log. A command is decided by [`crate::execute`]; the events it
 //! yields are the only way the world changes ([`crate::World::apply`]).
 
-use crate::ids::*;
-use crate::model::*;
+use crate::model::entities::*;
+use crate::model::ids::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ pub enum Actor {
     Network,
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(Actor, "kind");
+crate::util::tagged::tag_first!(Actor, "kind");
 
 impl Actor {
     /// A user actor.
@@ -267,7 +267,7 @@ pub enum Command {
     /// Refused with `stale_plan` when a fact it rests on changed.
     ApplyAccessPlan {
         #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-        plan: Box<crate::split::SplitPlan>,
+        plan: Box<crate::model::split::SplitPlan>,
     },
     /// Records the export of every document of an organisation as a signed
     /// bundle whose manifest has `digest` (option 2, step 1). The server builds the
@@ -291,7 +291,7 @@ pub enum Command {
         accept_loss: bool,
         #[serde(default)]
         #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-        plan: Option<Box<crate::split::SplitPlan>>,
+        plan: Option<Box<crate::model::split::SplitPlan>>,
     },
     /// Support removes an organisation whose removal an Administrator authorised
     /// (step 3): its documents are deleted, its memberships, shares, tasks and
@@ -310,11 +310,11 @@ pub enum Command {
         /// The Peppol identifier of the organisation the bundle was exported from.
         participant_id: String,
         #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
-        documents: Vec<crate::bundle::BundleDocument>,
+        documents: Vec<crate::model::bundle::BundleDocument>,
     },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(Command, "type");
+crate::util::tagged::tag_first!(Command, "type");
 
 impl Command {
     /// The command's name, as in its JSON `type`.
@@ -591,7 +591,7 @@ pub enum Event {
         accept_loss: bool,
         /// The fingerprint of the plan authorised on, if any.
         #[serde(default)]
-        fingerprint: Option<crate::split::Fingerprint>,
+        fingerprint: Option<crate::model::split::Fingerprint>,
         by: UserId,
         at: Timestamp,
     },
@@ -610,4 +610,4 @@ pub enum Event {
     },
 }
 #[cfg(target_arch = "wasm32")]
-crate::tagged::tag_first!(Event, "type");
+crate::util::tagged::tag_first!(Event, "type");

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
 
-/// Picks the shard of a [`crate::cow_map::CowMap`] for a key.
+/// Picks the shard of a [`crate::world::cow_map::CowMap`] for a key.
 pub trait ShardKey {
     /// Sixteen well-mixed bits derived from the key: the top byte picks a
-    /// map's shard, the low bits a [`crate::cow_map::SplitCowMap`]'s part of it.
+    /// map's shard, the low bits a [`crate::world::cow_map::SplitCowMap`]'s part of it.
     fn shard_hash(&self) -> u16;
 }
 

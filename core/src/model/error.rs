@@ -1,6 +1,6 @@
 //! Why a command was refused.
 
-use crate::model::Plan;
+use crate::model::entities::Plan;
 use thiserror::Error;
 
 /// A refused command. Each variant has a stable machine [`code`](CommandError::code)

@@ -5,7 +5,7 @@
 //! reaches through its control bytes: two dependent cache misses into hundreds of
 //! megabytes, each with its page walk, and most of a check's time. This index
 //! keeps, per document, its id, its organisation, its environment's number
-//! ([`crate::numbers`]) and whether it may have shares, 36 bytes in a
+//! ([`crate::world::numbers`]) and whether it may have shares, 36 bytes in a
 //! [`FlatTable`]: the probe that finds the id has the answer in the same line
 //! (and a check asks for a document's shares only if it may have any: nine in
 //! ten have none, and that lookup is a miss of its own). The mark is set when a
@@ -15,9 +15,9 @@
 //! organisations would not stay in the cache (measured: a second lookup into
 //! 20,000 of them cost a quarter of a check).
 
-use crate::flat::{mix128, FlatSlot, FlatTable};
-use crate::ids::{DocumentId, EnvironmentId, OrganisationId};
-use crate::numbers::{EnvNumber, EnvironmentNumbers, MAX_NUMBER};
+use crate::model::ids::{DocumentId, EnvironmentId, OrganisationId};
+use crate::world::flat::{mix128, FlatSlot, FlatTable};
+use crate::world::numbers::{EnvNumber, EnvironmentNumbers, MAX_NUMBER};
 
 /// A document's organisation and environment: all a decision needs of it.
 pub type Home = (OrganisationId, EnvironmentId);
@@ -91,7 +91,8 @@ impl DocumentHomes {
     }
 
     /// Whether no document has a home.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.table.len() == 0
     }
 

@@ -11,7 +11,7 @@
 //! several nodes; a check does half a dozen lookups and has half a microsecond,
 //! so lookups here stay a single flat hash-table probe.
 
-use crate::ids::ShardKey;
+use crate::model::ids::ShardKey;
 use rustc_hash::FxHashMap;
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
@@ -194,11 +194,6 @@ impl<K: ShardKey + Hash + Eq + Clone, V: Clone, L: Layout<K, V>> CowMap<K, V, L>
         self.len
     }
 
-    /// Whether the map has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The value under `key`.
     #[inline]
     pub fn get(&self, key: &K) -> Option<&V> {
@@ -260,11 +255,6 @@ impl<K: ShardKey + Hash + Eq + Clone, V: Clone, L: Layout<K, V>> CowMap<K, V, L>
     pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
         self.shards.shards().flat_map(|shard| shard.values())
     }
-
-    /// Every key.
-    pub fn keys(&self) -> impl Iterator<Item = &K> + '_ {
-        self.shards.shards().flat_map(|shard| shard.keys())
-    }
 }
 
 impl<K, V, L> Serialize for CowMap<K, V, L>
@@ -289,7 +279,7 @@ where
         }
         // Sorted, so that equal maps serialise to equal bytes.
         let mut entries: Vec<(&K, &V)> = self.iter().collect();
-        crate::sort::sort_unstable_by(&mut entries, |a, b| a.0.cmp(b.0));
+        crate::util::sort::sort_unstable_by(&mut entries, |a, b| a.0.cmp(b.0));
         serializer.collect_seq(entries)
     }
 }
@@ -362,7 +352,7 @@ pub fn sorted_remove<T: Ord>(list: &mut Vec<T>, value: &T) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::DocumentId;
+    use crate::model::ids::DocumentId;
     use proptest::prelude::*;
 
     fn a_clone_is_unaffected_by_later_writes<L: Layout<DocumentId, u128>>() {

@@ -12,9 +12,8 @@
 //! Everything here is pure: the server reads the files and checks the signature,
 //! and hands each file's digest to a [`BundleCheck`].
 
-use crate::ids::*;
-use crate::model::{DocBox, DocSummary};
-use crate::world::World;
+use crate::model::entities::{DocBox, DocSummary};
+use crate::model::ids::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,48 +67,7 @@ pub struct Manifest {
     pub digest: Sha256,
 }
 
-/// The part of a manifest its digest covers, in a fixed order.
-#[derive(Serialize)]
-struct Covered<'a> {
-    format: &'a str,
-    organisation: OrganisationId,
-    environment: EnvironmentId,
-    name: &'a str,
-    participant_id: &'a str,
-    documents: &'a [BundleDocument],
-}
-
 impl Manifest {
-    /// The manifest of every document `organisation` holds now, or `None` for an
-    /// unknown organisation.
-    pub fn of(world: &World, organisation: OrganisationId) -> Option<Manifest> {
-        let org = world.organisation(organisation)?;
-        let documents = world
-            .documents_of(organisation)
-            .filter_map(|d| world.document(d))
-            .map(|d| BundleDocument {
-                id: d.id,
-                doc_box: d.doc_box,
-                name: d.name.clone(),
-                sha256: d.sha256,
-                size: d.size,
-                at: d.at,
-                summary: d.summary.clone(),
-            })
-            .collect();
-        let mut manifest = Manifest {
-            format: FORMAT.to_string(),
-            organisation,
-            environment: org.environment,
-            name: org.name.clone(),
-            participant_id: org.participant_id.clone(),
-            documents,
-            digest: Sha256::default(),
-        };
-        manifest.digest = manifest.compute_digest();
-        Some(manifest)
-    }
-
     /// The SHA-256 of the manifest's canonical JSON without its digest.
     pub fn compute_digest(&self) -> Sha256 {
         let covered = Covered {
@@ -166,6 +124,17 @@ impl Manifest {
             .map(|d| (d.file(), (d.sha256, d.size)))
             .collect()
     }
+}
+
+/// The part of a manifest its digest covers, in a fixed order.
+#[derive(Serialize)]
+struct Covered<'a> {
+    format: &'a str,
+    organisation: OrganisationId,
+    environment: EnvironmentId,
+    name: &'a str,
+    participant_id: &'a str,
+    documents: &'a [BundleDocument],
 }
 
 /// Checks the files of a bundle, in any order, against its manifest.
