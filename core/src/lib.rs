@@ -17,15 +17,24 @@
 
 pub mod access;
 pub mod audit;
+mod consequences;
+mod credit;
+mod decider;
+mod documents;
+mod exchange;
 pub mod execute;
-pub mod forget;
 pub mod generate;
+mod groups;
 pub mod model;
+mod organisations;
+mod partnerships;
 pub mod peppol;
 pub mod preview;
 pub mod project;
 pub mod split;
+mod tenancy;
 pub mod util;
+mod workflow;
 pub mod world;
 
 pub use access::{check, what_can, who_can, Action, Decision, Reason, Resource, ResourceKind};

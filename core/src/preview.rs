@@ -7,7 +7,7 @@
 //! every resource.
 
 use crate::access::{self, check, Access, Action, DocumentAccessor, Reasons, Resource};
-pub use crate::execute::Unconfirmed;
+pub use crate::decider::Unconfirmed;
 use crate::model::command::{Actor, Command, Context, Event};
 use crate::model::error::CommandError;
 use crate::model::ids::*;

@@ -24,12 +24,12 @@
 //! ([`crate::execute`]) looks every id a command names up through
 //! [`Visibility`], and [`Visibility::event`] decides what the live stream sends.
 
+use crate::access::Resource;
 use crate::access::{check, what_can, Action, ResourceKind};
 use crate::model::command::Event;
 use crate::model::ids::*;
 use crate::model::*;
 use crate::world::World;
-use crate::Resource;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What a viewer may see, as sets: computed once per projection, which walks

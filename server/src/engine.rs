@@ -15,8 +15,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use preflight_core::forget::{command_content_owner, event_content_owner};
 use preflight_core::preview::{execute_as_previewed, Outcome, Refusal};
+use preflight_core::split::forget::{command_content_owner, event_content_owner};
 use preflight_core::{Actor, Command, CommandError, Context, Event, Timestamp, World};
 use tokio::sync::{broadcast, oneshot};
 use uuid::Uuid;

@@ -289,7 +289,7 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         // with the organisation whose document content it carries, which the
         // world after it tells.
         let (seed_events, (seeded, content_of)) = tokio::task::spawn_blocking(move || {
-            let replayed = preflight_core::forget::replay_with_owners(&seed_events);
+            let replayed = preflight_core::split::forget::replay_with_owners(&seed_events);
             (seed_events, replayed)
         })
         .await?;

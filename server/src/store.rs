@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use preflight_core::forget::{forget_command, forget_event, FORGOTTEN};
+use preflight_core::split::forget::{forget_command, forget_event, FORGOTTEN};
 use preflight_core::{Actor, Command, EnvironmentId, Event, OrganisationId, Sha256, Timestamp};
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
@@ -57,7 +57,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Rewrites every record that carries `organisation`'s document content into
-    /// its forgotten form (`preflight_core::forget`), so that nothing the store
+    /// its forgotten form (`preflight_core::split::forget`), so that nothing the store
     /// keeps can give that content back (DOMAIN §7). The only rewrite of the log.
     fn forget_organisation(&self, organisation: OrganisationId) -> Result<Forgotten, StoreError>;
 

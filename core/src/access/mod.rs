@@ -15,10 +15,11 @@ mod render;
 pub use render::Names;
 
 use crate::model::ids::*;
+use crate::model::Standing;
 use crate::model::*;
 use crate::util::sort::sort_dedup;
 use crate::world::Home;
-use crate::{Standing, World};
+use crate::world::World;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};

@@ -7,7 +7,7 @@
 
 use super::{Action, Decision, Reason, Resource};
 use crate::model::ids::*;
-use crate::World;
+use crate::world::World;
 
 /// Where a sentence finds the names it shows; `None` for one the reader may
 /// not see (or that does not exist: the two read alike).

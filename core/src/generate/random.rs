@@ -4,11 +4,11 @@
 
 use crate::access::{who_can, Action, Resource};
 use crate::generate::{Synthetic, SyntheticConfig};
+use crate::model::command::Context;
 use crate::model::command::{Actor, Command};
 use crate::model::ids::*;
 use crate::model::*;
 use crate::world::World;
-use crate::Context;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

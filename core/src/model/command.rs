@@ -591,7 +591,7 @@ pub enum Event {
         accept_loss: bool,
         /// The fingerprint of the plan authorised on, if any.
         #[serde(default)]
-        fingerprint: Option<crate::model::split::Fingerprint>,
+        fingerprint: Option<crate::model::fingerprint::Fingerprint>,
         by: UserId,
         at: Timestamp,
     },
@@ -611,3 +611,23 @@ pub enum Event {
 }
 #[cfg(target_arch = "wasm32")]
 crate::util::tagged::tag_first!(Event, "type");
+
+impl From<crate::model::split::MembershipChange> for Command {
+    fn from(change: crate::model::split::MembershipChange) -> Self {
+        use crate::model::split::MembershipChange;
+        match change {
+            MembershipChange::AddMember {
+                organisation,
+                user,
+                role,
+            } => Command::AddMember {
+                organisation,
+                user,
+                role,
+            },
+            MembershipChange::RemoveMember { organisation, user } => {
+                Command::RemoveMember { organisation, user }
+            }
+        }
+    }
+}

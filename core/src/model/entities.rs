@@ -654,7 +654,7 @@ pub struct RemovalAuthorisation {
     pub accept_loss: bool,
     /// The facts of the plan the Administrator authorised on, if they gave one:
     /// the removal is refused (`stale_plan`) once any of them changed.
-    pub fingerprint: Option<crate::model::split::Fingerprint>,
+    pub fingerprint: Option<crate::model::fingerprint::Fingerprint>,
     pub by: UserId,
     pub at: Timestamp,
 }

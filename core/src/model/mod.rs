@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod command;
 pub mod entities;
 pub mod error;
+pub mod fingerprint;
 pub mod ids;
 pub mod permission;
 pub mod split;

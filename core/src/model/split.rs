@@ -2,9 +2,9 @@
 //! options, the plan with its fingerprint, and everything a plan reports. Plain
 //! data; the simulator is [`crate::split`].
 
-use crate::model::command::Command;
 use crate::model::entities::*;
 use crate::model::error::CommandError;
+use crate::model::fingerprint::*;
 use crate::model::ids::*;
 use crate::model::permission::{self as access, Access, Reasons};
 use serde::{Deserialize, Serialize};
@@ -112,15 +112,52 @@ pub enum SplitImpact {
 #[cfg(target_arch = "wasm32")]
 crate::util::tagged::tag_first!(SplitImpact, "option");
 
+/// One membership change of an option-1 plan, written as the command that
+/// makes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "type"))]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
+pub enum MembershipChange {
+    AddMember {
+        organisation: OrganisationId,
+        user: UserId,
+        role: OrgRole,
+    },
+    RemoveMember {
+        organisation: OrganisationId,
+        user: UserId,
+    },
+}
+#[cfg(target_arch = "wasm32")]
+crate::util::tagged::tag_first!(MembershipChange, "type");
+
+impl MembershipChange {
+    /// The organisation whose membership changes.
+    pub fn organisation(&self) -> OrganisationId {
+        match self {
+            MembershipChange::AddMember { organisation, .. }
+            | MembershipChange::RemoveMember { organisation, .. } => *organisation,
+        }
+    }
+
+    /// The user whose membership changes.
+    pub fn user(&self) -> UserId {
+        match self {
+            MembershipChange::AddMember { user, .. }
+            | MembershipChange::RemoveMember { user, .. } => *user,
+        }
+    }
+}
+
 /// Option 1: membership changes that make each chosen user see only their
 /// organisations. Credit stays shared; Administrators keep the overview.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessPlan {
     /// Every chosen user with the organisations they keep, by user.
     pub keep: Vec<Keep>,
-    /// `AddMember` and `RemoveMember` commands, by user then organisation;
-    /// [`Command::ApplyAccessPlan`] executes them together.
-    pub changes: Vec<Command>,
+    /// By user then organisation; [`crate::Command::ApplyAccessPlan`]
+    /// executes them together.
+    pub changes: Vec<MembershipChange>,
     /// Who gains or loses what, per user and organisation: the organisation
     /// itself one by one, its documents counted (a plan for an organisation with
     /// 100,000 documents stays small).
@@ -552,86 +589,6 @@ pub struct SplitComparison {
     pub full_separation: SplitPlan,
 }
 
-// ---------------------------------------------------------------------------
-// Fingerprints
-// ---------------------------------------------------------------------------
-
-/// A category of fact a plan rests on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fact {
-    /// The organisations' status and Peppol identifiers.
-    Organisations,
-    /// Roles and status of the users involved (the environment's Administrators,
-    /// members, grantees).
-    Users,
-    Memberships,
-    Documents,
-    Shares,
-    Groups,
-    Tasks,
-    Keys,
-    Partnerships,
-    CostBearing,
-    /// The selected organisations' own credit transactions.
-    Credit,
-}
-
-impl Fact {
-    pub const ALL: [Fact; 11] = [
-        Fact::Organisations,
-        Fact::Users,
-        Fact::Memberships,
-        Fact::Documents,
-        Fact::Shares,
-        Fact::Groups,
-        Fact::Tasks,
-        Fact::Keys,
-        Fact::Partnerships,
-        Fact::CostBearing,
-        Fact::Credit,
-    ];
-}
-
-impl fmt::Display for Fact {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Fact::Organisations => "organisations",
-            Fact::Users => "users",
-            Fact::Memberships => "memberships",
-            Fact::Documents => "documents",
-            Fact::Shares => "shares",
-            Fact::Groups => "groups",
-            Fact::Tasks => "tasks",
-            Fact::Keys => "connection keys",
-            Fact::Partnerships => "partnerships",
-            Fact::CostBearing => "cost bearing",
-            Fact::Credit => "credit transactions",
-        })
-    }
-}
-
-/// The digest of one category.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct FactDigest {
-    pub fact: Fact,
-    pub digest: Sha256,
-}
-
-/// What a plan rests on: the organisations and users it looked at, and one
-/// SHA-256 per category of fact about them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Fingerprint {
-    pub environment: EnvironmentId,
-    /// The organisations looked at: the selection and, under option 1, every
-    /// organisation a membership change touches. Sorted.
-    pub organisations: Vec<OrganisationId>,
-    /// Users looked at beyond the organisations' members (option 1's chosen users).
-    pub users: Vec<UserId>,
-    /// In [`Fact::ALL`] order.
-    pub facts: Vec<FactDigest>,
-}
-
 /// A plan computed on facts that have changed since.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StalePlan {
@@ -666,5 +623,45 @@ impl std::error::Error for StalePlan {}
 impl From<StalePlan> for CommandError {
     fn from(stale: StalePlan) -> Self {
         CommandError::StalePlan(stale.to_string())
+    }
+}
+
+impl SplitComparison {
+    /// Drops from both plans every user the viewer may not see (DOMAIN §1): the
+    /// server sends a comparison only in this form. What such users lose stays
+    /// counted where a plan counts (documents, shares), never named.
+    pub fn restrict_to(&mut self, visible: impl Fn(UserId) -> bool) {
+        self.manage_access.restrict_to(&visible);
+        self.full_separation.restrict_to(&visible);
+    }
+}
+
+impl SplitPlan {
+    /// See [`SplitComparison::restrict_to`].
+    pub fn restrict_to(&mut self, visible: &impl Fn(UserId) -> bool) {
+        match &mut self.impact {
+            // `keep` and `changes` are what `ApplyAccessPlan` executes; they name
+            // members of the environment's own organisations, whom its
+            // Administrator sees, and are left whole.
+            SplitImpact::ManageAccess(plan) => {
+                plan.access_changes.retain(|c| visible(c.user));
+                plan.administrators.retain(|u| visible(*u));
+                plan.keys_revoked.retain(|k| visible(k.holder));
+                plan.tasks_reassigned.retain(|t| visible(t.assignee));
+            }
+            SplitImpact::FullSeparation(plan) => {
+                plan.losses.retain(|l| visible(l.user));
+                for group in &mut plan.groups {
+                    group.members.retain(|u| visible(*u));
+                }
+                plan.tasks.retain(|t| visible(t.assignee));
+                plan.keys_revoked.retain(|k| visible(k.holder));
+                plan.relationship_managers.retain(|l| visible(l.user));
+                for partnership in &mut plan.partnerships_to_recreate {
+                    partnership.members.retain(|u| visible(*u));
+                    partnership.relationship_managers.retain(|u| visible(*u));
+                }
+            }
+        }
     }
 }

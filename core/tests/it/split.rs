@@ -342,7 +342,7 @@ fn split_option1_restricts_members_to_their_own_side_by_default() {
     // partner's accountant Bob work only in labs: they keep it.
     assert_eq!(
         p.changes,
-        vec![Command::RemoveMember {
+        vec![MembershipChange::RemoveMember {
             organisation: g.labs,
             user: g.ivo
         }]
@@ -417,22 +417,17 @@ fn split_option1_follows_an_explicit_assignment() {
     });
     let p = access_plan(&plan);
     let mut expected = vec![
-        Command::RemoveMember {
+        MembershipChange::RemoveMember {
             organisation: g.labs,
             user: g.jade,
         },
-        Command::AddMember {
+        MembershipChange::AddMember {
             organisation: g.retail,
             user: g.jade,
             role: OrgRole::Member,
         },
     ];
-    expected.sort_by_key(|c| match c {
-        Command::RemoveMember { organisation, .. } | Command::AddMember { organisation, .. } => {
-            *organisation
-        }
-        _ => unreachable!(),
-    });
+    expected.sort_by_key(MembershipChange::organisation);
     assert_eq!(p.changes, expected);
     assert!(p.access_changes.iter().any(|c| c.user == g.jade
         && c.organisation == g.retail
@@ -507,7 +502,7 @@ fn split_apply_access_plan_refuses_changes_that_do_not_follow_from_the_plan() {
     let mut g = globex();
     let mut plan = g.option1();
     if let SplitImpact::ManageAccess(p) = &mut plan.impact {
-        p.changes.push(Command::RemoveMember {
+        p.changes.push(MembershipChange::RemoveMember {
             organisation: g.holding,
             user: g.ivo,
         });

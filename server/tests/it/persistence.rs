@@ -138,7 +138,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[test]
 fn forgetting_an_organisation_leaves_its_document_content_in_no_file() {
-    use preflight_core::forget::{command_content_owner, event_content_owner, FORGOTTEN};
+    use preflight_core::split::forget::{command_content_owner, event_content_owner, FORGOTTEN};
     use preflight_core::{Actor, Command, Context, DocBox, Event, Sha256, Timestamp, World};
     use preflight_server::store::{Recorded, RecordedOutcome, SqliteStore, Store};
 
@@ -146,7 +146,7 @@ fn forgetting_an_organisation_leaves_its_document_content_in_no_file() {
     let store = SqliteStore::open(&data.path().join("preflight.sqlite3")).expect("a store");
     // The demo world, stored as the server seeds it.
     let demo = preflight_core::generate::demo();
-    let (mut world, owners) = preflight_core::forget::replay_with_owners(&demo.events);
+    let (mut world, owners) = preflight_core::split::forget::replay_with_owners(&demo.events);
     store.append(&demo.events, &owners, 1).expect("seeded");
     // The firm's own office: its environment has the Workflow Engine.
     let bakery = world

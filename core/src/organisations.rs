@@ -1,0 +1,256 @@
+//! Organisations (DOMAIN §4): adding, renaming and activating them, their
+//! members, and the connection keys of their accounting software.
+
+use crate::access::{check, Action, Resource};
+use crate::decider::*;
+use crate::model::command::Event;
+use crate::model::error::CommandError;
+use crate::model::ids::*;
+use crate::model::*;
+
+impl<'a> Decider<'a> {
+    pub(crate) fn add_organisation(
+        &mut self,
+        name: String,
+        participant_id: String,
+    ) -> Result<Vec<Event>, CommandError> {
+        let me = self.me()?;
+        self.administrator(Action::AddOrganisations, me.environment)?;
+        let name = clean_name("name", &name)?;
+        let participant_id = well_formed_participant(&participant_id)?;
+        let organisation = self.id()?;
+        Ok(vec![Event::OrganisationAdded {
+            organisation,
+            environment: me.environment,
+            name,
+            participant_id,
+        }])
+    }
+
+    pub(crate) fn rename_organisation(
+        &mut self,
+        organisation: OrganisationId,
+        name: String,
+    ) -> Result<Vec<Event>, CommandError> {
+        self.require(
+            Action::ManageOrganisationSettings,
+            Resource::Organisation(organisation),
+        )?;
+        let name = clean_name("name", &name)?;
+        Ok(vec![Event::OrganisationRenamed { organisation, name }])
+    }
+
+    pub(crate) fn activate_organisation(
+        &mut self,
+        organisation: OrganisationId,
+    ) -> Result<Vec<Event>, CommandError> {
+        self.require(
+            Action::ActivateOrganisation,
+            Resource::Organisation(organisation),
+        )?;
+        let org = self.organisation(organisation)?;
+        if org.status == OrgStatus::Active {
+            return Err(CommandError::Conflict(format!(
+                "{} is already active on Peppol",
+                org.name
+            )));
+        }
+        let participant_id = valid_participant(&org.participant_id)?;
+        match self.world.registered(&participant_id) {
+            Some(other) if other.id != organisation => {
+                return Err(CommandError::Conflict(format!(
+                    "`{participant_id}` is already registered by another organisation"
+                )));
+            }
+            _ if self.world.viewer.is_some() => {
+                self.note(Unconfirmed::ParticipantAvailable { participant_id });
+            }
+            _ => {}
+        }
+        Ok(vec![Event::OrganisationActivated { organisation }])
+    }
+
+    pub(crate) fn retrieve_connection_key(
+        &mut self,
+        organisation: OrganisationId,
+    ) -> Result<Vec<Event>, CommandError> {
+        let now = self.now();
+        let me = self.require(
+            Action::RetrieveConnectionKey,
+            Resource::Organisation(organisation),
+        )?;
+        let key = self.id()?;
+        Ok(vec![Event::ConnectionKeyIssued {
+            key,
+            organisation,
+            holder: me.id,
+            at: now,
+        }])
+    }
+
+    pub(crate) fn revoke_connection_key(&mut self, key: KeyId) -> Result<Vec<Event>, CommandError> {
+        let now = self.now();
+        let me = self.me()?;
+        let k = self.key(key)?;
+        let org = self
+            .world
+            .organisation(k.organisation)
+            .filter(|o| o.status != OrgStatus::Removed)
+            .ok_or_else(|| CommandError::not_found("connection key"))?;
+        let allowed = k.holder == me.id
+            || check(
+                self.world,
+                me.id,
+                Action::ManageUsers,
+                Resource::Environment(org.environment),
+            )
+            .allowed;
+        if !allowed {
+            if check(
+                self.world,
+                me.id,
+                Action::ViewOrganisation,
+                Resource::Organisation(org.id),
+            )
+            .allowed
+            {
+                return Err(not_permitted(format!(
+                    "only the key's holder or an Administrator of environment {} may revoke it",
+                    self.env_name(org.environment)
+                )));
+            }
+            return Err(CommandError::not_found("connection key"));
+        }
+        if !k.is_valid() {
+            return Err(CommandError::Conflict("this key is already revoked".into()));
+        }
+        Ok(vec![Event::ConnectionKeyRevoked {
+            key,
+            reason: RevokeReason::Revoked { by: me.id },
+            at: now,
+        }])
+    }
+
+    pub(crate) fn configure_software_connection(
+        &mut self,
+        organisation: OrganisationId,
+        software: String,
+    ) -> Result<Vec<Event>, CommandError> {
+        self.require(
+            Action::ConfigureSoftwareConnection,
+            Resource::Organisation(organisation),
+        )?;
+        let software = clean_name("software", &software)?;
+        Ok(vec![Event::SoftwareConnectionConfigured {
+            organisation,
+            software,
+        }])
+    }
+
+    pub(crate) fn add_member(
+        &mut self,
+        organisation: OrganisationId,
+        user: UserId,
+        role: OrgRole,
+    ) -> Result<Vec<Event>, CommandError> {
+        let now = self.now();
+        self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
+        let org = self.organisation(organisation)?;
+        let target = self.user(user)?;
+        if self.world.membership(user, organisation).is_some() {
+            return Err(CommandError::Conflict(format!(
+                "{} already is a member of {}",
+                target.name, org.name
+            )));
+        }
+        self.eligible_member(target, org)?;
+        Ok(vec![Event::MembershipGranted {
+            user,
+            organisation,
+            role,
+            at: now,
+        }])
+    }
+
+    pub(crate) fn change_member_role(
+        &mut self,
+        organisation: OrganisationId,
+        user: UserId,
+        role: OrgRole,
+    ) -> Result<Vec<Event>, CommandError> {
+        let now = self.now();
+        self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
+        let org = self.organisation(organisation)?;
+        let target = self.user(user)?;
+        let Some(m) = self.world.membership(user, organisation) else {
+            return Err(CommandError::Conflict(format!(
+                "{} is not a member of {}",
+                target.name, org.name
+            )));
+        };
+        if m.role == role {
+            return Err(CommandError::Conflict(format!(
+                "{} already is {role} of {}",
+                target.name, org.name
+            )));
+        }
+        self.eligible_member(target, org)?;
+        Ok(vec![Event::MembershipGranted {
+            user,
+            organisation,
+            role,
+            at: now,
+        }])
+    }
+
+    pub(crate) fn remove_member(
+        &mut self,
+        organisation: OrganisationId,
+        user: UserId,
+    ) -> Result<Vec<Event>, CommandError> {
+        self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
+        let org = self.organisation(organisation)?;
+        let target = self.user(user)?;
+        if self.world.membership(user, organisation).is_none() {
+            return Err(CommandError::Conflict(format!(
+                "{} is not a member of {}",
+                target.name, org.name
+            )));
+        }
+        Ok(vec![Event::MembershipRemoved { user, organisation }])
+    }
+
+    /// Membership eligibility across environments (DOMAIN §1).
+    pub(crate) fn eligible_member(
+        &self,
+        target: &User,
+        org: &Organisation,
+    ) -> Result<(), CommandError> {
+        if !target.is_active() {
+            return Err(not_permitted(format!("{} is disabled", target.name)));
+        }
+        if target.environment == org.environment {
+            return Ok(());
+        }
+        if self
+            .world
+            .active_partnership(target.environment, org.environment)
+            .is_none()
+        {
+            return Err(CommandError::PartnershipRequired(format!(
+                "{} belongs to {}, which has no active partnership with {}",
+                target.name,
+                self.env_name(target.environment),
+                self.env_name(org.environment)
+            )));
+        }
+        if !target.is_advanced() {
+            return Err(not_permitted(format!(
+                "{} is a User of {}: only Administrators and Advanced users of a partner environment can be made members",
+                target.name,
+                self.env_name(target.environment)
+            )));
+        }
+        Ok(())
+    }
+}
