@@ -39,7 +39,7 @@ pub mod world;
 
 pub use access::{check, what_can, who_can, Action, Decision, Reason, Resource, ResourceKind};
 pub use execute::execute;
-pub use model::command::{Actor, Command, Context, Event};
+pub use model::command::{Actor, Command, Context, Created, Event};
 pub use model::error::CommandError;
 pub use model::ids::*;
 pub use model::*;

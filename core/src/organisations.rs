@@ -153,23 +153,14 @@ impl<'a> Decider<'a> {
         user: UserId,
         role: OrgRole,
     ) -> Result<Vec<Event>, CommandError> {
-        let now = self.now();
-        self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
-        let org = self.organisation(organisation)?;
-        let target = self.user(user)?;
+        let (org, target) = self.membership_parties(organisation, user)?;
         if self.world.membership(user, organisation).is_some() {
             return Err(CommandError::Conflict(format!(
                 "{} already is a member of {}",
                 target.name, org.name
             )));
         }
-        self.eligible_member(target, org)?;
-        Ok(vec![Event::MembershipGranted {
-            user,
-            organisation,
-            role,
-            at: now,
-        }])
+        self.grant_membership(target, org, role)
     }
 
     pub(crate) fn change_member_role(
@@ -178,10 +169,7 @@ impl<'a> Decider<'a> {
         user: UserId,
         role: OrgRole,
     ) -> Result<Vec<Event>, CommandError> {
-        let now = self.now();
-        self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
-        let org = self.organisation(organisation)?;
-        let target = self.user(user)?;
+        let (org, target) = self.membership_parties(organisation, user)?;
         let Some(m) = self.world.membership(user, organisation) else {
             return Err(CommandError::Conflict(format!(
                 "{} is not a member of {}",
@@ -194,13 +182,7 @@ impl<'a> Decider<'a> {
                 target.name, org.name
             )));
         }
-        self.eligible_member(target, org)?;
-        Ok(vec![Event::MembershipGranted {
-            user,
-            organisation,
-            role,
-            at: now,
-        }])
+        self.grant_membership(target, org, role)
     }
 
     pub(crate) fn remove_member(
@@ -208,9 +190,7 @@ impl<'a> Decider<'a> {
         organisation: OrganisationId,
         user: UserId,
     ) -> Result<Vec<Event>, CommandError> {
-        self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
-        let org = self.organisation(organisation)?;
-        let target = self.user(user)?;
+        let (org, target) = self.membership_parties(organisation, user)?;
         if self.world.membership(user, organisation).is_none() {
             return Err(CommandError::Conflict(format!(
                 "{} is not a member of {}",
@@ -221,6 +201,33 @@ impl<'a> Decider<'a> {
     }
 
     /// Membership eligibility across environments (DOMAIN §1).
+    /// The organisation and the user a membership command names, once the
+    /// actor may manage the organisation's members.
+    fn membership_parties(
+        &self,
+        organisation: OrganisationId,
+        user: UserId,
+    ) -> Result<(&'a Organisation, &'a User), CommandError> {
+        self.require(Action::ManageMembers, Resource::Organisation(organisation))?;
+        Ok((self.organisation(organisation)?, self.user(user)?))
+    }
+
+    /// `target` becomes `role` of `org`, if they may belong to it.
+    fn grant_membership(
+        &self,
+        target: &User,
+        org: &Organisation,
+        role: OrgRole,
+    ) -> Result<Vec<Event>, CommandError> {
+        self.eligible_member(target, org)?;
+        Ok(vec![Event::MembershipGranted {
+            user: target.id,
+            organisation: org.id,
+            role,
+            at: self.now(),
+        }])
+    }
+
     pub(crate) fn eligible_member(
         &self,
         target: &User,

@@ -13,58 +13,19 @@ impl<'a> Decider<'a> {
         &mut self,
         email: String,
     ) -> Result<Vec<Event>, CommandError> {
-        let now = self.now();
-        let me = self.advanced(Action::SendPartnershipRequests)?;
-        let env = self.environment(me.environment)?;
-        if env.plan < Plan::Basic {
-            return Err(CommandError::PlanTooLow {
-                who: env.name.clone(),
-                has: env.plan,
-                needs: Plan::Basic,
-            });
-        }
+        let me = self.requester()?;
         let email = clean_email(&email)?;
         // The answer must not reveal whether the address has an account:
         // only the sender's own pending requests are looked at.
-        if self.world.requests().any(|r| {
-            r.from_environment == me.environment
-                && r.status == RequestStatus::Pending
-                && r.target
-                    == RequestTarget::Email {
-                        email: email.clone(),
-                    }
-        }) {
-            return Err(CommandError::Conflict(format!(
-                "a request to `{email}` is already pending"
-            )));
-        }
-        let request = self.id()?;
-        Ok(vec![Event::PartnershipRequested {
-            request: PartnershipRequest {
-                id: request,
-                from_environment: me.environment,
-                from_user: me.id,
-                target: RequestTarget::Email { email },
-                at: now,
-                status: RequestStatus::Pending,
-            },
-        }])
+        let pending = format!("a request to `{email}` is already pending");
+        self.file_request(me, RequestTarget::Email { email }, pending)
     }
 
     pub(crate) fn propose_partnership(
         &mut self,
         environment: EnvironmentId,
     ) -> Result<Vec<Event>, CommandError> {
-        let now = self.now();
-        let me = self.advanced(Action::SendPartnershipRequests)?;
-        let own = self.environment(me.environment)?;
-        if own.plan < Plan::Basic {
-            return Err(CommandError::PlanTooLow {
-                who: own.name.clone(),
-                has: own.plan,
-                needs: Plan::Basic,
-            });
-        }
+        let me = self.requester()?;
         if environment == me.environment {
             return Err(CommandError::invalid(
                 "environment",
@@ -84,23 +45,47 @@ impl<'a> Decider<'a> {
                 "the two environments already are partners".into(),
             ));
         }
+        let pending = "a proposal to that environment is already pending".to_string();
+        self.file_request(me, RequestTarget::Environment { environment }, pending)
+    }
+
+    /// Who sends a partnership request: an Administrator or advanced user whose
+    /// environment's plan allows partnerships.
+    fn requester(&self) -> Result<&'a User, CommandError> {
+        let me = self.advanced(Action::SendPartnershipRequests)?;
+        let own = self.environment(me.environment)?;
+        if own.plan < Plan::Basic {
+            return Err(CommandError::PlanTooLow {
+                who: own.name.clone(),
+                has: own.plan,
+                needs: Plan::Basic,
+            });
+        }
+        Ok(me)
+    }
+
+    /// A pending request from `me`'s environment to `target`, unless one is
+    /// pending already (`pending` says so).
+    fn file_request(
+        &mut self,
+        me: &User,
+        target: RequestTarget,
+        pending: String,
+    ) -> Result<Vec<Event>, CommandError> {
         if self.world.requests().any(|r| {
             r.from_environment == me.environment
                 && r.status == RequestStatus::Pending
-                && r.target == RequestTarget::Environment { environment }
+                && r.target == target
         }) {
-            return Err(CommandError::Conflict(
-                "a proposal to that environment is already pending".into(),
-            ));
+            return Err(CommandError::Conflict(pending));
         }
-        let request = self.id()?;
         Ok(vec![Event::PartnershipRequested {
             request: PartnershipRequest {
-                id: request,
+                id: self.id()?,
                 from_environment: me.environment,
                 from_user: me.id,
-                target: RequestTarget::Environment { environment },
-                at: now,
+                target,
+                at: self.now(),
                 status: RequestStatus::Pending,
             },
         }])

@@ -14,8 +14,8 @@ use preflight_core::generate::{self, DemoLogin};
 use preflight_core::peppol::{upload_command, Finding};
 use preflight_core::preview::{execute_as_previewed, Outcome, Refusal};
 use preflight_core::{
-    check, project, Action, Actor, Command, Context, DocBox, DocumentId, Event, OrganisationId,
-    Resource, Sha256, Timestamp, UserId, World,
+    check, project, Action, Actor, Command, Context, Created, DocBox, DocumentId, Event,
+    OrganisationId, Resource, Sha256, Timestamp, UserId, World,
 };
 use serde::{Deserialize, Serialize};
 
@@ -237,12 +237,8 @@ impl Offline {
         let actor = Actor::user(self.acting);
         let events = preflight_core::execute(&self.world, &actor, command.clone(), &context)
             .map_err(|e| DemoError::Refused(Refusal::Refused(e)))?;
-        let document = events
-            .iter()
-            .find_map(|e| match e {
-                Event::DocumentAdded { document } => Some(document.id),
-                _ => None,
-            })
+        let document = Created::of(&events)
+            .document
             .ok_or_else(|| DemoError::Unreadable {
                 code: "internal",
                 message: "the upload added no document".into(),

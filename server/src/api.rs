@@ -23,8 +23,8 @@ use preflight_core::access::{self, Decision};
 use preflight_core::preview::{Outcome, Preview};
 use preflight_core::project::Visibility;
 use preflight_core::{
-    check, project, what_can, who_can, Action, Actor, Command, Event, Resource, ResourceKind, User,
-    UserId, World,
+    check, project, what_can, who_can, Action, Actor, Command, Created, Event, Resource,
+    ResourceKind, User, UserId, World,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -371,8 +371,8 @@ fn check_password(password: &str) -> Result<(), AppError> {
         (status = 200, description = "The environment exists; signed in as its Administrator.", body = Me),
         (status = 409, description = "The email is taken (`conflict`).", body = ErrorBody),
         BadJsonBody,
-        (status = 429, description = "Too many sign-ins at once from this address (`too_many_attempts`).", body = ErrorBody),
-        (status = 503, description = "The server is busy hashing passwords, or too many commands wait (`busy`).", body = ErrorBody)))]
+        crate::error::SignInsAtOnce,
+        crate::error::HashingBusy))]
 async fn signup_post(
     State(state): State<AppState>,
     client: ClientAddress,
@@ -395,14 +395,10 @@ async fn set_password_and_sign_in(
     committed: &Committed,
     password: String,
 ) -> Result<Response, AppError> {
-    let (user, email) = committed
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::UserCreated { user, email, .. } => Some((*user, email.clone())),
-            _ => None,
-        })
-        .ok_or_else(|| AppError::Internal("the command created no user".into()))?;
+    let created = Created::of(&committed.events);
+    let (Some(user), Some(email)) = (created.user, created.email) else {
+        return Err(AppError::Internal("the command created no user".into()));
+    };
     let hash = state.passwords.hash(&client.0, password).await?;
     let accounts = Arc::clone(&state.accounts);
     let for_account = email.clone();
@@ -431,8 +427,8 @@ pub struct AcceptInvitationRequest {
         (status = 404, description = "No invitation has this secret (`not_found`).", body = ErrorBody),
         (status = 409, description = "The invitation was used or revoked, or its email has an account by now (`conflict`).", body = ErrorBody),
         BadJsonBody,
-        (status = 429, description = "Too many sign-ins at once from this address (`too_many_attempts`).", body = ErrorBody),
-        (status = 503, description = "The server is busy hashing passwords, or too many commands wait (`busy`).", body = ErrorBody)))]
+        crate::error::SignInsAtOnce,
+        crate::error::HashingBusy))]
 async fn invitation_accept(
     State(state): State<AppState>,
     client: ClientAddress,
@@ -703,7 +699,7 @@ fn may_ask(vis: &Visibility<'_>, user: UserId, resource: Resource) -> bool {
 /// Whether a user (the caller when absent) may do an action to a resource, with
 /// the reasons: the grant paths when allowed, what is missing when not.
 #[utoipa::path(get, path = "/check", tag = "access", params(CheckQuery),
-    responses((status = 200, description = "The decision.", body = ExplainedDecision), BadParameters, NotSignedIn, NotAUser, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The decision.", body = ExplainedDecision), BadParameters, NotSignedIn, NotAUser, crate::error::NotVisible))]
 async fn check_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -750,7 +746,7 @@ pub struct WhoCanEntry {
 /// Who may do an action to a resource, each with the reasons; only users the
 /// caller may see are listed.
 #[utoipa::path(get, path = "/who-can", tag = "access", params(WhoCanQuery),
-    responses((status = 200, description = "The users, with their reasons.", body = Vec<WhoCanEntry>), BadParameters, NotSignedIn, NotAUser, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The users, with their reasons.", body = Vec<WhoCanEntry>), BadParameters, NotSignedIn, NotAUser, crate::error::NotVisible))]
 async fn who_can_get(
     State(state): State<AppState>,
     caller: Caller,
@@ -799,7 +795,7 @@ pub struct WhatCanEntry {
 /// What a user (the caller when absent) may do an action to, among resources of
 /// one kind, each with the reasons.
 #[utoipa::path(get, path = "/what-can", tag = "access", params(WhatCanQuery),
-    responses((status = 200, description = "The resources, with their reasons.", body = Vec<WhatCanEntry>), BadParameters, NotSignedIn, NotAUser, (status = 404, description = "The user or resource does not exist or is not visible to the caller (`not_found`).", body = ErrorBody)))]
+    responses((status = 200, description = "The resources, with their reasons.", body = Vec<WhatCanEntry>), BadParameters, NotSignedIn, NotAUser, crate::error::NotVisible))]
 async fn what_can_get(
     State(state): State<AppState>,
     caller: Caller,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use preflight_core::peppol::{self, Finding, MAX_DOCUMENT_BYTES};
 use preflight_core::{
-    check, Action, Actor, DocBox, Document, DocumentId, Event, OrganisationId, Resource, UserId,
+    check, Action, Actor, Created, DocBox, Document, DocumentId, OrganisationId, Resource, UserId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -119,13 +119,8 @@ async fn upload(
         .engine
         .submit(Actor::user(user), command, None)
         .await?;
-    let document = committed
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::DocumentAdded { document } => Some(document.id),
-            _ => None,
-        })
+    let document = Created::of(&committed.events)
+        .document
         .ok_or_else(|| AppError::Internal("an upload added no document".into()))?;
     Ok(UploadResponse {
         document,

@@ -195,6 +195,48 @@ pub enum BadJsonBody {
 #[allow(dead_code)] // Only described: `Caller::user` answers with it.
 pub struct NotAUser(ErrorBody);
 
+/// A user or resource the caller may not see, or that does not exist: described once.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 404,
+    description = "The user or resource does not exist or is not visible to the caller (`not_found`)."
+)]
+#[allow(dead_code)] // Only described: handlers answer with `AppError`.
+pub struct NotVisible(ErrorBody);
+
+/// An organisation the caller may not see, or that does not exist: described once.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 404,
+    description = "No such organisation, or not visible (`not_found`)."
+)]
+#[allow(dead_code)] // Only described: handlers answer with `AppError`.
+pub struct OrganisationNotVisible(ErrorBody);
+
+/// An upload over its size limit: described once.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 413, description = "Larger than the limit (`too_large`).")]
+#[allow(dead_code)] // Only described: handlers answer with `AppError`.
+pub struct TooLarge(ErrorBody);
+
+/// Too many password checks at once from one address: described once.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 429,
+    description = "Too many sign-ins at once from this address (`too_many_attempts`)."
+)]
+#[allow(dead_code)] // Only described: handlers answer with `AppError`.
+pub struct SignInsAtOnce(ErrorBody);
+
+/// Every password worker or the command queue full: described once.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 503,
+    description = "The server is busy hashing passwords, or too many commands wait (`busy`)."
+)]
+#[allow(dead_code)] // Only described: handlers answer with `AppError`.
+pub struct HashingBusy(ErrorBody);
+
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {

@@ -99,7 +99,7 @@ fn header(value: String) -> Result<HeaderValue, AppError> {
         crate::error::BadParameters,
         NotSignedIn,
         (status = 403, description = "Only an Administrator of the organisation's environment exports it (`not_permitted`).", body = ErrorBody),
-        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
+        crate::error::OrganisationNotVisible,
         (status = 409, description = "Its documents changed while the bundle was made (`conflict`); export again.", body = ErrorBody)))]
 async fn export_post(
     State(state): State<AppState>,
@@ -227,9 +227,9 @@ pub struct ImportResponse {
         crate::error::BadParameters,
         NotSignedIn,
         (status = 403, description = "Only an Administrator of the organisation's environment imports (`not_permitted`).", body = ErrorBody),
-        (status = 404, description = "No such organisation, or not visible (`not_found`).", body = ErrorBody),
+        crate::error::OrganisationNotVisible,
         (status = 409, description = "Already imported (`conflict`).", body = ErrorBody),
-        (status = 413, description = "Larger than the limit (`too_large`).", body = ErrorBody),
+        crate::error::TooLarge,
         (status = 422, description = "Not a bundle of this platform, or not intact: `bundle_malformed`, `bundle_tampered`, `bundle_incomplete`, `bundle_signature_invalid`; or exported from another identifier (`invalid_input`).", body = ErrorBody)))]
 async fn import_post(
     State(state): State<AppState>,

@@ -601,6 +601,28 @@ const tests = [
     await screenshot(page, 'page-signup');
   }],
 
+  ['a page shows a control only where core allows it, otherwise disabled with core\'s reason', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('carla@acme.example');
+    await page.getByTestId('nav').getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByTestId('users-title').waitFor();
+    const reason = await page.getByTestId('assign-role-refused').innerText();
+    assert(/Administrator/.test(reason), `core's reason names the role needed: ${reason}`);
+    assertEqual(await page.getByTestId('assign-role-form').count(), 0, 'no role form for a plain user');
+    assert(await page.getByTestId('action-assign-role').getByRole('button', { name: 'Assign' }).isDisabled(), 'the button is disabled');
+    await page.getByTestId('nav').getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByTestId('create-group-refused').waitFor();
+    await page.getByTestId('nav').getByRole('link', { name: 'Partners', exact: true }).click();
+    await page.getByTestId('end-partnership-refused').waitFor();
+    await screenshot(page, 'page-partners-plain-user');
+    await signOut(page);
+    // An Administrator gets the forms themselves.
+    await login.signInAs('alice@acme.example');
+    await page.getByTestId('nav').getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByTestId('assign-role-form').waitFor();
+    assertEqual(await page.getByTestId('assign-role-refused').count(), 0, 'no refusal for an Administrator');
+  }],
+
   ['sign up: a new environment whose first user is its Administrator', async ({ page, server }) => {
     await page.goto(`${server.baseUrl}/signup`);
     await page.getByTestId('signup-environment').fill('Globex Labs (independent)');

@@ -3,7 +3,7 @@
 use super::invoice::{invoice_xml, InvoiceParty, InvoiceSpec, CATALOGUE};
 use super::{company_name, next_uuid, person_name};
 use crate::execute::execute;
-use crate::model::command::{Actor, Command, Context, Event};
+use crate::model::command::{Actor, Command, Context, Created, Event};
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
@@ -180,15 +180,10 @@ impl Builder {
                 email: email.into(),
             },
         )?;
-        let (env, user) = events
-            .iter()
-            .find_map(|e| match e {
-                Event::UserCreated {
-                    user, environment, ..
-                } => Some((*environment, *user)),
-                _ => None,
-            })
-            .ok_or_else(|| CommandError::not_found("environment"))?;
+        let created = Created::of(&events);
+        let (Some(env), Some(user)) = (created.environment, created.user) else {
+            return Err(CommandError::not_found("environment"));
+        };
         if plan != Plan::Free {
             self.support(Command::SetPlan {
                 environment: env,
@@ -217,20 +212,12 @@ impl Builder {
                 role,
             },
         )?;
-        let invitation = events
-            .iter()
-            .find_map(|e| match e {
-                Event::InvitationCreated { invitation } => Some(invitation.id),
-                _ => None,
-            })
+        let invitation = Created::of(&events)
+            .invitation
             .ok_or_else(|| CommandError::not_found("invitation"))?;
         let events = self.run(&Actor::Anonymous, Command::AcceptInvitation { invitation })?;
-        events
-            .iter()
-            .find_map(|e| match e {
-                Event::UserCreated { user, .. } => Some(*user),
-                _ => None,
-            })
+        Created::of(&events)
+            .user
             .ok_or_else(|| CommandError::not_found("user"))
     }
 
@@ -248,12 +235,8 @@ impl Builder {
                 participant_id: participant.into(),
             },
         )?;
-        let org = events
-            .iter()
-            .find_map(|e| match e {
-                Event::OrganisationAdded { organisation, .. } => Some(*organisation),
-                _ => None,
-            })
+        let org = Created::of(&events)
+            .organisation
             .ok_or_else(|| CommandError::not_found("organisation"))?;
         if activate {
             self.run(
@@ -276,23 +259,15 @@ impl Builder {
                 email: to_email.into(),
             },
         )?;
-        let request = events
-            .iter()
-            .find_map(|e| match e {
-                Event::PartnershipRequested { request } => Some(request.id),
-                _ => None,
-            })
+        let request = Created::of(&events)
+            .request
             .ok_or_else(|| CommandError::not_found("request"))?;
         let events = self.run(
             &Actor::user(accepter),
             Command::AcceptPartnershipRequest { request },
         )?;
-        events
-            .iter()
-            .find_map(|e| match e {
-                Event::PartnershipCreated { partnership, .. } => Some(*partnership),
-                _ => None,
-            })
+        Created::of(&events)
+            .partnership
             .ok_or_else(|| CommandError::not_found("partnership"))
     }
 
@@ -376,12 +351,8 @@ impl Builder {
                 summary,
             },
         )?;
-        events
-            .iter()
-            .find_map(|e| match e {
-                Event::DocumentAdded { document } => Some(document.id),
-                _ => None,
-            })
+        Created::of(&events)
+            .document
             .ok_or_else(|| CommandError::not_found("document"))
     }
 }
@@ -501,12 +472,8 @@ fn build() -> Result<Demo, CommandError> {
                 name: format!("Finance team {company}"),
             },
         )?;
-        let group = events
-            .iter()
-            .find_map(|e| match e {
-                Event::GroupCreated { group, .. } => Some(*group),
-                _ => None,
-            })
+        let group = Created::of(&events)
+            .group
             .ok_or_else(|| CommandError::not_found("group"))?;
         b.run(
             &Actor::user(bob),

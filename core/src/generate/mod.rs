@@ -13,7 +13,7 @@ mod synthetic;
 
 pub use demo::{demo, demo_logins, Demo, DemoLogin, DEMO_PASSWORD, SUPPORT_EMAIL};
 pub use invoice::{invoice_xml, InvoiceParty, InvoiceSpec};
-pub use queries::{mix, queries, Query, QueryMix};
+pub use queries::{mix, near_misses, queries, Query, QueryMix};
 pub use random::{random_command, random_world};
 pub use synthetic::{synthetic, Synthetic, SyntheticConfig, SyntheticPartnership};
 

@@ -109,6 +109,93 @@ pub fn queries(
     out
 }
 
+/// `n` queries over documents and organisations, half allowed and half denied
+/// by a near miss: every principal is one membership, share or partnership
+/// away from the resource (a user of its environment, of a partnered or
+/// formerly partnered environment, or a grantee of one of the document's
+/// shares). Resources, principals and actions are drawn at random.
+pub fn near_misses(world: &World, info: &Synthetic, n: usize, seed: u64) -> Vec<Query> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let document_actions = [Action::View, Action::Edit, Action::Manage];
+    let organisation_actions = [
+        Action::ViewOrganisation,
+        Action::ManageOrganisationSettings,
+        Action::RetrieveConnectionKey,
+        Action::ManageMembers,
+    ];
+    // Per environment, the environments partnered with it now or before.
+    let partners = |e: EnvironmentId| {
+        info.partnerships
+            .iter()
+            .filter_map(move |p| (p.client == e).then_some(p.firm))
+    };
+    let (mut allowed, mut denied) = (Vec::new(), Vec::new());
+    while allowed.len() + denied.len() < n {
+        let Some(e) = info.environments.choose(&mut rng).copied() else {
+            break;
+        };
+        let index = info.environments.iter().position(|x| *x == e).unwrap_or(0);
+        let Some(org) = info
+            .organisations
+            .get(index)
+            .and_then(|orgs| orgs.choose(&mut rng))
+            .copied()
+        else {
+            continue;
+        };
+        let (resource, action) = if rng.gen_bool(0.5) {
+            let documents: Vec<DocumentId> = world.documents_of(org).collect();
+            let Some(d) = documents.choose(&mut rng) else {
+                continue;
+            };
+            let action = *document_actions.choose(&mut rng).unwrap_or(&Action::View);
+            (Resource::Document(*d), action)
+        } else {
+            let action = *organisation_actions
+                .choose(&mut rng)
+                .unwrap_or(&Action::ViewOrganisation);
+            (Resource::Organisation(org), action)
+        };
+        // The principal: a grantee of one of the document's shares, a user of
+        // a partner environment, or one of the environment's own.
+        let mut near: Vec<UserId> = Vec::new();
+        if let Resource::Document(d) = resource {
+            for share in world.shares_of(d) {
+                match share.grantee {
+                    Grantee::User(u) => near.push(u),
+                    Grantee::Group(g) => near.extend_from_slice(world.group_members(g)),
+                    Grantee::Organisation(o) => near.extend_from_slice(world.members_of(o)),
+                }
+            }
+        }
+        if near.is_empty() || rng.gen_bool(0.5) {
+            let from = match partners(e).collect::<Vec<_>>().choose(&mut rng) {
+                Some(p) if rng.gen_bool(0.5) => *p,
+                _ => e,
+            };
+            near = world.users_of(from).to_vec();
+        }
+        let Some(user) = near.choose(&mut rng).copied() else {
+            continue;
+        };
+        let query = Query {
+            user,
+            action,
+            resource,
+        };
+        if check(world, user, action, resource).allowed {
+            if allowed.len() < n / 2 {
+                allowed.push(query);
+            }
+        } else if denied.len() < n - n / 2 {
+            denied.push(query);
+        }
+    }
+    let mut out: Vec<Query> = allowed.into_iter().chain(denied).collect();
+    out.shuffle(&mut rng);
+    out
+}
+
 /// Decides `queries` on `world` and counts the mix.
 pub fn mix(world: &World, queries: &[Query]) -> QueryMix {
     let mut mix = QueryMix {

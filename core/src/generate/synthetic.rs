@@ -403,4 +403,121 @@ impl Synthetic {
         let info = synthetic(config, &mut |event| world.apply(&event));
         (world, info)
     }
+
+    /// The world of `config` with nothing an index could profit from: every id
+    /// replaced by a random version-4 UUID drawn from `id_seed` (independent of
+    /// the world's own seed), and the documents and the shares inserted in
+    /// shuffled order. For benchmarks that must not flatter the engine.
+    pub fn build_untuned(config: &SyntheticConfig, id_seed: u64) -> (World, Synthetic) {
+        let mut events = Vec::new();
+        let info = synthetic(config, &mut |event| events.push(event));
+        let remap = |id: uuid::Uuid| {
+            use sha2::Digest;
+            let mut hash = sha2::Sha256::new();
+            hash.update(id_seed.to_le_bytes());
+            hash.update(id.as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(hash.finalize().get(..16).unwrap_or(&[0; 16]));
+            uuid::Builder::from_random_bytes(bytes).into_uuid()
+        };
+        let mut events: Vec<Event> = events
+            .iter()
+            .map(|event| remap_ids(event, &remap))
+            .collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(id_seed);
+        for kind in [
+            |e: &Event| matches!(e, Event::DocumentAdded { .. }),
+            |e: &Event| matches!(e, Event::ShareGranted { .. }),
+        ] {
+            let (Some(first), Some(last)) =
+                (events.iter().position(kind), events.iter().rposition(kind))
+            else {
+                continue;
+            };
+            if let Some(run) = events.get_mut(first..=last) {
+                run.shuffle(&mut rng);
+            }
+        }
+        let mut world = World::new();
+        for event in &events {
+            world.apply(event);
+        }
+        let map = |ids: &[uuid::Uuid]| ids.iter().map(|id| remap(*id)).collect::<Vec<_>>();
+        let info = Synthetic {
+            environments: info
+                .environments
+                .iter()
+                .map(|e| EnvironmentId(remap(e.0)))
+                .collect(),
+            firms: info
+                .firms
+                .iter()
+                .map(|e| EnvironmentId(remap(e.0)))
+                .collect(),
+            accountants: info
+                .accountants
+                .iter()
+                .map(|u| UserId(remap(u.0)))
+                .collect(),
+            partnerships: info
+                .partnerships
+                .iter()
+                .map(|p| SyntheticPartnership {
+                    id: PartnershipId(remap(p.id.0)),
+                    firm: EnvironmentId(remap(p.firm.0)),
+                    client: EnvironmentId(remap(p.client.0)),
+                    active: p.active,
+                })
+                .collect(),
+            users: info
+                .users
+                .iter()
+                .map(|users| {
+                    map(&users.iter().map(|u| u.0).collect::<Vec<_>>())
+                        .into_iter()
+                        .map(UserId)
+                        .collect()
+                })
+                .collect(),
+            organisations: info
+                .organisations
+                .iter()
+                .map(|orgs| {
+                    map(&orgs.iter().map(|o| o.0).collect::<Vec<_>>())
+                        .into_iter()
+                        .map(OrganisationId)
+                        .collect()
+                })
+                .collect(),
+            groups: info
+                .groups
+                .iter()
+                .map(|(g, e)| (GroupId(remap(g.0)), EnvironmentId(remap(e.0))))
+                .collect(),
+            documents: info.documents,
+        };
+        (world, info)
+    }
+}
+
+/// `event` with every id passed through `remap` (by way of its JSON: every
+/// string that reads as a UUID is an id).
+fn remap_ids(event: &Event, remap: &impl Fn(uuid::Uuid) -> uuid::Uuid) -> Event {
+    fn walk(value: &mut serde_json::Value, remap: &impl Fn(uuid::Uuid) -> uuid::Uuid) {
+        match value {
+            serde_json::Value::String(s) => {
+                if let Ok(id) = uuid::Uuid::parse_str(s) {
+                    *s = remap(id).to_string();
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, remap)),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(|v| walk(v, remap)),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(event) else {
+        return event.clone();
+    };
+    walk(&mut value, remap);
+    serde_json::from_value(value).unwrap_or_else(|_| event.clone())
 }

@@ -631,3 +631,64 @@ impl From<crate::model::split::MembershipChange> for Command {
         }
     }
 }
+
+/// What a command's events created: the ids a caller names in its next step
+/// (the first of each kind).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Created {
+    pub environment: Option<EnvironmentId>,
+    pub user: Option<UserId>,
+    /// The new user's email, as stored.
+    pub email: Option<String>,
+    pub invitation: Option<InvitationId>,
+    pub organisation: Option<OrganisationId>,
+    pub key: Option<KeyId>,
+    pub request: Option<RequestId>,
+    pub partnership: Option<PartnershipId>,
+    pub document: Option<DocumentId>,
+    pub group: Option<GroupId>,
+    pub task: Option<TaskId>,
+}
+
+impl Created {
+    pub fn of(events: &[Event]) -> Created {
+        let mut created = Created::default();
+        for event in events {
+            match event {
+                Event::EnvironmentCreated { environment, .. } => {
+                    created.environment.get_or_insert(*environment);
+                }
+                Event::UserCreated { user, email, .. } if created.user.is_none() => {
+                    created.user = Some(*user);
+                    created.email = Some(email.clone());
+                }
+                Event::InvitationCreated { invitation } => {
+                    created.invitation.get_or_insert(invitation.id);
+                }
+                Event::OrganisationAdded { organisation, .. } => {
+                    created.organisation.get_or_insert(*organisation);
+                }
+                Event::ConnectionKeyIssued { key, .. } => {
+                    created.key.get_or_insert(*key);
+                }
+                Event::PartnershipRequested { request } => {
+                    created.request.get_or_insert(request.id);
+                }
+                Event::PartnershipCreated { partnership, .. } => {
+                    created.partnership.get_or_insert(*partnership);
+                }
+                Event::DocumentAdded { document } => {
+                    created.document.get_or_insert(document.id);
+                }
+                Event::GroupCreated { group, .. } => {
+                    created.group.get_or_insert(*group);
+                }
+                Event::TaskStarted { task, .. } => {
+                    created.task.get_or_insert(*task);
+                }
+                _ => {}
+            }
+        }
+        created
+    }
+}

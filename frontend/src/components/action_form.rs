@@ -169,13 +169,27 @@ pub type Build = Arc<dyn Fn(&Values<'_>) -> Option<Command> + Send + Sync>;
 
 /// A form of `fields` whose command is previewed as it is filled in and sent with
 /// the preview the user saw. `form` names it uniquely (include the resource id).
+/// Where core refuses the user the permission the form needs (`refused`, see
+/// [`crate::pages::refusal`]), only its disabled button shows, with core's reason.
 #[component]
 pub fn ActionForm(
     form: String,
     fields: Vec<Field>,
     make: Build,
     submit_label: &'static str,
+    #[prop(optional_no_strip)] refused: Option<String>,
 ) -> impl IntoView {
+    let kind = form.split(':').next().unwrap_or(&form).to_string();
+    if let Some(reason) = refused {
+        let why = format!("{kind}-refused");
+        return view! {
+            <div class="action" data-testid=format!("action-{kind}")>
+                <button type="button" disabled aria-describedby=why.clone()>{submit_label}</button>
+                <p class="hint" id=why.clone() data-testid=why>{reason}</p>
+            </div>
+        }
+        .into_any();
+    }
     let forms = use_forms();
     let notice = forms.notice(&form);
     let fields = Arc::new(fields);
@@ -260,7 +274,6 @@ pub fn ActionForm(
             }
         })
         .collect_view();
-    let kind = form.split(':').next().unwrap_or(&form).to_string();
     let start_kind = kind.clone();
     view! {
         <div class="action" data-testid=format!("action-{kind}")>
@@ -283,4 +296,5 @@ pub fn ActionForm(
             <PreviewedCommand command notice submit_label/>
         </div>
     }
+    .into_any()
 }

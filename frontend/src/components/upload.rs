@@ -3,6 +3,8 @@
 //! not, who will see the new document) before anything is sent.
 
 use leptos::prelude::*;
+
+use crate::components::select::LabelledSelect;
 use leptos_router::components::A;
 use preflight_core::peppol::upload_command;
 use preflight_core::{preview, Actor, Context, DocBox, OrganisationId};
@@ -142,20 +144,11 @@ pub fn UploadForm(organisation: OrganisationId, state: UploadState) -> impl Into
 
     view! {
         <form class="form" data-testid="upload-form" on:submit=|ev| ev.prevent_default()>
-            <label for="upload-box">"Into"</label>
-            <select
-                id="upload-box"
-                data-testid="upload-box"
-                prop:value=move || doc_box.get()
-                on:change=move |ev| {
-                    notice.set(None);
-                    doc_box.set(event_target_value(&ev));
-                }
-            >
-                <option value="InboxIn">"Received (purchase invoices)"</option>
+            <LabelledSelect id="upload-box" label="Into" value=doc_box on_pick=move |v: String| { notice.set(None); doc_box.set(v); }>
+                    <option value="InboxIn">"Received (purchase invoices)"</option>
                 <option value="InboxOut">"Sent (sales invoices)"</option>
                 <option value="Documents">"Documents (any file)"</option>
-            </select>
+                </LabelledSelect>
             <label for="upload-file">"File"</label>
             <input id="upload-file" type="file" data-testid="upload-file" on:change=on_file/>
         </form>

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::select::LabelledSelect;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use preflight_core::project::Visibility;
@@ -131,48 +133,20 @@ fn document_view(
         };
         view! {
             <form class="form" data-testid="share-form" on:submit=|ev| ev.prevent_default()>
-                <label for="share-kind">"Share with a"</label>
-                <select
-                    id="share-kind"
-                    data-testid="share-kind"
-                    prop:value=move || form.kind.get()
-                    on:change=move |ev| {
-                        form.notice.set(None);
-                        form.kind.set(event_target_value(&ev));
-                        form.grantee.set(String::new());
-                    }
-                >
+                <LabelledSelect id="share-kind" label="Share with a" value=form.kind on_pick=move |v: String| { form.notice.set(None); form.kind.set(v); form.grantee.set(String::new()); }>
                     <option value="user">"User"</option>
                     <option value="group">"Group"</option>
                     <option value="organisation">"Organisation"</option>
-                </select>
-                <label for="share-grantee">"Grantee"</label>
-                <select
-                    id="share-grantee"
-                    data-testid="share-grantee"
-                    prop:value=move || form.grantee.get()
-                    on:change=move |ev| {
-                        form.notice.set(None);
-                        form.grantee.set(event_target_value(&ev));
-                    }
-                >
+                </LabelledSelect>
+                <LabelledSelect id="share-grantee" label="Grantee" value=form.grantee on_pick=move |v: String| { form.notice.set(None); form.grantee.set(v); }>
                     <option value="">"Choose…"</option>
                     {options}
-                </select>
-                <label for="share-level">"Level"</label>
-                <select
-                    id="share-level"
-                    data-testid="share-level"
-                    prop:value=move || form.level.get()
-                    on:change=move |ev| {
-                        form.notice.set(None);
-                        form.level.set(event_target_value(&ev));
-                    }
-                >
+                </LabelledSelect>
+                <LabelledSelect id="share-level" label="Level" value=form.level on_pick=move |v: String| { form.notice.set(None); form.level.set(v); }>
                     <option value="View">"View"</option>
                     <option value="Edit">"Edit"</option>
                     <option value="Manage">"Manage"</option>
-                </select>
+                </LabelledSelect>
             </form>
             <PreviewedCommand command notice=form.notice submit_label="Share"/>
         }

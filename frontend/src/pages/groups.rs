@@ -31,6 +31,11 @@ fn groups_view(signed_in: SignedIn) -> AnyView {
     preflight_core::util::sort::sort_unstable_by(&mut groups, |a, b| {
         a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
     });
+    let manage_groups = crate::pages::refusal(
+        &signed_in,
+        preflight_core::Action::ManageGroups,
+        preflight_core::Resource::Environment(me.environment),
+    );
     let cards = groups
         .iter()
         .map(|g| {
@@ -81,28 +86,28 @@ fn groups_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="add-group-member".to_string()
                     fields=vec![Field::select("group", "Group", options.clone()), Field::select("user", "User", users.clone())]
                     make=Arc::new(move |v| Some(Command::AddGroupMember { group: group(v)?, user: user(v)? }))
-                    submit_label="Add"/>
+                    submit_label="Add" refused=manage_groups.clone()/>
             </section>
             <section class="panel" aria-labelledby="remove-from-group-heading">
                 <h2 id="remove-from-group-heading">"Remove from a group"</h2>
                 <ActionForm form="remove-group-member".to_string()
                     fields=vec![Field::select("group", "Group", options.clone()), Field::select("user", "User", users)]
                     make=Arc::new(move |v| Some(Command::RemoveGroupMember { group: group(v)?, user: user(v)? }))
-                    submit_label="Remove"/>
+                    submit_label="Remove" refused=manage_groups.clone()/>
             </section>
             <section class="panel" aria-labelledby="create-group-heading">
                 <h2 id="create-group-heading">"Create a group"</h2>
                 <ActionForm form="create-group".to_string()
                     fields=vec![Field::text("name", "Name", "Finance team")]
                     make=Arc::new(|v| Some(Command::CreateGroup { name: v.get("name")? }))
-                    submit_label="Create"/>
+                    submit_label="Create" refused=manage_groups.clone()/>
             </section>
             <section class="panel" aria-labelledby="rename-group-heading">
                 <h2 id="rename-group-heading">"Rename a group"</h2>
                 <ActionForm form="rename-group".to_string()
                     fields=vec![Field::select("group", "Group", options.clone()), Field::text("name", "New name", "")]
                     make=Arc::new(move |v| Some(Command::RenameGroup { group: group(v)?, name: v.get("name")? }))
-                    submit_label="Rename"/>
+                    submit_label="Rename" refused=manage_groups.clone()/>
             </section>
             <section class="panel" aria-labelledby="delete-group-heading">
                 <h2 id="delete-group-heading">"Delete a group"</h2>
@@ -110,7 +115,7 @@ fn groups_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="delete-group".to_string()
                     fields=vec![Field::select("group", "Group", options)]
                     make=Arc::new(move |v| Some(Command::DeleteGroup { group: group(v)? }))
-                    submit_label="Delete"/>
+                    submit_label="Delete" refused=manage_groups.clone()/>
             </section>
         </div>
     }

@@ -20,6 +20,18 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::session::{use_session, SessionState, SignedIn};
+use preflight_core::{check, Action, Resource};
+
+/// Why core does not let the signed-in user do `action` to `resource`, in its
+/// words; `None` when it does. A form that needs the permission is shown only
+/// when this is `None`, and otherwise as a disabled button with the reason.
+pub fn refusal(signed_in: &SignedIn, action: Action, resource: Resource) -> Option<String> {
+    let decision = check(&signed_in.world, signed_in.me.id, action, resource);
+    (!decision.allowed).then(|| {
+        let why = decision.explain(&signed_in.world).join("; ");
+        format!("{}: {why}", signed_in.me.name)
+    })
+}
 
 /// Renders `page` for the signed-in user; otherwise says why there is no page yet:
 /// loading, not signed in, or the server could not be asked.

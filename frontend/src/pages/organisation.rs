@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::select::LabelledSelect;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use preflight_core::project::Visibility;
@@ -205,32 +207,14 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
             .collect_view();
         view! {
             <form class="form" data-testid="add-member-form" on:submit=|ev| ev.prevent_default()>
-                <label for="member-user">"User"</label>
-                <select
-                    id="member-user"
-                    data-testid="member-user"
-                    prop:value=move || new_member.get()
-                    on:change=move |ev| {
-                        notice.set(None);
-                        new_member.set(event_target_value(&ev));
-                    }
-                >
+                <LabelledSelect id="member-user" label="User" value=new_member on_pick=move |v: String| { notice.set(None); new_member.set(v); }>
                     <option value="">"Choose a user…"</option>
                     {candidates}
-                </select>
-                <label for="member-role">"Role"</label>
-                <select
-                    id="member-role"
-                    data-testid="member-role"
-                    prop:value=move || new_role.get()
-                    on:change=move |ev| {
-                        notice.set(None);
-                        new_role.set(event_target_value(&ev));
-                    }
-                >
+                </LabelledSelect>
+                <LabelledSelect id="member-role" label="Role" value=new_role on_pick=move |v: String| { notice.set(None); new_role.set(v); }>
                     <option value="Member">"Member"</option>
                     <option value="Manager">"Manager"</option>
-                </select>
+                </LabelledSelect>
             </form>
             <PreviewedCommand command notice submit_label="Add member"/>
         }

@@ -7,13 +7,15 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use preflight_core::project::Visibility;
 use preflight_core::{
-    Command, EnvironmentId, OrganisationId, PartnershipId, PartnershipOrigin, RequestId,
+    Action, Command, EnvironmentId, OrganisationId, PartnershipId, PartnershipOrigin, RequestId,
     RequestStatus, RequestTarget, UserId,
 };
 
 use crate::components::action_form::{ActionForm, Field, Values};
 use crate::pages::organisation::parse_id;
-use crate::pages::{environment_name, signed_in_page, user_name, user_options, PageHeader};
+use crate::pages::{
+    environment_name, refusal, signed_in_page, user_name, user_options, PageHeader,
+};
 use crate::session::SignedIn;
 
 #[component]
@@ -153,6 +155,10 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         })
         .collect();
 
+    let own = preflight_core::Resource::Environment(signed_in.me.environment);
+    let requests = refusal(&signed_in, Action::SendPartnershipRequests, own);
+    let manage_users = refusal(&signed_in, Action::ManageUsers, own);
+    let manage_partnerships = refusal(&signed_in, Action::ManagePartnerships, own);
     let request = |v: &Values<'_>| id_of(v, "request").map(RequestId);
     let partnership = |v: &Values<'_>| id_of(v, "partnership").map(PartnershipId);
     let organisation = |v: &Values<'_>| id_of(v, "organisation").map(OrganisationId);
@@ -177,11 +183,11 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                     <ActionForm form="accept-request".to_string()
                         fields=vec![Field::select("request", "Request", incoming.clone())]
                         make=Arc::new(move |v| Some(Command::AcceptPartnershipRequest { request: request(v)? }))
-                        submit_label="Accept"/>
+                        submit_label="Accept" refused=requests.clone()/>
                     <ActionForm form="decline-request".to_string()
                         fields=vec![Field::select("request", "Request", incoming.clone())]
                         make=Arc::new(move |v| Some(Command::DeclinePartnershipRequest { request: request(v)? }))
-                        submit_label="Decline"/>
+                        submit_label="Decline" refused=requests.clone()/>
                 })}
             </section>
             <section class="panel" aria-labelledby="outgoing-heading">
@@ -191,7 +197,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                     <ActionForm form="withdraw-request".to_string()
                         fields=vec![Field::select("request", "Request", outgoing.clone())]
                         make=Arc::new(move |v| Some(Command::WithdrawPartnershipRequest { request: request(v)? }))
-                        submit_label="Withdraw"/>
+                        submit_label="Withdraw" refused=requests.clone()/>
                 })}
             </section>
             <section class="panel" aria-labelledby="send-heading">
@@ -200,14 +206,14 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="send-request".to_string()
                     fields=vec![Field::text("email", "Their email", "owner@client.example")]
                     make=Arc::new(|v| Some(Command::SendAuthorisationRequest { email: v.get("email")? }))
-                    submit_label="Send request"/>
+                    submit_label="Send request" refused=requests.clone()/>
             </section>
             <section class="panel" aria-labelledby="manual-heading">
                 <h2 id="manual-heading">"Propose a manual partnership"</h2>
                 <ActionForm form="propose-partnership".to_string()
                     fields=vec![Field::select("environment", "Environment", environments)]
                     make=Arc::new(|v| Some(Command::ProposePartnership { environment: EnvironmentId(id_of(v, "environment")?) }))
-                    submit_label="Propose"/>
+                    submit_label="Propose" refused=requests.clone()/>
             </section>
             <section class="panel" aria-labelledby="rm-connect-heading">
                 <h2 id="rm-connect-heading">"Relationship managers"</h2>
@@ -215,11 +221,11 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="connect-rm".to_string()
                     fields=vec![Field::select("partnership", "Partnership with", active.clone()), Field::select("user", "Relationship manager", managers.clone())]
                     make=Arc::new(move |v| Some(Command::ConnectRelationshipManager { partnership: partnership(v)?, user: UserId(id_of(v, "user")?) }))
-                    submit_label="Connect"/>
+                    submit_label="Connect" refused=manage_users.clone()/>
                 <ActionForm form="disconnect-rm".to_string()
                     fields=vec![Field::select("partnership", "Partnership with", active.clone()), Field::select("user", "Relationship manager", managers)]
                     make=Arc::new(move |v| Some(Command::DisconnectRelationshipManager { partnership: partnership(v)?, user: UserId(id_of(v, "user")?) }))
-                    submit_label="Disconnect"/>
+                    submit_label="Disconnect" refused=manage_users.clone()/>
             </section>
             <section class="panel" aria-labelledby="costs-heading">
                 <h2 id="costs-heading">"Cost bearing"</h2>
@@ -227,11 +233,11 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="take-on-costs".to_string()
                     fields=vec![Field::select("organisation", "Organisation", organisations.clone())]
                     make=Arc::new(move |v| Some(Command::TakeOnCosts { organisation: organisation(v)? }))
-                    submit_label="Take on costs"/>
+                    submit_label="Take on costs" refused=manage_partnerships.clone()/>
                 <ActionForm form="release-costs".to_string()
                     fields=vec![Field::select("organisation", "Organisation", organisations)]
                     make=Arc::new(move |v| Some(Command::ReleaseCosts { organisation: organisation(v)? }))
-                    submit_label="Release costs"/>
+                    submit_label="Release costs" refused=manage_partnerships.clone()/>
             </section>
             <section class="panel wide" aria-labelledby="end-heading">
                 <h2 id="end-heading">"End a partnership"</h2>
@@ -239,7 +245,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="end-partnership".to_string()
                     fields=vec![Field::select("partnership", "Partnership with", active)]
                     make=Arc::new(move |v| Some(Command::EndPartnership { partnership: partnership(v)? }))
-                    submit_label="End partnership"/>
+                    submit_label="End partnership" refused=manage_partnerships.clone()/>
             </section>
         </div>
     }

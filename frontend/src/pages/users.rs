@@ -89,6 +89,11 @@ fn users_view(signed_in: SignedIn) -> AnyView {
     let active = own(|u| u.status == UserStatus::Active);
     let disabled = own(|u| u.status == UserStatus::Disabled);
     let everyone = own(|_| true);
+    let manage_users = crate::pages::refusal(
+        &signed_in,
+        preflight_core::Action::ManageUsers,
+        preflight_core::Resource::Environment(me.environment),
+    );
     let user = |values: &crate::components::action_form::Values<'_>| {
         values.get("user").and_then(|v| parse_id(&v)).map(UserId)
     };
@@ -111,7 +116,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="assign-role".to_string()
                     fields=vec![Field::select("user", "User", everyone.clone()), Field::choice("role", "Role", &ROLES)]
                     make=Arc::new(move |v| Some(Command::AssignRole { user: user(v)?, role: role_of(&v.get("role")?)? }))
-                    submit_label="Assign"/>
+                    submit_label="Assign" refused=manage_users.clone()/>
             </section>
             <section class="panel" aria-labelledby="rm-heading">
                 <h2 id="rm-heading">"Relationship managers"</h2>
@@ -119,7 +124,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="relationship-manager".to_string()
                     fields=vec![Field::select("user", "User", everyone), Field::choice("enabled", "Relationship manager", &[("yes", "Yes"), ("no", "No")])]
                     make=Arc::new(move |v| Some(Command::SetRelationshipManager { user: user(v)?, enabled: v.get("enabled")? == "yes" }))
-                    submit_label="Save"/>
+                    submit_label="Save" refused=manage_users.clone()/>
             </section>
             <section class="panel" aria-labelledby="disable-heading">
                 <h2 id="disable-heading">"Disable a user"</h2>
@@ -127,7 +132,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="disable-user".to_string()
                     fields=vec![Field::select("user", "User", active)]
                     make=Arc::new(move |v| Some(Command::DisableUser { user: user(v)? }))
-                    submit_label="Disable"/>
+                    submit_label="Disable" refused=manage_users.clone()/>
             </section>
             <section class="panel" aria-labelledby="enable-heading">
                 <h2 id="enable-heading">"Enable a user"</h2>
@@ -138,7 +143,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
                         <ActionForm form="enable-user".to_string()
                             fields=vec![Field::select("user", "User", disabled)]
                             make=Arc::new(move |v| Some(Command::EnableUser { user: user(v)? }))
-                            submit_label="Enable"/>
+                            submit_label="Enable" refused=manage_users.clone()/>
                     }.into_any()
                 }}
             </section>
@@ -151,7 +156,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
                         Field::choice("role", "Role", &ROLES),
                     ]
                     make=Arc::new(|v| Some(Command::InviteUser { email: v.get("email")?, name: v.get("name")?, role: role_of(&v.get("role")?)? }))
-                    submit_label="Invite"/>
+                    submit_label="Invite" refused=manage_users.clone()/>
             </section>
             <section class="panel" aria-labelledby="invitations-heading">
                 <h2 id="invitations-heading">"Pending invitations"</h2>
@@ -163,7 +168,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
                         <ActionForm form="revoke-invitation".to_string()
                             fields=vec![Field::select("invitation", "Invitation", invitations)]
                             make=Arc::new(|v| Some(Command::RevokeInvitation { invitation: InvitationId(parse_id(&v.get("invitation")?)?) }))
-                            submit_label="Revoke"/>
+                            submit_label="Revoke" refused=manage_users.clone()/>
                     }.into_any()
                 }}
             </section>

@@ -483,17 +483,8 @@ fn relationship_manager_needs_the_role_and_grants_no_access() {
 #[test]
 fn only_administrator_of_the_users_environment_disconnects_relationship_manager() {
     let mut f = firm();
-    let rob =
-        f.f.invite(f.firm_admin, "rob@firm.test", EnvRole::AdvancedUser);
-    f.f.set_relationship_manager(f.firm_admin, rob);
+    let rob = f.relationship_manager(true);
     let partnership = f.partnership;
-    f.f.ok(
-        f.firm_admin,
-        Command::ConnectRelationshipManager {
-            partnership,
-            user: rob,
-        },
-    );
     f.f.refuse(
         f.acme_admin,
         Command::DisconnectRelationshipManager {
@@ -522,17 +513,8 @@ fn only_administrator_of_the_users_environment_disconnects_relationship_manager(
 #[test]
 fn losing_relationship_manager_role_ends_its_links() {
     let mut f = firm();
-    let rob =
-        f.f.invite(f.firm_admin, "rob@firm.test", EnvRole::AdvancedUser);
-    f.f.set_relationship_manager(f.firm_admin, rob);
+    let rob = f.relationship_manager(true);
     let partnership = f.partnership;
-    f.f.ok(
-        f.firm_admin,
-        Command::ConnectRelationshipManager {
-            partnership,
-            user: rob,
-        },
-    );
     f.f.ok(
         f.firm_admin,
         Command::SetRelationshipManager {
@@ -552,9 +534,7 @@ fn losing_relationship_manager_role_ends_its_links() {
 #[test]
 fn relationship_manager_cannot_be_connected_to_ended_partnership() {
     let mut f = firm();
-    let rob =
-        f.f.invite(f.firm_admin, "rob@firm.test", EnvRole::AdvancedUser);
-    f.f.set_relationship_manager(f.firm_admin, rob);
+    let rob = f.relationship_manager(false);
     f.f.end(f.acme_admin, f.partnership);
     f.f.refuse(
         f.firm_admin,

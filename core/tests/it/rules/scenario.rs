@@ -21,6 +21,27 @@ pub(crate) struct Firm {
 
 pub(crate) const ACME_ADMIN: &str = "ada@acme.test";
 
+impl Firm {
+    /// Rob, an advanced user of the firm made a relationship manager, and
+    /// connected to the partnership with Acme when `connected`.
+    pub(crate) fn relationship_manager(&mut self, connected: bool) -> UserId {
+        let rob = self
+            .f
+            .invite(self.firm_admin, "rob@firm.test", EnvRole::AdvancedUser);
+        self.f.set_relationship_manager(self.firm_admin, rob);
+        if connected {
+            self.f.ok(
+                self.firm_admin,
+                Command::ConnectRelationshipManager {
+                    partnership: self.partnership,
+                    user: rob,
+                },
+            );
+        }
+        rob
+    }
+}
+
 pub(crate) fn firm() -> Firm {
     let mut f = Fixture::new();
     let (acme, acme_admin) = f.sign_up("Acme", ACME_ADMIN);
