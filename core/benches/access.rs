@@ -277,10 +277,6 @@ criterion_group! {
 }
 
 fn main() {
-    // As the server does: a check on a large world wants the heap on huge pages,
-    // and glibc grants the tunable asking for them only to some processes.
-    let huge_pages = preflight_hugepages::ensure();
-    println!("huge pages: {huge_pages}");
     group();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use preflight_hugepages::HugePages;
 use tracing_subscriber::EnvFilter;
 
 /// The Preflight server: API under /api, the web app everywhere else.
@@ -72,8 +71,6 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    // First, before any thread starts: it may start the process again.
-    let huge_pages = preflight_hugepages::ensure();
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -82,7 +79,6 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    report_huge_pages(huge_pages);
 
     let database = match &args.database_url {
         Some(url) => match preflight_server::database_from_url(url) {
@@ -132,17 +128,5 @@ fn main() -> ExitCode {
             eprintln!("preflight-server: {error}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Says whether the heap is on huge pages, which checks on a large world need
-/// (see `preflight_hugepages`).
-fn report_huge_pages(state: HugePages) {
-    match state {
-        HugePages::InUse | HugePages::System => tracing::info!("{state}"),
-        HugePages::Refused | HugePages::NotAsked => {
-            tracing::warn!("{state}: checks on a large world will be slower")
-        }
-        HugePages::Unavailable | HugePages::Unknown => tracing::info!("{state}"),
     }
 }
