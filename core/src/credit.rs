@@ -14,7 +14,10 @@ impl<'a> Decider<'a> {
         environment: EnvironmentId,
         plan: Plan,
     ) -> Result<Vec<Event>, CommandError> {
-        self.support()?;
+        self.support(
+            Action::ManageSubscription,
+            Resource::Environment(environment),
+        )?;
         let env = self.environment(environment)?;
         if env.plan == plan {
             return Err(CommandError::Conflict(format!(
@@ -31,7 +34,10 @@ impl<'a> Decider<'a> {
         add_on: AddOn,
         enabled: bool,
     ) -> Result<Vec<Event>, CommandError> {
-        self.support()?;
+        self.support(
+            Action::ManageSubscription,
+            Resource::Environment(environment),
+        )?;
         let env = self.environment(environment)?;
         if env.has_add_on(add_on) == enabled {
             return Err(CommandError::Conflict(format!(
@@ -57,7 +63,10 @@ impl<'a> Decider<'a> {
         amount: i64,
     ) -> Result<Vec<Event>, CommandError> {
         let now = self.now();
-        self.support()?;
+        self.support(
+            Action::ManageSubscription,
+            Resource::Environment(environment),
+        )?;
         self.environment(environment)?;
         if !(1..=10_000_000).contains(&amount) {
             return Err(CommandError::invalid(

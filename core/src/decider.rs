@@ -3,7 +3,7 @@
 //! validates names, emails and identifiers, and records the facts a
 //! projection could not confirm.
 
-use crate::access::{check, document_level, Action, Decision, Resource};
+use crate::access::{check, check_actor, document_level, Action, Decision, Resource};
 use crate::model::command::{Actor, Context};
 use crate::model::error::CommandError;
 use crate::model::ids::*;
@@ -233,10 +233,13 @@ impl<'a> Decider<'a> {
         Ok(user)
     }
 
-    pub(crate) fn support(&self) -> Result<(), CommandError> {
-        match self.actor {
-            Actor::Support { .. } => Ok(()),
-            _ => Err(not_permitted("only platform Support may do this")),
+    /// Platform Support doing one of the platform's actions.
+    pub(crate) fn support(&self, action: Action, resource: Resource) -> Result<(), CommandError> {
+        let decision = check_actor(self.world, self.actor, action, resource);
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(not_permitted(self.explain(&decision)))
         }
     }
 

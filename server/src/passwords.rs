@@ -1,10 +1,9 @@
 //! Password hashing, bounded and fair.
 //!
-//! An argon2id hash takes about 19 MiB and tens of milliseconds on purpose. Run
-//! on the blocking pool, fifty concurrent wrong passwords meant fifty threads
-//! each allocating 19 MiB, and the allocator kept the memory long after
-//! (gigabytes); two hundred made a real sign-in wait seconds behind them.
-//! Here a fixed set of worker threads, one per core (at most four), each owns
+//! An argon2id hash takes about 19 MiB and tens of milliseconds on purpose. On
+//! the blocking pool, one hash per request, fifty concurrent wrong passwords
+//! would be fifty threads each allocating 19 MiB, memory the allocator keeps
+//! long after, and a real sign-in would wait behind them. Here a fixed set of worker threads, one per core (at most four), each owns
 //! one block of argon2 memory, allocated and filled when it starts and reused
 //! for every hash: the memory hashing needs is fixed, part of the server's
 //! resident size from the start, and never grows. Work waits in a queue that is fair between clients: each client

@@ -14,6 +14,7 @@ mod render;
 
 pub use render::Names;
 
+use crate::model::command::Actor;
 use crate::model::ids::*;
 use crate::model::Standing;
 use crate::model::*;
@@ -31,6 +32,9 @@ type Grants = SmallVec<[(Level, Reason); 4]>;
 
 /// Whether `user` may do `action` to `resource`, and why.
 pub fn check(world: &World, user: UserId, action: Action, resource: Resource) -> Decision {
+    if action.is_platform() {
+        return Decision::deny(Reason::SupportOnly);
+    }
     match (resource, action.level()) {
         (Resource::Document(document), Some(needed)) => {
             check_document(world, user, document, needed)
@@ -47,6 +51,21 @@ pub fn check(world: &World, user: UserId, action: Action, resource: Resource) ->
         }
         // An action of the wrong kind for the resource: fail closed.
         _ => Decision::deny(Reason::UnknownResource),
+    }
+}
+
+/// Whether `actor` may do `action` to `resource`, and why: a user as
+/// [`check`] answers; platform Support the platform's actions (and nothing
+/// else: Support sees no environment's resources); nobody else anything.
+pub fn check_actor(world: &World, actor: &Actor, action: Action, resource: Resource) -> Decision {
+    match actor {
+        Actor::User { id } => check(world, *id, action, resource),
+        Actor::Support { .. } if action.is_platform() => Decision {
+            allowed: true,
+            reasons: smallvec![Reason::PlatformSupport],
+        },
+        _ if action.is_platform() => Decision::deny(Reason::SupportOnly),
+        _ => Decision::deny(Reason::UnknownUser),
     }
 }
 

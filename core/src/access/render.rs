@@ -72,6 +72,7 @@ impl Reason {
                 | Reason::SharedWithGroup { .. }
                 | Reason::SharedWithOrganisation { .. }
                 | Reason::AdvancedUser { .. }
+                | Reason::PlatformSupport
         )
     }
 
@@ -190,6 +191,8 @@ impl Reason {
                 };
                 format!("the key no longer works: {why} on {}", at.to_date_string())
             }
+            Reason::PlatformSupport => "platform Support".to_string(),
+            Reason::SupportOnly => "only platform Support may do this".to_string(),
             Reason::ManagerOfAnotherEnvironment { organisation } => format!(
                 "Manager of {} from a partner environment: settings stay with its own environment",
                 organisation_name(world, organisation)
@@ -230,6 +233,8 @@ impl Action {
             Action::ManagePartnerships => "manage the partnerships of",
             Action::SplitEnvironment => "split",
             Action::AddOrganisations => "add organisations to",
+            Action::ManageSubscription => "manage the plan, add-ons and credit of",
+            Action::ExecuteRemoval => "execute the authorised removal of",
         }
     }
 }

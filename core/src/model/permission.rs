@@ -39,6 +39,11 @@ pub enum Action {
     SplitEnvironment,
     /// Add organisations to the environment (DOMAIN §1).
     AddOrganisations,
+    // --- the platform's, for its Support only
+    /// Set an environment's plan and add-ons, top up its credit (DOMAIN §1, §6).
+    ManageSubscription,
+    /// Execute an organisation's authorised removal (DOMAIN §7).
+    ExecuteRemoval,
 }
 
 impl Action {
@@ -64,10 +69,20 @@ impl Action {
         Action::AddOrganisations,
     ];
 
+    /// The platform's actions: platform Support's, never a user's (so not
+    /// among a resource kind's actions, which are a user's).
+    pub const PLATFORM: [Action; 2] = [Action::ManageSubscription, Action::ExecuteRemoval];
+
+    /// Whether only platform Support may do this.
+    pub fn is_platform(self) -> bool {
+        Action::PLATFORM.contains(&self)
+    }
+
     /// The kind of resource the action applies to.
     pub fn resource_kind(self) -> ResourceKind {
         match self {
             Action::View | Action::Edit | Action::Manage => ResourceKind::Document,
+            Action::ManageSubscription => ResourceKind::Environment,
             Action::ReadAuditLog
             | Action::ManageUsers
             | Action::ManageGroups
@@ -104,6 +119,8 @@ impl Action {
             Action::ManagePartnerships => 16,
             Action::SplitEnvironment => 32,
             Action::AddOrganisations => 64,
+            Action::ManageSubscription => 128,
+            Action::ExecuteRemoval => 64,
         }
     }
 }
@@ -231,6 +248,11 @@ pub enum Reason {
         at: Timestamp,
         why: RevokeReason,
     },
+    // --- the platform's actions
+    /// Platform Support (a grant path).
+    PlatformSupport,
+    /// Only platform Support may do this.
+    SupportOnly,
 }
 #[cfg(target_arch = "wasm32")]
 crate::util::tagged::tag_first!(Reason, "reason");

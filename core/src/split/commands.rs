@@ -5,9 +5,9 @@
 use super::freshness::{check_fingerprint, check_fresh, check_scope};
 use super::option1::*;
 use super::removal::removal_cascade;
-use crate::access::{check, Action, Resource};
+use crate::access::{check, check_actor, Action, Resource};
 use crate::decider::*;
-use crate::model::command::{Actor, Context, Event};
+use crate::model::command::{Context, Event};
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::split::*;
@@ -151,7 +151,14 @@ impl<'a> Decider<'a> {
         organisation: OrganisationId,
     ) -> Result<Vec<Event>, CommandError> {
         let now = self.now();
-        if !matches!(self.actor, Actor::Support { .. }) {
+        if !check_actor(
+            self.world,
+            self.actor,
+            Action::ExecuteRemoval,
+            Resource::Organisation(organisation),
+        )
+        .allowed
+        {
             return Err(not_permitted(
                 "only platform Support executes a removal, once an Administrator of the environment has authorised it",
             ));

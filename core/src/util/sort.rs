@@ -2,7 +2,7 @@
 //!
 //! The standard library's unstable sort is about 3 KB of wasm for every element
 //! type and comparison it is used with, and the core and the app sort some twenty
-//! kinds of lists: 60 KB of the web app, a tenth of what it is over its size target.
+//! kinds of lists.
 //! In the browser these lists are short (one viewer's projection), so there a plain
 //! heapsort does: a few hundred bytes, O(n log n) at worst, no allocation.
 //! Natively, where the server sorts large lists, they are the standard library's.

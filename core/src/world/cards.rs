@@ -2,13 +2,10 @@
 //! access each.
 //!
 //! A check on a document reads the document's slot ([`crate::world::homes`]) and, at
-//! the same time, the user's side. In a large world both miss the cache. The
-//! user's side used to be a chain: the user's record (a hash map's control
-//! bytes, then its bucket), then the user's environment's standings, then the
-//! user's list of organisations, each lookup waiting for the one before. Timed
-//! by outcome on the 4× world, a denial for want of a partnership took 0.38 µs
-//! and one for want of a membership 0.52–0.60 µs, against 0.21 µs for the
-//! document's slot alone.
+//! the same time, the user's side. In a large world both miss the cache, so the
+//! user's side must be one memory access too, not a chain of lookups (the
+//! user's record, their environment's standings, their organisations) each
+//! waiting for the one before.
 //!
 //! A [`Card`] holds all of the user's side a check needs in one 64-byte slot:
 //! the user's environment (as a number, [`crate::world::numbers`]), whether the user

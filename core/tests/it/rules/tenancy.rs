@@ -1192,6 +1192,35 @@ fn only_administrators_ask_about_other_users_access_in_own_environment() {
 }
 
 #[test]
+fn only_platform_support_manages_subscriptions_and_executes_removals() {
+    let f = firm();
+    let w = &f.f.world;
+    let env = Resource::Environment(f.acme);
+    let org = Resource::Organisation(f.bakery);
+    for (action, resource) in [
+        (Action::ManageSubscription, env),
+        (Action::ExecuteRemoval, org),
+    ] {
+        // No user may, not even the environment's Administrator: the reason
+        // says who may.
+        for user in [f.acme_admin, f.firm_admin, f.clerk] {
+            let decision = check(w, user, action, resource);
+            assert!(!decision.allowed, "{action:?} for a user");
+            assert_eq!(decision.reasons.as_slice(), &[Reason::SupportOnly]);
+        }
+        assert!(who_can(w, action, resource).is_empty());
+        assert!(what_can(w, f.acme_admin, action, resource.kind()).is_empty());
+        let support = access::check_actor(w, &support(), action, resource);
+        assert!(support.allowed);
+        assert_eq!(support.reasons.as_slice(), &[Reason::PlatformSupport]);
+        assert!(!access::check_actor(w, &Actor::Anonymous, action, resource).allowed);
+    }
+    // Support is no user: it may do nothing else.
+    assert!(!access::check_actor(w, &support(), Action::View, org).allowed);
+    assert!(!access::check_actor(w, &support(), Action::ReadAuditLog, env).allowed);
+}
+
+#[test]
 fn support_sets_plans_addons_credit_and_users_cannot() {
     let mut f = firm();
     let acme = f.acme;
