@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -24,7 +24,7 @@ use preflight_core::preview::{Outcome, Preview};
 use preflight_core::project::Visibility;
 use preflight_core::{
     check, project, what_can, who_can, Action, Actor, Command, Created, Event, Resource,
-    ResourceKind, User, UserId, World,
+    ResourceKind, UserId, World,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -32,15 +32,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::accounts::{self, Ended, Subject};
+use crate::caller::{cookie, Caller, SESSION_COOKIE};
 use crate::engine::Committed;
 use crate::error::{
     ApiJson, AppError, BadJsonBody, BadParameters, ErrorBody, NotAUser, NotSignedIn,
 };
 use crate::throttle::ClientAddress;
 use crate::AppState;
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "preflight_session";
 
 /// The API routes, nested under `/api` by [`crate::app`].
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -58,70 +56,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_get))
         .routes(routes!(split_compare_post))
         .routes(routes!(events_get))
-}
-
-/// The signed-in caller.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub subject: Subject,
-    pub token: String,
-}
-
-impl Caller {
-    pub fn actor(&self) -> Actor {
-        match &self.subject {
-            Subject::User(id) => Actor::user(*id),
-            Subject::Support { email } => Actor::Support {
-                name: email.clone(),
-            },
-        }
-    }
-
-    /// The calling user, who must still be active in `world`.
-    pub fn user<'w>(&self, world: &'w World) -> Result<&'w User, AppError> {
-        match &self.subject {
-            Subject::User(id) => world
-                .user(*id)
-                .filter(|u| u.is_active())
-                .ok_or(AppError::Unauthenticated),
-            Subject::Support { .. } => Err(AppError::NotPermitted(
-                "Support operators have no user projection".into(),
-            )),
-        }
-    }
-}
-
-fn session_token(headers: &HeaderMap) -> Option<String> {
-    cookie(headers, SESSION_COOKIE)
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = session_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
-        // Live sessions are in memory; only an unknown token goes to the database.
-        let subject = match state.accounts.cached_session(&token) {
-            Some(known) => known,
-            None => {
-                let accounts = Arc::clone(&state.accounts);
-                let lookup = token.clone();
-                tokio::task::spawn_blocking(move || accounts.session(&lookup)).await??
-            }
-        };
-        let subject = subject.ok_or(AppError::Unauthenticated)?;
-        // A disabled user is refused at once, whatever their session says.
-        if let Subject::User(id) = &subject {
-            let world = state.engine.world();
-            if !world.user(*id).is_some_and(|u| u.is_active()) {
-                return Err(AppError::Unauthenticated);
-            }
-        }
-        Ok(Caller { subject, token })
-    }
 }
 
 fn session_cookie(token: &str, secure: bool) -> HeaderValue {
@@ -187,18 +121,6 @@ pub struct LoginRequest {
 /// The name of the cookie that marks a browser that signed in to an account
 /// before (see `crate::throttle`): sent only to the sign-in endpoint.
 pub const DEVICE_COOKIE: &str = "preflight_device";
-
-/// The value of the cookie `name`, if the request carries it.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_string())
-}
 
 impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = Infallible;

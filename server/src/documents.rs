@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::Caller;
+use crate::caller::Caller;
 use crate::error::{AppError, BadParameters, ErrorBody, NotSignedIn};
 use crate::AppState;
 

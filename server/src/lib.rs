@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod api;
 pub mod blobs;
 pub mod bundle;
+pub mod caller;
 pub mod documents;
 pub mod engine;
 pub mod error;

@@ -9,7 +9,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::SESSION_COOKIE;
+use crate::caller::SESSION_COOKIE;
 
 /// The parts of the document no handler states: who we are, where the API
 /// lives, how callers authenticate.

@@ -26,9 +26,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::Caller;
 use crate::blobs::Blobs;
 use crate::bundle::{self, Upload};
+use crate::caller::Caller;
 use crate::error::{AppError, ErrorBody, NotSignedIn};
 use crate::store::Store;
 use crate::AppState;

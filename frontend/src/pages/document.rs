@@ -95,6 +95,8 @@ fn document_view(
     };
     shown.set_value(Some(id));
     let resource = Resource::Document(id);
+    let manage_refused = crate::pages::refusal(&signed_in, Action::Manage, resource);
+    let edit_refused = crate::pages::refusal(&signed_in, Action::Edit, resource);
     let organisation = world
         .organisation(doc.organisation)
         .map_or_else(String::new, |o| o.name.clone());
@@ -253,7 +255,7 @@ fn document_view(
                         <ActionForm form=format!("unshare:{id}")
                             fields=vec![Field::select("grantee", "Shared with", shares)]
                             make=Arc::new(move |v| Some(Command::UnshareDocument { document: id, grantee: grantee_of(&v.get("grantee")?)? }))
-                            submit_label="Remove share"/>
+                            submit_label="Remove share" refused=manage_refused.clone()/>
                     }.into_any()
                 }}
             </section>
@@ -263,7 +265,7 @@ fn document_view(
                 <ActionForm form=format!("start-task:{id}")
                     fields=vec![Field::select("assignee", "Ask for approval by", assignees), Field::text("note", "Note (optional)", "")]
                     make=Arc::new(move |v| Some(Command::StartApprovalTask { document: id, assignee: UserId(parse_id(&v.get("assignee")?)?), note: v.get("note") }))
-                    submit_label="Start approval"/>
+                    submit_label="Start approval" refused=edit_refused.clone()/>
             </section>
             {is_sales.then(|| view! {
                 <section class="panel" aria-labelledby="send-heading" data-testid="send">
@@ -272,7 +274,7 @@ fn document_view(
                     <ActionForm form=format!("send-document:{id}")
                         fields=vec![Field::text("to", "Recipient (scheme:value)", "0208:0100100040")]
                         make=Arc::new(move |v| Some(Command::SendDocument { document: id, to: v.get("to")?.trim().to_string() }))
-                        submit_label="Send"/>
+                        submit_label="Send" refused=edit_refused/>
                 </section>
             })}
             <section class="panel" aria-labelledby="delete-heading" data-testid="delete">
@@ -281,7 +283,7 @@ fn document_view(
                 <ActionForm form=format!("delete-document:{id}")
                     fields=vec![]
                     make=Arc::new(move |_| Some(Command::DeleteDocument { document: id }))
-                    submit_label="Delete document"/>
+                    submit_label="Delete document" refused=manage_refused/>
             </section>
         </div>
     }

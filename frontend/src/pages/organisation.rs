@@ -111,6 +111,14 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
     };
     shown.set_value(Some(id));
     let resource = Resource::Organisation(id);
+    let refused = |action| crate::pages::refusal(&signed_in, action, resource);
+    let (members_refused, activate_refused, settings_refused, key_refused, software_refused) = (
+        refused(Action::ManageMembers),
+        refused(Action::ActivateOrganisation),
+        refused(Action::ManageOrganisationSettings),
+        refused(Action::RetrieveConnectionKey),
+        refused(Action::ConfigureSoftwareConnection),
+    );
     // Restoring an export bundle is a step of splitting the environment.
     let is_admin = preflight_core::check(
         &world,
@@ -302,14 +310,14 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
                 <ActionForm form=format!("change-member-role:{id}")
                     fields=vec![Field::select("user", "Member", member_options.clone()), Field::choice("role", "Role", &ORG_ROLES)]
                     make=Arc::new(move |v| Some(Command::ChangeMemberRole { organisation: id, user: member(v)?, role: role_of(v)? }))
-                    submit_label="Change role"/>
+                    submit_label="Change role" refused=members_refused.clone()/>
             </section>
             <section class="panel" aria-labelledby="remove-member-heading" data-testid="remove-member">
                 <h2 id="remove-member-heading">"Remove a member"</h2>
                 <ActionForm form=format!("remove-member:{id}")
                     fields=vec![Field::select("user", "Member", member_options)]
                     make=Arc::new(move |v| Some(Command::RemoveMember { organisation: id, user: member(v)? }))
-                    submit_label="Remove member"/>
+                    submit_label="Remove member" refused=members_refused/>
             </section>
             <section class="panel" aria-labelledby="peppol-heading" data-testid="peppol">
                 <h2 id="peppol-heading">"Peppol"</h2>
@@ -319,7 +327,7 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
                         <ActionForm form=format!("activate:{id}")
                             fields=vec![]
                             make=Arc::new(move |_| Some(Command::ActivateOrganisation { organisation: id }))
-                            submit_label="Activate on Peppol"/>
+                            submit_label="Activate on Peppol" refused=activate_refused/>
                     }.into_any()
                 } else {
                     view! { <p data-testid="peppol-active">"Registered as " <code>{org.participant_id.clone()}</code> ": reachable for receiving."</p> }.into_any()
@@ -327,7 +335,7 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
                 <ActionForm form=format!("rename:{id}")
                     fields=vec![Field::text("name", "Rename to", "")]
                     make=Arc::new(move |v| Some(Command::RenameOrganisation { organisation: id, name: v.get("name")? }))
-                    submit_label="Rename"/>
+                    submit_label="Rename" refused=settings_refused/>
             </section>
             <section class="panel" aria-labelledby="keys-heading" data-testid="keys">
                 <h2 id="keys-heading">"Connection keys"</h2>
@@ -336,7 +344,7 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
                 <ActionForm form=format!("retrieve-key:{id}")
                     fields=vec![]
                     make=Arc::new(move |_| Some(Command::RetrieveConnectionKey { organisation: id }))
-                    submit_label="Issue a key"/>
+                    submit_label="Issue a key" refused=key_refused/>
                 {(!valid_keys.is_empty()).then(|| view! {
                     <ActionForm form=format!("revoke-key:{id}")
                         fields=vec![Field::select("key", "Key", valid_keys)]
@@ -346,7 +354,7 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
                 <ActionForm form=format!("software:{id}")
                     fields=vec![Field::text("software", "Accounting software", "e.g. Exact Online")]
                     make=Arc::new(move |v| Some(Command::ConfigureSoftwareConnection { organisation: id, software: v.get("software")? }))
-                    submit_label="Connect software"/>
+                    submit_label="Connect software" refused=software_refused/>
             </section>
             <section class="panel wide" aria-labelledby="upload-heading" data-testid="upload">
                 <h2 id="upload-heading">"Upload a document"</h2>
