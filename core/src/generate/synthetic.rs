@@ -442,7 +442,6 @@ impl Synthetic {
         for event in &events {
             world.apply(event);
         }
-        let map = |ids: &[uuid::Uuid]| ids.iter().map(|id| remap(*id)).collect::<Vec<_>>();
         let info = Synthetic {
             environments: info
                 .environments
@@ -472,22 +471,12 @@ impl Synthetic {
             users: info
                 .users
                 .iter()
-                .map(|users| {
-                    map(&users.iter().map(|u| u.0).collect::<Vec<_>>())
-                        .into_iter()
-                        .map(UserId)
-                        .collect()
-                })
+                .map(|users| users.iter().map(|u| UserId(remap(u.0))).collect())
                 .collect(),
             organisations: info
                 .organisations
                 .iter()
-                .map(|orgs| {
-                    map(&orgs.iter().map(|o| o.0).collect::<Vec<_>>())
-                        .into_iter()
-                        .map(OrganisationId)
-                        .collect()
-                })
+                .map(|orgs| orgs.iter().map(|o| OrganisationId(remap(o.0))).collect())
                 .collect(),
             groups: info
                 .groups

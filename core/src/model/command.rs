@@ -612,26 +612,6 @@ pub enum Event {
 #[cfg(target_arch = "wasm32")]
 crate::util::tagged::tag_first!(Event, "type");
 
-impl From<crate::model::split::MembershipChange> for Command {
-    fn from(change: crate::model::split::MembershipChange) -> Self {
-        use crate::model::split::MembershipChange;
-        match change {
-            MembershipChange::AddMember {
-                organisation,
-                user,
-                role,
-            } => Command::AddMember {
-                organisation,
-                user,
-                role,
-            },
-            MembershipChange::RemoveMember { organisation, user } => {
-                Command::RemoveMember { organisation, user }
-            }
-        }
-    }
-}
-
 /// What a command's events created: the ids a caller names in its next step
 /// (the first of each kind).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -7,11 +7,12 @@ use super::option1::*;
 use super::removal::removal_cascade;
 use crate::access::{check, check_actor, Action, Resource};
 use crate::decider::*;
-use crate::model::command::{Context, Event};
+use crate::model::command::{Actor, Context, Event};
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::split::*;
 use crate::model::*;
+use crate::world::World;
 use uuid::Uuid;
 
 impl<'a> Decider<'a> {
@@ -50,25 +51,7 @@ impl<'a> Decider<'a> {
                 "its fingerprint does not cover the organisations and users it changes",
             ));
         }
-        // Each change must be one the rules allow the actor on its own
-        // (eligibility of partner users, the actor's rights).
-        let ctx = Context {
-            now,
-            new_ids: Vec::new(),
-        };
-        for change in &changes {
-            let mut alone = Decider::new(world, actor, &ctx);
-            match *change {
-                MembershipChange::AddMember {
-                    organisation,
-                    user,
-                    role,
-                } => alone.add_member(organisation, user, role)?,
-                MembershipChange::RemoveMember { organisation, user } => {
-                    alone.remove_member(organisation, user)?
-                }
-            };
-        }
+        validate_changes(world, actor, &changes, now)?;
         Ok(change_events(&changes, now))
     }
 
@@ -322,4 +305,33 @@ impl<'a> Decider<'a> {
             if missing == 1 { "it" } else { "them" },
         )))
     }
+}
+
+/// Each change must be one the rules allow the actor on its own (eligibility
+/// of partner users, the actor's rights), decided as the membership command
+/// it is; shared by the simulator and [`Command::ApplyAccessPlan`].
+pub(crate) fn validate_changes(
+    world: &World,
+    actor: &Actor,
+    changes: &[MembershipChange],
+    now: Timestamp,
+) -> Result<(), CommandError> {
+    let ctx = Context {
+        now,
+        new_ids: Vec::new(),
+    };
+    for change in changes {
+        let mut alone = Decider::new(world, actor, &ctx);
+        match *change {
+            MembershipChange::AddMember {
+                organisation,
+                user,
+                role,
+            } => alone.add_member(organisation, user, role)?,
+            MembershipChange::RemoveMember { organisation, user } => {
+                alone.remove_member(organisation, user)?
+            }
+        };
+    }
+    Ok(())
 }

@@ -20,13 +20,13 @@
 //! an invoice arriving elsewhere does not make a plan stale. Executing option 1
 //! ([`Command::ApplyAccessPlan`]) refuses a stale plan with `stale_plan`.
 
+use super::commands::validate_changes;
 use super::freshness::fingerprint;
 use super::option1::*;
 use super::removal::*;
 use crate::access::{self, Access, Action, DocumentAccessor, Resource};
 use crate::consequences::consequences;
-use crate::execute::execute;
-use crate::model::command::{Actor, Command, Context, Event};
+use crate::model::command::{Actor, Event};
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::split::*;
@@ -56,7 +56,7 @@ pub fn plan_split(
         SplitOption::ManageAccess { keep } => {
             let keep = resolve_keep(world, environment, &selected, keep.as_deref())?;
             let changes = membership_changes(world, environment, &keep);
-            validate_changes(world, actor, &changes)?;
+            validate_changes(world, actor, &changes, SIMULATED)?;
             let plan = predict_access(world, environment, &selected, keep, changes);
             let (scope, users) = option1_fingerprint_scope(&selected, &plan.keep, &plan.changes);
             Ok(SplitPlan {
@@ -109,23 +109,6 @@ pub fn compare_split(
         manage_access,
         full_separation,
     })
-}
-
-/// Each change must be one the rules allow the actor on its own (eligibility of
-/// partner users, the actor's rights).
-pub(crate) fn validate_changes(
-    world: &World,
-    actor: &Actor,
-    changes: &[MembershipChange],
-) -> Result<(), CommandError> {
-    let ctx = Context {
-        now: SIMULATED,
-        new_ids: Vec::new(),
-    };
-    for change in changes {
-        execute(world, actor, Command::from(*change), &ctx)?;
-    }
-    Ok(())
 }
 
 /// Applies `events` and their consequences to a copy of `world`.

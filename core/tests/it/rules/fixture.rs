@@ -137,20 +137,8 @@ impl Fixture {
                 email: email.into(),
             },
         );
-        let environment = events
-            .iter()
-            .find_map(|e| match e {
-                Event::EnvironmentCreated { environment, .. } => Some(*environment),
-                _ => None,
-            })
-            .unwrap();
-        let user = events
-            .iter()
-            .find_map(|e| match e {
-                Event::UserCreated { user, .. } => Some(*user),
-                _ => None,
-            })
-            .unwrap();
+        let environment = Created::of(&events).environment.unwrap();
+        let user = Created::of(&events).user.unwrap();
         (environment, user)
     }
 
@@ -163,21 +151,9 @@ impl Fixture {
                 role,
             },
         );
-        let invitation = events
-            .iter()
-            .find_map(|e| match e {
-                Event::InvitationCreated { invitation } => Some(invitation.id),
-                _ => None,
-            })
-            .unwrap();
+        let invitation = Created::of(&events).invitation.unwrap();
         let events = self.ok_as(&Actor::Anonymous, Command::AcceptInvitation { invitation });
-        events
-            .iter()
-            .find_map(|e| match e {
-                Event::UserCreated { user, .. } => Some(*user),
-                _ => None,
-            })
-            .unwrap()
+        Created::of(&events).user.unwrap()
     }
 
     pub(crate) fn add_org(
@@ -193,13 +169,7 @@ impl Fixture {
                 participant_id: participant_id.into(),
             },
         );
-        events
-            .iter()
-            .find_map(|e| match e {
-                Event::OrganisationAdded { organisation, .. } => Some(*organisation),
-                _ => None,
-            })
-            .unwrap()
+        Created::of(&events).organisation.unwrap()
     }
 
     pub(crate) fn next_participant(&mut self) -> String {
@@ -267,13 +237,7 @@ impl Fixture {
 
     pub(crate) fn accept(&mut self, accepter: UserId, request: RequestId) -> PartnershipId {
         let events = self.ok(accepter, Command::AcceptPartnershipRequest { request });
-        events
-            .iter()
-            .find_map(|e| match e {
-                Event::PartnershipCreated { partnership, .. } => Some(*partnership),
-                _ => None,
-            })
-            .unwrap()
+        Created::of(&events).partnership.unwrap()
     }
 
     /// An authorisation request from `from_user` (whose plan is raised to Basic
@@ -353,13 +317,7 @@ impl Fixture {
                 summary: None,
             },
         );
-        events
-            .iter()
-            .find_map(|e| match e {
-                Event::DocumentAdded { document } => Some(document.id),
-                _ => None,
-            })
-            .unwrap()
+        Created::of(&events).document.unwrap()
     }
 
     pub(crate) fn share(
