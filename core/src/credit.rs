@@ -7,6 +7,7 @@ use crate::model::command::Event;
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn set_plan(
@@ -14,10 +15,7 @@ impl<'a> Decider<'a> {
         environment: EnvironmentId,
         plan: Plan,
     ) -> Result<Vec<Event>, CommandError> {
-        self.support(
-            Action::ManageSubscription,
-            Resource::Environment(environment),
-        )?;
+        self.platform(Action::ManageSubscription)?;
         let env = self.environment(environment)?;
         if env.plan == plan {
             return Err(CommandError::Conflict(format!(
@@ -34,10 +32,7 @@ impl<'a> Decider<'a> {
         add_on: AddOn,
         enabled: bool,
     ) -> Result<Vec<Event>, CommandError> {
-        self.support(
-            Action::ManageSubscription,
-            Resource::Environment(environment),
-        )?;
+        self.platform(Action::ManageSubscription)?;
         let env = self.environment(environment)?;
         if env.has_add_on(add_on) == enabled {
             return Err(CommandError::Conflict(format!(
@@ -63,10 +58,7 @@ impl<'a> Decider<'a> {
         amount: i64,
     ) -> Result<Vec<Event>, CommandError> {
         let now = self.now();
-        self.support(
-            Action::ManageSubscription,
-            Resource::Environment(environment),
-        )?;
+        self.platform(Action::ManageSubscription)?;
         self.environment(environment)?;
         if !(1..=10_000_000).contains(&amount) {
             return Err(CommandError::invalid(
@@ -152,5 +144,20 @@ impl<'a> Decider<'a> {
             organisation,
             bearer: org.environment,
         }])
+    }
+}
+
+/// Who is told of plans, credit and cost bearing: an environment's users of
+/// its plan and add-ons; its Administrators of its ledger (which names the
+/// documents and organisations whose costs it bears); whoever knows an
+/// organisation by name of who bears its costs.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::PlanSet { environment, .. } | Event::AddOnSet { environment, .. } => {
+            *environment == vis.home()
+        }
+        Event::CreditChanged { environment, .. } => vis.admin() && *environment == vis.home(),
+        Event::CostBearerChanged { organisation, .. } => vis.organisation_name(*organisation),
+        _ => false,
     }
 }

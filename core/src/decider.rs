@@ -3,7 +3,7 @@
 //! validates names, emails and identifiers, and records the facts a
 //! projection could not confirm.
 
-use crate::access::{check, check_actor, document_level, Action, Decision, Resource};
+use crate::access::{check, check_platform, document_level, Action, Decision, Resource};
 use crate::model::command::{Actor, Context};
 use crate::model::error::CommandError;
 use crate::model::ids::*;
@@ -233,9 +233,9 @@ impl<'a> Decider<'a> {
         Ok(user)
     }
 
-    /// Platform Support doing one of the platform's actions.
-    pub(crate) fn support(&self, action: Action, resource: Resource) -> Result<(), CommandError> {
-        let decision = check_actor(self.world, self.actor, action, resource);
+    /// The platform (its Support, its access point) doing one of its actions.
+    pub(crate) fn platform(&self, action: Action) -> Result<(), CommandError> {
+        let decision = check_platform(self.actor, action);
         if decision.allowed {
             Ok(())
         } else {

@@ -7,6 +7,7 @@ use crate::model::command::Event;
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn upload_document(
@@ -163,5 +164,19 @@ impl<'a> Decider<'a> {
         } else {
             "that group".to_string()
         }
+    }
+}
+
+/// Who is told of a document's events: whoever can view it; of a share, whoever
+/// can view the document and knows the grantee.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::DocumentAdded { document } => vis.document(document.id),
+        Event::DocumentDeleted { document } => vis.document(*document),
+        Event::ShareGranted { share } => vis.document(share.document) && vis.grantee(share.grantee),
+        Event::ShareRevoked { document, grantee } => {
+            vis.document(*document) && vis.grantee(*grantee)
+        }
+        _ => false,
     }
 }

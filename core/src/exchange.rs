@@ -3,10 +3,11 @@
 
 use crate::access::{Action, Resource};
 use crate::decider::*;
-use crate::model::command::{Actor, Event};
+use crate::model::command::Event;
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn send_document(
@@ -105,9 +106,7 @@ impl<'a> Decider<'a> {
         size: u64,
         summary: Option<DocSummary>,
     ) -> Result<Vec<Event>, CommandError> {
-        if !matches!(self.actor, Actor::Network | Actor::Support { .. }) {
-            return Err(not_permitted("only the Peppol network delivers documents"));
-        }
+        self.platform(Action::ReceiveFromNetwork)?;
         let to = well_formed_participant(&to)?;
         let name = clean_name("name", &name)?;
         let recipient = self
@@ -168,5 +167,22 @@ impl<'a> Decider<'a> {
             },
             self.charge(recipient, -1, LedgerReason::Received { document }),
         ]
+    }
+}
+
+/// Who is told of a sending: whoever can view the sent document.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::DocumentSent { document, .. } => vis.document(*document),
+        _ => false,
+    }
+}
+
+/// The recipient's copy is named only to those who can view it.
+pub(crate) fn redact(vis: &Visibility, event: &mut Event) {
+    if let Event::DocumentSent { delivered_as, .. } = event {
+        if !vis.document(*delivered_as) {
+            *delivered_as = DocumentId(uuid::Uuid::nil());
+        }
     }
 }

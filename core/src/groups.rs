@@ -6,6 +6,7 @@ use crate::model::command::Event;
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn create_group(&mut self, name: String) -> Result<Vec<Event>, CommandError> {
@@ -104,5 +105,19 @@ impl<'a> Decider<'a> {
             ));
         }
         Ok(g)
+    }
+}
+
+/// Who is told of a group's events: whoever sees the group (a deletion,
+/// whoever knows it); of a member, the member, and whoever knows the group and
+/// sees the user.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::GroupCreated { group, .. } | Event::GroupRenamed { group, .. } => vis.group(*group),
+        Event::GroupDeleted { group } => vis.group_known(*group),
+        Event::GroupMemberAdded { group, user } | Event::GroupMemberRemoved { group, user } => {
+            *user == vis.viewer().id || (vis.group_known(*group) && vis.user(*user))
+        }
+        _ => false,
     }
 }

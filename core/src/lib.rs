@@ -32,6 +32,7 @@ pub mod peppol;
 pub mod preview;
 pub mod project;
 pub mod split;
+mod stream;
 mod tenancy;
 pub mod util;
 mod workflow;

@@ -7,6 +7,7 @@ use crate::model::command::Event;
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn add_organisation(
@@ -259,5 +260,46 @@ impl<'a> Decider<'a> {
             )));
         }
         Ok(())
+    }
+}
+
+/// Who is told of an organisation's events: its name and activation whoever
+/// knows it by name; its software connection whoever sees it in full; a
+/// membership the member, and whoever sees both the user and the
+/// organisation (its environment's Administrators by name suffices); a key
+/// whoever sees it.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::OrganisationAdded { organisation, .. }
+        | Event::OrganisationRenamed { organisation, .. }
+        | Event::OrganisationActivated { organisation } => vis.organisation_name(*organisation),
+        Event::SoftwareConnectionConfigured { organisation, .. } => vis.organisation(*organisation),
+        Event::MembershipGranted {
+            user, organisation, ..
+        }
+        | Event::MembershipRemoved { user, organisation } => {
+            *user == vis.viewer().id
+                || (vis.user(*user)
+                    && (vis.organisation(*organisation)
+                        || (vis.admin() && vis.organisation_name(*organisation))))
+        }
+        Event::ConnectionKeyIssued { key, .. } | Event::ConnectionKeyRevoked { key, .. } => {
+            vis.key(*key)
+        }
+        _ => false,
+    }
+}
+
+/// An organisation known by name only is added without its identifier.
+pub(crate) fn redact(vis: &Visibility, event: &mut Event) {
+    if let Event::OrganisationAdded {
+        organisation,
+        participant_id,
+        ..
+    } = event
+    {
+        if !vis.organisation(*organisation) {
+            participant_id.clear();
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::model::command::Event;
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn send_authorisation_request(
@@ -368,5 +369,37 @@ impl<'a> Decider<'a> {
             });
         }
         Ok(events)
+    }
+}
+
+/// Who is told of partnerships and requests: the two environments of a
+/// partnership; a request's sender and addressee (Administrators and Advanced
+/// users); a relationship manager's link whoever sees the partnership and
+/// the user.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::PartnershipCreated {
+            requester,
+            accepter,
+            ..
+        } => *requester == vis.home() || *accepter == vis.home(),
+        Event::PartnershipEnded { partnership, .. } => vis.partnership(*partnership),
+        Event::RelationshipManagerConnected { partnership, user }
+        | Event::RelationshipManagerDisconnected { partnership, user } => {
+            vis.partnership(*partnership) && vis.user(*user)
+        }
+        Event::PartnershipRequested { request } => vis.request(request.id),
+        Event::PartnershipRequestDeclined { request, .. }
+        | Event::PartnershipRequestWithdrawn { request } => vis.request(*request),
+        _ => false,
+    }
+}
+
+/// Who accepted a partnership is shown only to those who see that user.
+pub(crate) fn redact(vis: &Visibility, event: &mut Event) {
+    if let Event::PartnershipCreated { accepted_by, .. } = event {
+        if !vis.user(*accepted_by) {
+            *accepted_by = UserId(uuid::Uuid::nil());
+        }
     }
 }

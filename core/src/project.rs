@@ -22,11 +22,11 @@
 //!
 //! Anything else is, to the viewer, as if it did not exist: the decider
 //! ([`crate::execute`]) looks every id a command names up through
-//! [`Visibility`], and [`Visibility::event`] decides what the live stream sends.
+//! [`Visibility`], and each area says who is told of its events
+//! ([`crate::stream`]).
 
 use crate::access::Resource;
 use crate::access::{check, what_can, Action, ResourceKind};
-use crate::model::command::Event;
 use crate::model::ids::*;
 use crate::model::*;
 use crate::world::World;
@@ -242,8 +242,18 @@ impl<'a> Visibility<'a> {
         self.viewer
     }
 
-    fn home(&self) -> EnvironmentId {
+    pub(crate) fn home(&self) -> EnvironmentId {
         self.viewer.environment
+    }
+
+    /// Whether the viewer is an Administrator and `organisation` is of their
+    /// environment.
+    pub(crate) fn administers(&self, organisation: OrganisationId) -> bool {
+        self.admin()
+            && self
+                .world
+                .organisation(organisation)
+                .is_some_and(|o| o.environment == self.home())
     }
 
     fn partnered(&self, environment: EnvironmentId) -> bool {
@@ -254,7 +264,7 @@ impl<'a> Visibility<'a> {
                 .is_some()
     }
 
-    fn admin(&self) -> bool {
+    pub(crate) fn admin(&self) -> bool {
         self.viewer.role == EnvRole::Administrator
     }
 
@@ -470,134 +480,6 @@ impl<'a> Visibility<'a> {
             }
             Resource::Environment(e) => e == self.home() && (own || self.admin()),
         }
-    }
-
-    /// Whether the viewer may be told of `event`, on the world after it: the
-    /// live stream sends it, a preview shows it. The events a projection is
-    /// kept up to date with, and nothing about what the viewer may not see.
-    pub fn event(&self, event: &Event) -> bool {
-        let world = self.world;
-        let viewer = self.viewer;
-        match event {
-            Event::DocumentAdded { document } => self.document(document.id),
-            Event::DocumentDeleted { document } | Event::DocumentSent { document, .. } => {
-                self.document(*document)
-            }
-            Event::ShareGranted { share } => {
-                self.document(share.document) && self.grantee(share.grantee)
-            }
-            Event::ShareRevoked { document, grantee } => {
-                self.document(*document) && self.grantee(*grantee)
-            }
-            Event::MembershipGranted {
-                user, organisation, ..
-            }
-            | Event::MembershipRemoved { user, organisation } => {
-                *user == viewer.id
-                    || (self.user(*user)
-                        && (self.organisation(*organisation)
-                            || (self.admin() && self.organisation_name(*organisation))))
-            }
-            Event::OrganisationAdded { organisation, .. }
-            | Event::OrganisationRenamed { organisation, .. }
-            | Event::OrganisationActivated { organisation }
-            | Event::CostBearerChanged { organisation, .. } => {
-                self.organisation_name(*organisation)
-            }
-            Event::SoftwareConnectionConfigured { organisation, .. } => {
-                self.organisation(*organisation)
-            }
-            // The steps of a full separation concern the environment's Administrators.
-            Event::OrganisationExported { organisation, .. }
-            | Event::RemovalAuthorised { organisation, .. }
-            | Event::BundleImported { organisation, .. } => {
-                self.admin()
-                    && world
-                        .organisation(*organisation)
-                        .is_some_and(|o| o.environment == self.home())
-            }
-            Event::OrganisationRemoved { organisation, .. } => {
-                self.organisation_name(*organisation)
-                    || (self.admin()
-                        && world
-                            .organisation(*organisation)
-                            .is_some_and(|o| o.environment == self.home()))
-            }
-            Event::UserCreated { user, .. }
-            | Event::RoleAssigned { user, .. }
-            | Event::RelationshipManagerRoleSet { user, .. }
-            | Event::UserDisabled { user }
-            | Event::UserEnabled { user } => self.user(*user),
-            Event::GroupCreated { group, .. } | Event::GroupRenamed { group, .. } => {
-                self.group(*group)
-            }
-            Event::GroupDeleted { group } => self.group_known(*group),
-            Event::GroupMemberAdded { group, user } | Event::GroupMemberRemoved { group, user } => {
-                *user == viewer.id || (self.group_known(*group) && self.user(*user))
-            }
-            Event::EnvironmentCreated { environment, .. }
-            | Event::PlanSet { environment, .. }
-            | Event::AddOnSet { environment, .. } => *environment == self.home(),
-            // The ledger is the Administrators' (it names documents and
-            // organisations whose costs the environment bears).
-            Event::CreditChanged { environment, .. } => self.admin() && *environment == self.home(),
-            Event::PartnershipCreated {
-                requester,
-                accepter,
-                ..
-            } => *requester == self.home() || *accepter == self.home(),
-            Event::PartnershipEnded { partnership, .. } => self.partnership(*partnership),
-            Event::RelationshipManagerConnected { partnership, user }
-            | Event::RelationshipManagerDisconnected { partnership, user } => {
-                self.partnership(*partnership) && self.user(*user)
-            }
-            Event::PartnershipRequested { request } => self.request(request.id),
-            Event::PartnershipRequestDeclined { request, .. }
-            | Event::PartnershipRequestWithdrawn { request } => self.request(*request),
-            Event::ConnectionKeyIssued { key, .. } | Event::ConnectionKeyRevoked { key, .. } => {
-                self.key(*key)
-            }
-            Event::InvitationCreated { invitation } => self.invitation(invitation.id),
-            Event::InvitationAccepted { invitation, .. }
-            | Event::InvitationRevoked { invitation } => self.invitation(*invitation),
-            Event::TaskStarted { document, .. } => self.document(*document),
-            Event::TaskDelegated { task, .. }
-            | Event::TaskApproved { task, .. }
-            | Event::TaskRejected { task, .. }
-            | Event::TaskReassigned { task, .. } => self.task(*task),
-        }
-    }
-
-    /// `event` as the viewer is told of it, if at all: without the fields
-    /// their projection does not hold (a name-only organisation's identifier,
-    /// the recipient's copy of a sent document, a user they do not see, a
-    /// plan's fingerprint).
-    pub fn shown(&self, event: &Event) -> Option<Event> {
-        if !self.event(event) {
-            return None;
-        }
-        let mut event = event.clone();
-        match &mut event {
-            Event::OrganisationAdded {
-                organisation,
-                participant_id,
-                ..
-            } if !self.organisation(*organisation) => participant_id.clear(),
-            Event::DocumentSent { delivered_as, .. } if !self.document(*delivered_as) => {
-                *delivered_as = DocumentId(uuid::Uuid::nil());
-            }
-            Event::PartnershipCreated { accepted_by, .. } if !self.user(*accepted_by) => {
-                *accepted_by = UserId(uuid::Uuid::nil());
-            }
-            Event::RemovalAuthorised { fingerprint, .. } => *fingerprint = None,
-            _ => {}
-        }
-        Some(event)
-    }
-
-    /// The events of `events` the viewer may be told of, as [`Visibility::shown`].
-    pub fn events(&self, events: &[Event]) -> Vec<Event> {
-        events.iter().filter_map(|e| self.shown(e)).collect()
     }
 }
 

@@ -7,6 +7,7 @@ use crate::model::command::{Actor, Event};
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn sign_up(
@@ -251,5 +252,24 @@ impl<'a> Decider<'a> {
         target.role == EnvRole::Administrator
             && target.is_active()
             && self.world.administrators_of(target.environment).count() == 1
+    }
+}
+
+/// Who is told of an environment's and its users' events: the environment's
+/// own users of its creation and plan, anyone who sees the user of theirs, an
+/// environment's Administrators of its invitations.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::EnvironmentCreated { environment, .. } => *environment == vis.home(),
+        Event::UserCreated { user, .. }
+        | Event::RoleAssigned { user, .. }
+        | Event::RelationshipManagerRoleSet { user, .. }
+        | Event::UserDisabled { user }
+        | Event::UserEnabled { user } => vis.user(*user),
+        Event::InvitationCreated { invitation } => vis.invitation(invitation.id),
+        Event::InvitationAccepted { invitation, .. } | Event::InvitationRevoked { invitation } => {
+            vis.invitation(*invitation)
+        }
+        _ => false,
     }
 }

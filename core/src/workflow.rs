@@ -7,6 +7,7 @@ use crate::model::command::Event;
 use crate::model::error::CommandError;
 use crate::model::ids::*;
 use crate::model::*;
+use crate::project::Visibility;
 
 impl<'a> Decider<'a> {
     pub(crate) fn start_approval_task(
@@ -194,5 +195,17 @@ impl<'a> Decider<'a> {
             return Err(CommandError::Conflict("this task is closed".into()));
         }
         Ok(me)
+    }
+}
+
+/// Who is told of a task's events: whoever can view its document.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::TaskStarted { document, .. } => vis.document(*document),
+        Event::TaskDelegated { task, .. }
+        | Event::TaskApproved { task, .. }
+        | Event::TaskRejected { task, .. }
+        | Event::TaskReassigned { task, .. } => vis.task(*task),
+        _ => false,
     }
 }

@@ -365,7 +365,7 @@ async fn removals_get(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<PendingRemoval>>, AppError> {
-    if !matches!(caller.subject, crate::accounts::Subject::Support { .. }) {
+    if !preflight_core::access::check_platform(&caller.actor(), Action::ExecuteRemoval).allowed {
         return Err(AppError::NotPermitted(
             "only platform Support sees the removals to execute".into(),
         ));

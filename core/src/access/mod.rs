@@ -33,7 +33,7 @@ type Grants = SmallVec<[(Level, Reason); 4]>;
 /// Whether `user` may do `action` to `resource`, and why.
 pub fn check(world: &World, user: UserId, action: Action, resource: Resource) -> Decision {
     if action.is_platform() {
-        return Decision::deny(Reason::SupportOnly);
+        return Decision::deny(platform_only(action));
     }
     match (resource, action.level()) {
         (Resource::Document(document), Some(needed)) => {
@@ -55,17 +55,36 @@ pub fn check(world: &World, user: UserId, action: Action, resource: Resource) ->
 }
 
 /// Whether `actor` may do `action` to `resource`, and why: a user as
-/// [`check`] answers; platform Support the platform's actions (and nothing
-/// else: Support sees no environment's resources); nobody else anything.
+/// [`check`] answers; anyone else as [`check_platform`].
 pub fn check_actor(world: &World, actor: &Actor, action: Action, resource: Resource) -> Decision {
     match actor {
         Actor::User { id } => check(world, *id, action, resource),
-        Actor::Support { .. } if action.is_platform() => Decision {
-            allowed: true,
-            reasons: smallvec![Reason::PlatformSupport],
-        },
-        _ if action.is_platform() => Decision::deny(Reason::SupportOnly),
-        _ => Decision::deny(Reason::UnknownUser),
+        _ => check_platform(actor, action),
+    }
+}
+
+/// Whether the platform's `actor` may do `action`, whatever it is done to:
+/// Support every platform action, the Peppol network delivering what arrives
+/// from it, nobody else anything. Support sees no environment's resources,
+/// so an environment's actions are refused to it.
+pub fn check_platform(actor: &Actor, action: Action) -> Decision {
+    let allow = |reason| Decision {
+        allowed: true,
+        reasons: smallvec![reason],
+    };
+    match (actor, action) {
+        (_, action) if !action.is_platform() => Decision::deny(Reason::UnknownUser),
+        (Actor::Support { .. }, _) => allow(Reason::PlatformSupport),
+        (Actor::Network, Action::ReceiveFromNetwork) => allow(Reason::PeppolNetwork),
+        _ => Decision::deny(platform_only(action)),
+    }
+}
+
+/// Who may do a platform action, as the reason given to anyone else.
+fn platform_only(action: Action) -> Reason {
+    match action {
+        Action::ReceiveFromNetwork => Reason::NetworkOnly,
+        _ => Reason::SupportOnly,
     }
 }
 

@@ -73,6 +73,7 @@ impl Reason {
                 | Reason::SharedWithOrganisation { .. }
                 | Reason::AdvancedUser { .. }
                 | Reason::PlatformSupport
+                | Reason::PeppolNetwork
         )
     }
 
@@ -192,7 +193,9 @@ impl Reason {
                 format!("the key no longer works: {why} on {}", at.to_date_string())
             }
             Reason::PlatformSupport => "platform Support".to_string(),
+            Reason::PeppolNetwork => "the platform's Peppol access point".to_string(),
             Reason::SupportOnly => "only platform Support may do this".to_string(),
+            Reason::NetworkOnly => "only the Peppol network delivers documents".to_string(),
             Reason::ManagerOfAnotherEnvironment { organisation } => format!(
                 "Manager of {} from a partner environment: settings stay with its own environment",
                 organisation_name(world, organisation)
@@ -235,6 +238,7 @@ impl Action {
             Action::AddOrganisations => "add organisations to",
             Action::ManageSubscription => "manage the plan, add-ons and credit of",
             Action::ExecuteRemoval => "execute the authorised removal of",
+            Action::ReceiveFromNetwork => "deliver from the Peppol network to",
         }
     }
 }

@@ -44,6 +44,10 @@ pub enum Action {
     ManageSubscription,
     /// Execute an organisation's authorised removal (DOMAIN §7).
     ExecuteRemoval,
+    /// Deliver an e-invoice arriving from the Peppol network into the
+    /// addressed organisation's inbox (DOMAIN §6): the platform's access
+    /// point (and Support), never a user.
+    ReceiveFromNetwork,
 }
 
 impl Action {
@@ -71,7 +75,11 @@ impl Action {
 
     /// The platform's actions: platform Support's, never a user's (so not
     /// among a resource kind's actions, which are a user's).
-    pub const PLATFORM: [Action; 2] = [Action::ManageSubscription, Action::ExecuteRemoval];
+    pub const PLATFORM: [Action; 3] = [
+        Action::ManageSubscription,
+        Action::ExecuteRemoval,
+        Action::ReceiveFromNetwork,
+    ];
 
     /// Whether only platform Support may do this.
     pub fn is_platform(self) -> bool {
@@ -121,6 +129,7 @@ impl Action {
             Action::AddOrganisations => 64,
             Action::ManageSubscription => 128,
             Action::ExecuteRemoval => 64,
+            Action::ReceiveFromNetwork => 128,
         }
     }
 }
@@ -251,8 +260,13 @@ pub enum Reason {
     // --- the platform's actions
     /// Platform Support (a grant path).
     PlatformSupport,
+    /// The platform's Peppol access point, delivering from the network (a
+    /// grant path).
+    PeppolNetwork,
     /// Only platform Support may do this.
     SupportOnly,
+    /// Only the Peppol network delivers documents from outside.
+    NetworkOnly,
 }
 #[cfg(target_arch = "wasm32")]
 crate::util::tagged::tag_first!(Reason, "reason");

@@ -5,7 +5,7 @@
 use super::freshness::{check_fingerprint, check_fresh, check_scope};
 use super::option1::*;
 use super::removal::removal_cascade;
-use crate::access::{check, check_actor, Action, Resource};
+use crate::access::{check, check_platform, Action, Resource};
 use crate::decider::*;
 use crate::model::command::{Actor, Context, Event};
 use crate::model::error::CommandError;
@@ -134,14 +134,7 @@ impl<'a> Decider<'a> {
         organisation: OrganisationId,
     ) -> Result<Vec<Event>, CommandError> {
         let now = self.now();
-        if !check_actor(
-            self.world,
-            self.actor,
-            Action::ExecuteRemoval,
-            Resource::Organisation(organisation),
-        )
-        .allowed
-        {
+        if !check_platform(self.actor, Action::ExecuteRemoval).allowed {
             return Err(not_permitted(
                 "only platform Support executes a removal, once an Administrator of the environment has authorised it",
             ));

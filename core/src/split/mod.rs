@@ -31,4 +31,5 @@ mod simulate;
 pub use crate::model::fingerprint::*;
 pub use crate::model::split::*;
 pub use freshness::{check_fingerprint, check_fresh, fingerprint};
+pub(crate) use removal::{redact, sees};
 pub use simulate::{compare_split, plan_split};

@@ -6,6 +6,7 @@ use crate::model::command::Event;
 use crate::model::ids::*;
 use crate::model::split::*;
 use crate::model::*;
+use crate::project::Visibility;
 use crate::world::World;
 
 /// Option 2's impact.
@@ -95,4 +96,26 @@ pub(crate) fn key_impact(world: &World, key: KeyId) -> Option<KeyImpact> {
         organisation: k.organisation,
         holder: k.holder,
     })
+}
+
+/// Who is told of the steps of a full separation: the environment's
+/// Administrators; of the removal itself, also whoever knew the organisation
+/// by name.
+pub(crate) fn sees(vis: &Visibility, event: &Event) -> bool {
+    match event {
+        Event::OrganisationExported { organisation, .. }
+        | Event::RemovalAuthorised { organisation, .. }
+        | Event::BundleImported { organisation, .. } => vis.administers(*organisation),
+        Event::OrganisationRemoved { organisation, .. } => {
+            vis.organisation_name(*organisation) || vis.administers(*organisation)
+        }
+        _ => false,
+    }
+}
+
+/// An authorisation is shown without the plan's fingerprint.
+pub(crate) fn redact(_: &Visibility, event: &mut Event) {
+    if let Event::RemovalAuthorised { fingerprint, .. } = event {
+        *fingerprint = None;
+    }
 }

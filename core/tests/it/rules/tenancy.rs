@@ -1221,6 +1221,29 @@ fn only_platform_support_manages_subscriptions_and_executes_removals() {
 }
 
 #[test]
+fn only_the_peppol_network_and_support_deliver_from_the_network() {
+    let f = firm();
+    let w = &f.f.world;
+    let org = Resource::Organisation(f.bakery);
+    let network = access::check_actor(w, &Actor::Network, Action::ReceiveFromNetwork, org);
+    assert!(network.allowed);
+    assert_eq!(network.reasons.as_slice(), &[Reason::PeppolNetwork]);
+    // The access point does nothing else.
+    for action in [Action::ManageSubscription, Action::ExecuteRemoval] {
+        let decision = access::check_platform(&Actor::Network, action);
+        assert_eq!(decision.reasons.as_slice(), &[Reason::SupportOnly]);
+    }
+    assert!(!access::check_actor(w, &Actor::Network, Action::View, org).allowed);
+    // Nor may any user, not even the organisation's Administrator.
+    for user in [f.acme_admin, f.clerk] {
+        let decision = check(w, user, Action::ReceiveFromNetwork, org);
+        assert_eq!(decision.reasons.as_slice(), &[Reason::NetworkOnly]);
+    }
+    let support = access::check_actor(w, &support(), Action::ReceiveFromNetwork, org);
+    assert_eq!(support.reasons.as_slice(), &[Reason::PlatformSupport]);
+}
+
+#[test]
 fn support_sets_plans_addons_credit_and_users_cannot() {
     let mut f = firm();
     let acme = f.acme;

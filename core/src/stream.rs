@@ -1,0 +1,86 @@
+//! Who is told of which event (DOMAIN §1): the live stream sends a viewer the
+//! events their projection is kept up to date with, and a preview shows them,
+//! without anything the viewer may not see. Each area of the domain decides
+//! for its own events (`sees`, and `redact` where a seen event carries a field
+//! the viewer may not see); this module only routes.
+
+use crate::model::command::Event;
+use crate::project::Visibility;
+use crate::{credit, documents, exchange, groups, organisations, partnerships};
+use crate::{split, tenancy, workflow};
+
+impl Visibility<'_> {
+    /// Whether the viewer may be told of `event`, on the world after it.
+    pub fn event(&self, event: &Event) -> bool {
+        use Event::*;
+        match event {
+            EnvironmentCreated { .. }
+            | UserCreated { .. }
+            | RoleAssigned { .. }
+            | RelationshipManagerRoleSet { .. }
+            | UserDisabled { .. }
+            | UserEnabled { .. }
+            | InvitationCreated { .. }
+            | InvitationAccepted { .. }
+            | InvitationRevoked { .. } => tenancy::sees(self, event),
+            OrganisationAdded { .. }
+            | OrganisationRenamed { .. }
+            | OrganisationActivated { .. }
+            | SoftwareConnectionConfigured { .. }
+            | MembershipGranted { .. }
+            | MembershipRemoved { .. }
+            | ConnectionKeyIssued { .. }
+            | ConnectionKeyRevoked { .. } => organisations::sees(self, event),
+            PartnershipRequested { .. }
+            | PartnershipRequestDeclined { .. }
+            | PartnershipRequestWithdrawn { .. }
+            | PartnershipCreated { .. }
+            | PartnershipEnded { .. }
+            | RelationshipManagerConnected { .. }
+            | RelationshipManagerDisconnected { .. } => partnerships::sees(self, event),
+            DocumentAdded { .. }
+            | DocumentDeleted { .. }
+            | ShareGranted { .. }
+            | ShareRevoked { .. } => documents::sees(self, event),
+            GroupCreated { .. }
+            | GroupRenamed { .. }
+            | GroupDeleted { .. }
+            | GroupMemberAdded { .. }
+            | GroupMemberRemoved { .. } => groups::sees(self, event),
+            TaskStarted { .. }
+            | TaskDelegated { .. }
+            | TaskApproved { .. }
+            | TaskRejected { .. }
+            | TaskReassigned { .. } => workflow::sees(self, event),
+            PlanSet { .. } | AddOnSet { .. } | CreditChanged { .. } | CostBearerChanged { .. } => {
+                credit::sees(self, event)
+            }
+            DocumentSent { .. } => exchange::sees(self, event),
+            OrganisationExported { .. }
+            | RemovalAuthorised { .. }
+            | BundleImported { .. }
+            | OrganisationRemoved { .. } => split::sees(self, event),
+        }
+    }
+
+    /// `event` as the viewer is told of it, if at all: without the fields
+    /// their projection does not hold (a name-only organisation's identifier,
+    /// the recipient's copy of a sent document, a user they do not see, a
+    /// plan's fingerprint).
+    pub fn shown(&self, event: &Event) -> Option<Event> {
+        if !self.event(event) {
+            return None;
+        }
+        let mut event = event.clone();
+        organisations::redact(self, &mut event);
+        partnerships::redact(self, &mut event);
+        exchange::redact(self, &mut event);
+        split::redact(self, &mut event);
+        Some(event)
+    }
+
+    /// The events of `events` the viewer may be told of, as [`Visibility::shown`].
+    pub fn events(&self, events: &[Event]) -> Vec<Event> {
+        events.iter().filter_map(|e| self.shown(e)).collect()
+    }
+}
