@@ -162,8 +162,8 @@ pub(crate) fn clean_email(value: &str) -> Result<String, CommandError> {
 }
 
 /// Checks that an identifier is well-formed (`scheme:value` with a known ICD
-/// scheme) and returns it in its canonical form; full format and check-digit
-/// validation happens on activation.
+/// scheme) and returns it in its canonical form: what the network delivers
+/// to is looked up as it comes.
 pub(crate) fn well_formed_participant(value: &str) -> Result<String, CommandError> {
     crate::peppol::ParticipantId::parse(value)
         .map(|id| id.to_string())

@@ -31,7 +31,9 @@ impl<'a> Decider<'a> {
                 org.name
             )));
         }
-        let to = well_formed_participant(&to)?;
+        // No participant has an identifier with a wrong check digit: refused
+        // from the input alone, before anything the projection may lack.
+        let to = valid_participant(&to)?;
         // The sender pays first: nothing happens without enough credit.
         let mut events = Vec::new();
         if self.hidden(org.cost_bearer) {

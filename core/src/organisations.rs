@@ -18,7 +18,9 @@ impl<'a> Decider<'a> {
         let me = self.me()?;
         self.administrator(Action::AddOrganisations, me.environment)?;
         let name = clean_name("name", &name)?;
-        let participant_id = well_formed_participant(&participant_id)?;
+        // Format and check digits are decided from the input alone, so the
+        // browser refuses a mistyped identifier as it is typed.
+        let participant_id = valid_participant(&participant_id)?;
         let organisation = self.id()?;
         Ok(vec![Event::OrganisationAdded {
             organisation,

@@ -76,6 +76,13 @@ impl Environment {
     pub fn has_add_on(&self, add_on: AddOn) -> bool {
         self.add_ons.contains(&add_on)
     }
+
+    /// Whether the environment is flagged for a negative balance (DOMAIN §6:
+    /// receiving is never refused, so the balance may go below zero; the
+    /// flag stays until a top-up brings it back).
+    pub fn flagged(&self) -> bool {
+        self.credit < 0
+    }
 }
 
 /// A user's role in their home environment; roles are ordered.

@@ -261,6 +261,25 @@ proptest! {
             let slice = project(world, user);
             let whole = preview(world, actor, command.clone(), ctx);
             let part = preview(&slice, actor, command.clone(), ctx);
+            // The whole world holds every fact: nothing there is unconfirmed.
+            if !whole.unconfirmed.is_empty() {
+                failures.push(format!("{command:?}: unconfirmed on the whole world {:?}", whole.unconfirmed));
+            }
+            // A projection holds everything of the viewer's own environment:
+            // a fact of it is never left to the server.
+            let home = vis.viewer().environment;
+            for fact in &part.unconfirmed {
+                let own = match fact {
+                    Unconfirmed::CostBearerCredit { environment }
+                    | Unconfirmed::PartnerEnvironment { environment }
+                    | Unconfirmed::EffectsInPartnerEnvironment { environment } => *environment == home,
+                    Unconfirmed::AssigneeCanView { user: assignee } => *assignee == user,
+                    _ => false,
+                };
+                if own {
+                    failures.push(format!("{command:?}: {fact:?} is the viewer's own"));
+                }
+            }
             if !part.unconfirmed.is_empty() {
                 return;
             }

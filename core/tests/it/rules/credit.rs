@@ -107,7 +107,7 @@ fn sending_with_too_little_credit_is_refused_and_changes_nothing() {
 }
 
 #[test]
-fn receiving_is_never_refused_balance_may_go_negative() {
+fn receiving_is_never_refused_balance_may_go_negative_and_the_environment_is_flagged() {
     let mut t = trade();
     for _ in 0..27 {
         t.f.receive(t.bakery);
@@ -117,6 +117,8 @@ fn receiving_is_never_refused_balance_may_go_negative() {
         t.f.world.ledger_of(t.acme).last().unwrap().balance_after,
         -2
     );
+    // A negative balance flags the environment.
+    assert!(t.f.world.environment(t.acme).unwrap().flagged());
     assert_eq!(t.f.world.document_count(t.bakery), 27);
     // Sending, though, is refused until Support tops up.
     let doc = t.f.upload(t.ada, t.bakery, DocBox::InboxOut);
@@ -137,6 +139,7 @@ fn receiving_is_never_refused_balance_may_go_negative() {
             amount: 3,
         },
     );
+    assert!(!t.f.world.environment(t.acme).unwrap().flagged());
     t.f.ok(t.ada, Command::SendDocument { document: doc, to });
 }
 
@@ -217,6 +220,25 @@ fn only_inbox_out_documents_of_active_organisations_are_sent() {
 }
 
 #[test]
+fn sending_to_an_identifier_with_a_wrong_check_digit_is_refused_from_the_input_alone() {
+    let mut t = trade();
+    let doc = t.f.upload(t.ada, t.bakery, DocBox::InboxOut);
+    let mut wrong = t.f.participant(t.mill);
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    let send = Command::SendDocument {
+        document: doc,
+        to: wrong,
+    };
+    // On Ada's projection, as the browser previews it: refused, nothing left
+    // for the server to confirm.
+    let ctx = t.f.next_context();
+    let shown = preview(&project(&t.f.world, t.ada), &by(t.ada), send.clone(), &ctx);
+    assert!(!shown.allowed && shown.unconfirmed.is_empty(), "{shown:?}");
+    t.f.refuse(t.ada, send, "invalid_participant_id", "check digit");
+}
+
+#[test]
 fn sending_needs_edit() {
     let mut t = trade();
     let cleo = t.f.invite(t.ada, "cleo@acme.test", EnvRole::User);
@@ -264,23 +286,20 @@ fn only_the_network_delivers_documents() {
 #[test]
 fn activation_requires_valid_unique_identifier() {
     let mut t = trade();
-    // Well-formed but with wrong check digits: added, not activated.
+    // Well-formed but with wrong check digits: refused from the input alone,
+    // when the organisation is added (so a preview in the browser says so).
     let valid = belgian_enterprise_number(500);
     let mut wrong = valid.clone();
     let last = wrong.pop().unwrap();
     wrong.push(if last == '0' { '1' } else { '0' });
-    let dairy = t.f.add_org(t.ada, "Dairy", &wrong);
     t.f.refuse(
         t.ada,
-        Command::ActivateOrganisation {
-            organisation: dairy,
+        Command::AddOrganisation {
+            name: "Dairy".into(),
+            participant_id: wrong.clone(),
         },
         "invalid_participant_id",
         &wrong["0208:".len()..],
-    );
-    assert_eq!(
-        t.f.world.organisation(dairy).unwrap().status,
-        OrgStatus::Inactive
     );
     // Malformed or of an unsupported scheme: not even added.
     for malformed in ["0208", "9999:123", "0208:"] {
@@ -332,7 +351,7 @@ fn activation_requires_valid_unique_identifier() {
 }
 
 #[test]
-fn activation_accepts_every_scheme_of_the_rule_book_and_checks_its_digits() {
+fn adding_and_activation_accept_every_scheme_of_the_rule_book_and_check_its_digits() {
     let be = &belgian_enterprise_number(7)["0208:".len()..];
     let cases: [(String, String); 10] = [
         (belgian_enterprise_number(7), {
@@ -356,12 +375,14 @@ fn activation_accepts_every_scheme_of_the_rule_book_and_checks_its_digits() {
     ];
     let mut t = trade();
     for (n, (valid, invalid)) in cases.into_iter().enumerate() {
-        let bad = t.f.add_org(t.ada, &format!("Bad {n}"), &invalid);
         t.f.refuse(
             t.ada,
-            Command::ActivateOrganisation { organisation: bad },
+            Command::AddOrganisation {
+                name: format!("Bad {n}"),
+                participant_id: invalid.clone(),
+            },
             "invalid_participant_id",
-            "not a valid",
+            "",
         );
         let good = t.f.add_org(t.ada, &format!("Good {n}"), &valid);
         t.f.ok(t.ada, Command::ActivateOrganisation { organisation: good });
