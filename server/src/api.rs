@@ -559,7 +559,7 @@ async fn preview_post(
     caller.user(&world)?;
     let actor = caller.actor();
     let response = tokio::task::spawn_blocking(move || {
-        let ctx = preflight_core::Context::deterministic(preflight_core::Timestamp(0), 0);
+        let ctx = preflight_core::Context::deterministic(crate::engine::now(), 0);
         let shown = preflight_core::preview(&world, &actor, request.command, &ctx);
         let outcome = preflight_core::preview::visible_outcome(&world, &actor, &shown);
         let preview = preflight_core::preview::visible_preview(&world, &actor, shown);

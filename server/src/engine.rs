@@ -151,7 +151,7 @@ struct Writer {
     snapshots: Option<crate::snapshot::Snapshotter>,
 }
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());

@@ -20,6 +20,7 @@ pub mod passwords;
 pub mod removal;
 pub mod snapshot;
 pub mod store;
+pub mod support;
 pub mod throttle;
 
 use std::future::Future;
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{DefaultBodyLimit, OriginalUri, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -38,6 +39,8 @@ use preflight_core::{Event, UserId, World, WorldStats};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -442,6 +445,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(documents::routes())
         .merge(removal::routes())
+        .merge(support::routes())
         .split_for_parts();
     let document = Arc::new(document);
     let api = api
@@ -453,7 +457,8 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .fallback(api_not_found)
-        .layer(axum::middleware::map_response(error::json_errors));
+        .layer(axum::middleware::map_response(error::json_errors))
+        .layer(json_compression());
 
     let index = state.static_dir.join("index.html");
     let router = Router::new().nest("/api", api);
@@ -500,6 +505,24 @@ pub fn app(state: AppState) -> Router {
             )
             .layer(PropagateRequestIdLayer::new(request_id)),
     )
+}
+
+/// gzip for the API's JSON answers (a projection is mostly repeated keys and
+/// ids: 170 KB of it is 20-30 KB on the wire), for clients that ask for it.
+/// Only JSON: the live stream must not be buffered, and document bytes and
+/// bundles are sent as they are stored.
+fn json_compression() -> CompressionLayer<impl Predicate> {
+    let json = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/json"))
+    };
+    CompressionLayer::new()
+        .no_br()
+        .no_deflate()
+        .no_zstd()
+        .compress_when(DefaultPredicate::new().and(json))
 }
 
 /// `GET /api/health`.

@@ -41,6 +41,7 @@ use crate::caller::SESSION_COOKIE;
         (name = "split", description = "Simulating the splitting of an environment"),
         (name = "documents", description = "Document bytes"),
         (name = "software", description = "The organisation-scoped API for accounting software"),
+        (name = "support", description = "Platform Support: environments, plans, credit"),
         (name = "server", description = "The server itself"),
     )
 )]

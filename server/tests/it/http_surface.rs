@@ -158,6 +158,7 @@ fn the_openapi_document_describes_every_route_from_the_code() {
         ("/organisations/{organisation}/export", &["post"]),
         ("/organisations/{organisation}/import", &["post"]),
         ("/removals", &["get"]),
+        ("/environments", &["get"]),
     ];
     let paths = document["paths"].as_object().expect("paths");
     assert_eq!(

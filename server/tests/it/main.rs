@@ -10,4 +10,5 @@ mod leaks;
 mod persistence;
 mod round_trips;
 mod separation;
+mod subscriptions;
 mod support;
