@@ -4,7 +4,7 @@
 //! panic on a failed request or an unexpected body.
 
 use gloo_net::http::{Request, Response};
-use preflight_core::preview::Outcome;
+use preflight_core::preview::{Outcome, Preview};
 use preflight_core::{Command, World};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -146,6 +146,27 @@ pub async fn submit(command: &Command, expected: Option<&Outcome>) -> Result<Acc
     read_json(send(request).await?).await
 }
 
+/// The server's preview of a command on the whole world (`POST /api/preview`),
+/// as the caller may see it: what the browser asks for when its own preview
+/// rests on facts the projection lacks.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ServerPreview {
+    pub version: u64,
+    pub preview: Preview,
+    pub outcome: Outcome,
+}
+
+pub async fn preview(command: &Command) -> Result<ServerPreview, ApiError> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        command: &'a Command,
+    }
+    let request = Request::post("/api/preview")
+        .json(&Body { command })
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    read_json(send(request).await?).await
+}
+
 fn unreachable(error: gloo_net::Error) -> ApiError {
     ApiError::Unreachable(error.to_string())
 }
@@ -207,10 +228,11 @@ impl ApiError {
     }
 
     /// What to tell the person: the server's own message when it gave one.
+    /// The message as a person reads it.
     pub fn message(&self) -> String {
         match self {
-            ApiError::Server { message, .. } => message.clone(),
-            other => other.to_string(),
+            ApiError::Server { message, .. } => crate::words::plain(message),
+            other => crate::words::plain(&other.to_string()),
         }
     }
 }
@@ -307,6 +329,21 @@ pub async fn sign_up(
             email,
             password,
         })
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    read_json(send(request).await?).await
+}
+
+#[derive(Serialize)]
+struct AcceptBody<'a> {
+    secret: &'a str,
+    password: &'a str,
+}
+
+/// Accepts an invitation with the secret of its link, sets the new user's
+/// password and signs them in.
+pub async fn accept_invitation(secret: &str, password: &str) -> Result<Me, ApiError> {
+    let request = Request::post("/api/invitations/accept")
+        .json(&AcceptBody { secret, password })
         .map_err(|error| ApiError::Decode(error.to_string()))?;
     read_json(send(request).await?).await
 }
@@ -450,4 +487,30 @@ pub struct PendingRemoval {
 /// The removals waiting for Support (Support only).
 pub async fn removals() -> Result<Vec<PendingRemoval>, ApiError> {
     get_json("/api/removals").await
+}
+
+/// An environment as platform Support manages it (`GET /api/environments`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct EnvironmentSummary {
+    pub id: preflight_core::EnvironmentId,
+    pub name: String,
+    pub plan: preflight_core::Plan,
+    pub add_ons: Vec<preflight_core::AddOn>,
+    pub credit: i64,
+    pub flagged: bool,
+    pub users: usize,
+    pub organisations: usize,
+}
+
+/// The environments whose names contain `search`, flagged ones first (Support only).
+pub async fn environments(
+    search: &str,
+    flagged: bool,
+) -> Result<Vec<EnvironmentSummary>, ApiError> {
+    let mut path = format!("/api/environments?flagged={flagged}");
+    if !search.trim().is_empty() {
+        let search: String = js_sys::encode_uri_component(search.trim()).into();
+        path.push_str(&format!("&search={search}"));
+    }
+    get_json(&path).await
 }

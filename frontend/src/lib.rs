@@ -10,6 +10,7 @@ mod demo;
 mod offline;
 mod pages;
 mod session;
+mod words;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -59,6 +60,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <div class="shell" data-testid="app-shell">
+                <a class="skip-link" href="#main" data-testid="skip-link">"Skip to main content"</a>
                 <TopBar/>
                 <Nav/>
                 <Banner/>
@@ -76,6 +78,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/audit") view=AuditPage/>
                         <Route path=path!("/explorer") view=ExplorerPage/>
                         <Route path=path!("/signup") view=SignUp/>
+                        <Route path=path!("/join") view=crate::pages::join::Join/>
                         <Route path=path!("/split") view=SplitPage/>
                     </Routes>
                 </main>

@@ -366,6 +366,18 @@ impl Session {
         Ok(())
     }
 
+    /// Accepts an invitation (the secret of its link) with a new password, and
+    /// enters signed in.
+    pub async fn accept_invitation(self, secret: &str, password: &str) -> Result<(), ApiError> {
+        let me = api::accept_invitation(secret, password).await?;
+        let state = self.state_for(me).await;
+        if let SessionState::Failed(error) = state {
+            return Err(error);
+        }
+        self.enter(state);
+        Ok(())
+    }
+
     /// The bytes of a document the user may view.
     pub async fn document_content(self, document: DocumentId) -> Result<Vec<u8>, ApiError> {
         if self.is_offline() {

@@ -11,15 +11,20 @@ use leptos::prelude::*;
 use preflight_core::Command;
 
 use crate::components::preview_panel::PreviewedCommand;
+use crate::components::secret::Secret;
 
 /// The answer to a form's last submit: (success, message).
 pub type Notice = RwSignal<Option<(bool, String)>>;
+
+/// A secret a form's last submit was answered with, shown once.
+pub type Shown = RwSignal<Option<Secret>>;
 
 /// The values and answers of every form, owned by the app.
 #[derive(Clone, Copy)]
 pub struct Forms {
     values: RwSignal<HashMap<String, String>>,
     notices: StoredValue<HashMap<String, Notice>>,
+    secrets: StoredValue<HashMap<String, Shown>>,
     owner: StoredValue<Owner, LocalStorage>,
 }
 
@@ -29,6 +34,7 @@ impl Forms {
         let forms = Forms {
             values: RwSignal::new(HashMap::new()),
             notices: StoredValue::new(HashMap::new()),
+            secrets: StoredValue::new(HashMap::new()),
             owner: StoredValue::new_local(Owner::current().unwrap_or_default()),
         };
         provide_context(forms);
@@ -47,6 +53,13 @@ impl Forms {
         });
     }
 
+    /// Empties the form (after its command was accepted: what was typed is done).
+    pub fn clear(self, form: &str) {
+        let prefix = format!("{form}/");
+        self.values
+            .update(|values| values.retain(|key, _| !key.starts_with(&prefix)));
+    }
+
     /// The answer to the form's last submit, kept across renders.
     pub fn notice(self, form: &str) -> Notice {
         if let Some(signal) = self.notices.with_value(|n| n.get(form).copied()) {
@@ -56,6 +69,22 @@ impl Forms {
             .owner
             .with_value(|owner| owner.with(|| RwSignal::new(None)));
         self.notices.update_value(|n| {
+            n.insert(form.to_string(), signal);
+        });
+        signal
+    }
+}
+
+impl Forms {
+    /// The secret the form's last submit was answered with, kept across renders.
+    pub fn secret(self, form: &str) -> Shown {
+        if let Some(signal) = self.secrets.with_value(|n| n.get(form).copied()) {
+            return signal;
+        }
+        let signal = self
+            .owner
+            .with_value(|owner| owner.with(|| RwSignal::new(None)));
+        self.secrets.update_value(|n| {
             n.insert(form.to_string(), signal);
         });
         signal
@@ -178,6 +207,9 @@ pub fn ActionForm(
     make: Build,
     submit_label: &'static str,
     #[prop(optional_no_strip)] refused: Option<String>,
+    /// See [`PreviewedCommand`]: confirmed before it is sent.
+    #[prop(optional)]
+    destructive: bool,
 ) -> impl IntoView {
     let kind = form.split(':').next().unwrap_or(&form).to_string();
     if let Some(reason) = refused {
@@ -192,6 +224,7 @@ pub fn ActionForm(
     }
     let forms = use_forms();
     let notice = forms.notice(&form);
+    let secret = forms.secret(&form);
     let fields = Arc::new(fields);
     // A form whose command is complete without any input (no fields, or only
     // optional ones) is previewed once the user asks for it, not on arrival.
@@ -234,6 +267,7 @@ pub fn ActionForm(
             let key = form.clone();
             let on_change = move |ev: leptos::ev::Event| {
                 notice.set(None);
+                secret.set(None);
                 forms.set(&key, ARMED, "1".to_string());
                 forms.set(&key, name, event_target_value(&ev));
             };
@@ -275,6 +309,7 @@ pub fn ActionForm(
         })
         .collect_view();
     let start_kind = kind.clone();
+    let done_form = form.clone();
     view! {
         <div class="action" data-testid=format!("action-{kind}")>
             <form class="form" data-testid=format!("{kind}-form") on:submit=|ev| ev.prevent_default()>
@@ -293,7 +328,7 @@ pub fn ActionForm(
                     }
                 })
             }}
-            <PreviewedCommand command notice submit_label/>
+            <PreviewedCommand command notice submit_label secret destructive on_done=Callback::new(move |()| forms.clear(&done_form))/>
         </div>
     }
     .into_any()

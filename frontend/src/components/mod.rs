@@ -8,6 +8,7 @@ pub mod invoice;
 pub mod logins_table;
 pub mod preview_panel;
 pub mod reasons;
+pub mod secret;
 pub mod select;
 pub mod stats_grid;
 pub mod upload;

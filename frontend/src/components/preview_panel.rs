@@ -7,10 +7,15 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use preflight_core::access::ResourceKind;
 use preflight_core::project::Visibility;
-use preflight_core::{preview, AccessChange, Actor, Command, Context, Preview, World};
+use preflight_core::{
+    preview, AccessChange, Actor, Command, Context, Event, Preview, Resource, World,
+};
 
+use crate::api;
 use crate::components::reasons::reason_items;
+use crate::components::secret::{OneTimeSecret, Secret};
 use crate::session::{now, use_session};
+use crate::words::plain;
 
 /// An access in words: a document level, or the organisation actions.
 fn access_in_words(change: &AccessChange, after: bool) -> String {
@@ -30,25 +35,160 @@ fn access_in_words(change: &AccessChange, after: bool) -> String {
     }
 }
 
+/// The name a resource the previewed command creates will have: the world
+/// does not hold it yet.
+fn created_name(events: &[Event], resource: Resource) -> Option<String> {
+    events.iter().find_map(|event| match (event, resource) {
+        (
+            Event::OrganisationAdded {
+                organisation, name, ..
+            },
+            Resource::Organisation(id),
+        ) if *organisation == id => Some(name.clone()),
+        (Event::DocumentAdded { document }, Resource::Document(id)) if document.id == id => {
+            Some(document.name.clone())
+        }
+        _ => None,
+    })
+}
+
+/// A consequence execution has beyond the command itself, in words with
+/// names: what DOMAIN's cascades do (a partnership's end revoking keys,
+/// ending relationship-manager links, moving tasks, reverting cost bearing).
+fn consequence(event: &Event, world: &World) -> Option<String> {
+    let user = |id| world.name_of(id).unwrap_or("someone").to_string();
+    let organisation = |id| {
+        world
+            .organisation(id)
+            .map_or_else(|| "an organisation".to_string(), |o| o.name.clone())
+    };
+    let environment = |id| {
+        world
+            .environment(id)
+            .map_or_else(|| "another environment".to_string(), |e| e.name.clone())
+    };
+    let document = |id| {
+        world
+            .document(id)
+            .map_or_else(|| "a document".to_string(), |d| d.name.clone())
+    };
+    Some(match event {
+        Event::ConnectionKeyRevoked { key, .. } => match world.key(*key) {
+            Some(k) => format!(
+                "The connection key of {} for {} stops working.",
+                user(k.holder),
+                organisation(k.organisation)
+            ),
+            None => "A connection key stops working.".to_string(),
+        },
+        Event::RelationshipManagerDisconnected {
+            partnership,
+            user: who,
+        } => {
+            let home = world
+                .viewer()
+                .and_then(|v| world.user(v))
+                .map(|u| u.environment);
+            let other = world.partnership(*partnership).map(|p| {
+                if Some(p.requester) == home {
+                    p.accepter
+                } else {
+                    p.requester
+                }
+            });
+            format!(
+                "{} is no longer relationship manager for {}.",
+                user(*who),
+                other.map_or_else(|| "the partner".to_string(), environment)
+            )
+        }
+        Event::TaskReassigned { task, to, .. } => format!(
+            "The approval task on {} moves to {}.",
+            world
+                .task(*task)
+                .map_or_else(|| "a document".to_string(), |t| document(t.document)),
+            user(*to)
+        ),
+        Event::CostBearerChanged {
+            organisation: org,
+            bearer,
+        } => format!(
+            "{} bears the costs of {} from now on.",
+            environment(*bearer),
+            organisation(*org)
+        ),
+        Event::MembershipRemoved {
+            user: who,
+            organisation: org,
+        } => {
+            format!(
+                "{} is no longer a member of {}.",
+                user(*who),
+                organisation(*org)
+            )
+        }
+        Event::ShareRevoked { document: doc, .. } => {
+            format!("A share of {} is removed.", document(*doc))
+        }
+        Event::GroupMemberRemoved { group, user: who } => format!(
+            "{} leaves the group {}.",
+            user(*who),
+            world.group(*group).map_or("", |g| g.name.as_str())
+        ),
+        _ => return None,
+    })
+}
+
+/// Where a preview's facts come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The browser's projection: complete, or saying what it lacks.
+    #[default]
+    Projection,
+    /// The projection lacks facts; the server is being asked for them.
+    Asking,
+    /// The server's preview, on the whole world.
+    Server,
+}
+
 /// A preview as a person reads it: allowed or why not, who gains or loses what
-/// and why, and what only the server can confirm.
+/// and why, and what only the server can confirm. Nothing shows as allowed
+/// that rests on a fact the user's projection lacks, until the server says so.
 #[component]
-pub fn PreviewPanel(preview: Preview, world: Arc<World>) -> impl IntoView {
-    let verdict = if preview.allowed {
+pub fn PreviewPanel(
+    preview: Preview,
+    world: Arc<World>,
+    #[prop(optional)] source: Source,
+) -> impl IntoView {
+    let verdict = if !preview.allowed {
+        let message = preview
+            .error
+            .as_ref()
+            .map_or_else(|| "refused".to_string(), |error| plain(&error.to_string()));
         view! {
-            <p class="verdict allowed" data-testid="preview-allowed">
-                "Allowed: this is what will happen."
+            <p class="verdict denied" data-testid="preview-denied">
+                "Not allowed: " <span data-testid="preview-error">{message}</span>
+            </p>
+        }
+        .into_any()
+    } else if preview.unconfirmed.is_empty() {
+        let said = if source == Source::Server {
+            "Allowed: the server confirmed what your view could not show. This is what will happen."
+        } else {
+            "Allowed: this is what will happen."
+        };
+        view! { <p class="verdict allowed" data-testid="preview-allowed">{said}</p> }.into_any()
+    } else if source == Source::Asking {
+        view! {
+            <p class="verdict pending" data-testid="preview-checking">
+                "Checking with the server what your view cannot show…"
             </p>
         }
         .into_any()
     } else {
-        let message = preview
-            .error
-            .as_ref()
-            .map_or_else(|| "refused".to_string(), |error| error.to_string());
         view! {
-            <p class="verdict denied" data-testid="preview-denied">
-                "Not allowed: " <span data-testid="preview-error">{message}</span>
+            <p class="verdict pending" data-testid="preview-pending">
+                "Allowed as far as you can see; the server decides the rest when you send it:"
             </p>
         }
         .into_any()
@@ -68,7 +208,8 @@ pub fn PreviewPanel(preview: Preview, world: Arc<World>) -> impl IntoView {
                 let user = world
                     .name_of(change.user)
                     .map_or_else(|| "A user you cannot see".to_string(), str::to_string);
-                let resource = change.resource.name(&world);
+                let resource = created_name(&preview.events, change.resource)
+                    .unwrap_or_else(|| change.resource.name(&world));
                 let (verb, reasons, class) = if change.is_loss() {
                     ("loses", &change.reasons_before, "change loss")
                 } else {
@@ -91,13 +232,30 @@ pub fn PreviewPanel(preview: Preview, world: Arc<World>) -> impl IntoView {
         }
         .into_any()
     };
+    // The first event is the command's own; what follows from it is listed.
+    let also: Vec<String> = preview
+        .events
+        .iter()
+        .skip(1)
+        .filter_map(|event| consequence(event, &world))
+        .collect();
+    let also = (!also.is_empty()).then(|| {
+        let items = also
+            .into_iter()
+            .map(|line| view! { <li data-testid="preview-consequence">{line}</li> })
+            .collect_view();
+        view! {
+            <h4>"What else happens"</h4>
+            <ul class="changes" data-testid="preview-consequences">{items}</ul>
+        }
+    });
     let unconfirmed = preview
         .unconfirmed
         .iter()
         .map(|fact| {
             view! {
                 <p class="unconfirmed" data-testid="preview-unconfirmed">
-                    "Only the server can confirm: " {fact.render(&world)}
+                    "Only the server can confirm: " {plain(&fact.render(&world))}
                 </p>
             }
         })
@@ -107,6 +265,7 @@ pub fn PreviewPanel(preview: Preview, world: Arc<World>) -> impl IntoView {
             <h3>"Preview"</h3>
             {verdict}
             {changes}
+            {also}
             {unconfirmed}
         </section>
     }
@@ -124,8 +283,21 @@ pub fn PreviewedCommand(
     command: Signal<Option<Command>>,
     notice: RwSignal<Option<(bool, String)>>,
     submit_label: &'static str,
+    /// Where a secret the server answers with is shown; without it, the
+    /// secret is part of the notice.
+    #[prop(optional)]
+    secret: Option<RwSignal<Option<Secret>>>,
+    /// Called once the command is accepted (a form empties itself).
+    #[prop(optional)]
+    on_done: Option<Callback<()>>,
+    /// Whether the command takes something away that cannot simply be given
+    /// back (ending a partnership, disabling a user, deleting): the button is
+    /// styled as dangerous and works only once the person confirms.
+    #[prop(optional)]
+    destructive: bool,
 ) -> impl IntoView {
     let session = use_session();
+    let confirmed = RwSignal::new(false);
     let preview_now = move || {
         let signed_in = session.signed_in()?;
         let command = command.get()?;
@@ -134,29 +306,61 @@ pub fn PreviewedCommand(
         let preview = preview(&signed_in.world, &actor, command.clone(), &ctx);
         Some((signed_in, command, preview))
     };
+    // A preview allowed on facts the projection lacks is asked of the server
+    // (the whole world), and shows as allowed only once the server says so.
+    // The answer carries its command, so a late answer to an older one is not
+    // taken for the current one.
+    let from_server = LocalResource::new(move || {
+        let asked = preview_now()
+            .filter(|(_, _, local)| local.allowed && !local.unconfirmed.is_empty())
+            .map(|(_, command, _)| command);
+        let offline = session.is_offline();
+        async move {
+            let command = asked.filter(|_| !offline)?;
+            let answer = api::preview(&command).await;
+            Some((command, answer))
+        }
+    });
+    let server_answer = move |command: &Command| {
+        from_server
+            .get()
+            .flatten()
+            .filter(|(asked, _)| asked == command)
+            .map(|(_, answer)| answer)
+    };
     let send = Action::new_local(move |_: &()| {
         let prepared = untrack(preview_now);
+        let server = prepared
+            .as_ref()
+            .and_then(|(_, command, _)| untrack(|| server_answer(command)))
+            .and_then(Result::ok);
         async move {
             let Some((signed_in, command, preview)) = prepared else {
                 return;
             };
-            let expected = match Visibility::of(&signed_in.world, signed_in.me.id) {
-                Some(vis) => preview.outcome(|user, resource| vis.pair(user, resource)),
-                None => preview.outcome(|_, _| false),
+            let expected = match (server, Visibility::of(&signed_in.world, signed_in.me.id)) {
+                (Some(server), _) => server.outcome,
+                (None, Some(vis)) => preview.outcome(|user, resource| vis.pair(user, resource)),
+                (None, None) => preview.outcome(|_, _| false),
             };
             // The notice is set before reloading: the reload renders the page anew.
             match session.submit(&command, Some(&expected)).await {
                 Ok(accepted) => {
-                    let secret = accepted.secret.map_or_else(String::new, |secret| {
-                        format!(" Copy it now, it is shown only once: {secret}")
-                    });
-                    notice.set(Some((
-                        true,
-                        format!(
-                            "Done. The world is now at version {}.{secret}",
-                            accepted.version
-                        ),
-                    )));
+                    let shown = accepted.secret.map(|value| secret_of(&command, value));
+                    let said = match (&shown, secret) {
+                        (Some(shown), None) => {
+                            format!("Done. {}, shown only once: {}", shown.label, shown.value)
+                        }
+                        _ => "Done.".to_string(),
+                    };
+                    if let Some(secret) = secret {
+                        secret.set(shown);
+                    }
+                    notice.set(Some((true, said)));
+                    confirmed.set(false);
+                    if let Some(done) = on_done {
+                        done.run(());
+                    }
                 }
                 Err(error) if error.code() == Some("preview_outdated") => {
                     notice.set(Some((
@@ -186,15 +390,35 @@ pub fn PreviewedCommand(
                 <p class="hint" data-testid="preview-empty">"Fill in the form to see what would happen."</p>
             }
             .into_any(),
-            Some((signed_in, _, preview)) => {
-                let allowed = preview.allowed;
+            Some((signed_in, command, local)) => {
+                let (shown, source) = if !local.allowed || local.unconfirmed.is_empty() {
+                    (local, Source::Projection)
+                } else {
+                    match server_answer(&command) {
+                        Some(Ok(server)) => (server.preview, Source::Server),
+                        // The server could not be asked: say what it will confirm.
+                        Some(Err(_)) => (local, Source::Projection),
+                        None if session.is_offline() => (local, Source::Projection),
+                        None => (local, Source::Asking),
+                    }
+                };
+                let allowed = shown.allowed && source != Source::Asking;
+                let confirm = (destructive && allowed).then(|| view! {
+                    <label class="check confirm">
+                        <input type="checkbox" data-testid="confirm-destructive"
+                            prop:checked=move || confirmed.get()
+                            on:change=move |ev| confirmed.set(event_target_checked(&ev))/>
+                        "I have read what this takes away, and want it."
+                    </label>
+                });
                 view! {
-                    <PreviewPanel preview world=signed_in.world/>
+                    <PreviewPanel preview=shown world=signed_in.world source/>
+                    {confirm}
                     <button
                         type="button"
-                        class="primary"
+                        class=if destructive { "danger" } else { "primary" }
                         data-testid="submit-command"
-                        disabled=move || !allowed || send.pending().get()
+                        disabled=move || !allowed || (destructive && !confirmed.get()) || send.pending().get()
                         on:click=move |_| {
                             send.dispatch(());
                         }
@@ -205,9 +429,30 @@ pub fn PreviewedCommand(
                 .into_any()
             }
         }}
+        {move || secret.and_then(|s| s.get()).map(|secret| view! { <OneTimeSecret secret/> })}
         {move || notice.get().map(|(ok, message)| {
             let class = if ok { "notice success" } else { "notice warning" };
             view! { <p class=class role="status" data-testid="command-notice">{message}</p> }
         })}
+    }
+}
+
+/// What a secret the server answered `command` with is, as the person uses it:
+/// an invitation as the link to send the invitee, a key as itself.
+fn secret_of(command: &Command, value: String) -> Secret {
+    match command {
+        Command::InviteUser { email, .. } => {
+            let origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            Secret {
+                label: format!("Invitation link for {email}"),
+                value: format!("{origin}/join#{value}"),
+            }
+        }
+        _ => Secret {
+            label: "Connection key".to_string(),
+            value,
+        },
     }
 }

@@ -1,15 +1,54 @@
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
+use preflight_core::peppol::participant::Scheme;
 use preflight_core::project::Visibility;
-use preflight_core::{OrgStatus, RequestStatus, RequestTarget, World};
+use preflight_core::{Action, Command, OrgStatus, RequestStatus, RequestTarget, Resource, World};
 
+use crate::components::action_form::{ActionForm, Field};
+use crate::pages::refusal;
 use crate::session::SignedIn;
+
+/// Adding an organisation (DOMAIN §1, §4): its legal name and Peppol
+/// identifier, a scheme of DOMAIN §6 and the number, checked by core as it is
+/// typed (format and check digits), its availability by the server.
+/// Shown only to whom core allows it: on a dashboard, a disabled form would
+/// be noise to every user who is not an Administrator.
+fn add_organisation() -> impl IntoView {
+    let schemes = Scheme::all()
+        .iter()
+        .map(|s| (s.code().to_string(), format!("{} {}", s.code(), s.name())))
+        .collect();
+    view! {
+        <section class="panel wide" aria-labelledby="add-org-heading" data-testid="dashboard-add-organisation">
+            <h2 id="add-org-heading">"Add an organisation"</h2>
+            <p class="hint">"A company your environment runs: once added, activate it to register it on Peppol and send and receive invoices."</p>
+            <ActionForm form="add-organisation".to_string()
+                fields=vec![
+                    Field::text("name", "Legal name", "Bakery BV"),
+                    Field::Select { name: "scheme", label: "Identifier scheme", options: schemes, placeholder: false },
+                    Field::text("number", "Identifier", "0000000097"),
+                ]
+                make=Arc::new(|v| Some(Command::AddOrganisation {
+                    name: v.get("name")?,
+                    participant_id: format!("{}:{}", v.get("scheme")?, v.get("number")?.trim()),
+                }))
+                submit_label="Add organisation"/>
+        </section>
+    }
+}
 
 /// `/` when signed in: my organisations, credit, requests and tasks.
 #[component]
 pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
     let world = signed_in.world.clone();
     let me = signed_in.me.clone();
+    let adding = refusal(
+        &signed_in,
+        Action::AddOrganisations,
+        Resource::Environment(me.environment),
+    );
     let Some(vis) = Visibility::of(&world, me.id) else {
         return view! {
             <div class="error" role="alert" data-testid="dashboard-error">
@@ -72,6 +111,11 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
         view! {
             <p class="figure" data-testid="credit">{env.credit}</p>
             <p class="hint">"transaction credits, plan " {env.plan.to_string()}</p>
+            {env.flagged().then(|| view! {
+                <p class="notice warning" role="status" data-testid="credit-flagged">
+                    "The balance is negative: invoices still arrive, but nothing can be sent until Support tops it up."
+                </p>
+            })}
         }
     });
 
@@ -114,7 +158,9 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
         <div class="panels">
             <section class="panel wide" aria-labelledby="orgs-heading" data-testid="dashboard-organisations">
                 <h2 id="orgs-heading">"Organisations you see (" {n_organisations} ")"</h2>
-                {if organisations.is_empty() {
+                {if organisations.is_empty() && adding.is_none() {
+                    view! { <p class="hint" data-testid="no-organisation">"Your environment has no organisation yet: add the first one below."</p> }.into_any()
+                } else if organisations.is_empty() {
                     view! { <p class="hint">"You are not a member of any organisation."</p> }.into_any()
                 } else {
                     view! {
@@ -135,6 +181,7 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
                     .into_any()
                 }}
             </section>
+            {adding.is_none().then(add_organisation)}
             <section class="panel" aria-labelledby="credit-heading" data-testid="dashboard-credit">
                 <h2 id="credit-heading">"Credit of " {signed_in.environment_name.clone()}</h2>
                 {credit}

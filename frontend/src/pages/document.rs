@@ -270,7 +270,9 @@ fn document_view(
             {is_sales.then(|| view! {
                 <section class="panel" aria-labelledby="send-heading" data-testid="send">
                     <h2 id="send-heading">"Send over Peppol"</h2>
-                    <p class="hint">"Each side's cost bearer pays one transaction credit. Registered on the platform: " {recipients.join(", ")}</p>
+                    <p class="hint">"The recipient's Peppol identifier (scheme:value), as on their invoices. Each side's cost bearer pays one transaction credit."
+                        {(!recipients.is_empty()).then(|| format!(" Organisations you know on the platform: {}.", recipients.join(", ")))}
+                    </p>
                     <ActionForm form=format!("send-document:{id}")
                         fields=vec![Field::text("to", "Recipient (scheme:value)", "0208:0100100040")]
                         make=Arc::new(move |v| Some(Command::SendDocument { document: id, to: v.get("to")?.trim().to_string() }))
@@ -283,7 +285,7 @@ fn document_view(
                 <ActionForm form=format!("delete-document:{id}")
                     fields=vec![]
                     make=Arc::new(move |_| Some(Command::DeleteDocument { document: id }))
-                    submit_label="Delete document" refused=manage_refused/>
+                    submit_label="Delete document" refused=manage_refused destructive=true/>
             </section>
         </div>
     }

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use preflight_core::generate::{self, DEMO_PASSWORD};
 
@@ -67,6 +68,10 @@ pub fn Login() -> impl IntoView {
                         {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
+                <p class="hint" data-testid="signup-link">
+                    "New to Preflight? " <A href="/signup">"Create an environment for your company"</A>
+                    ". Invited by a colleague? Open the link they sent you."
+                </p>
             </section>
             <section class="panel" aria-labelledby="offline-heading" data-testid="offline-panel">
                 <h2 id="offline-heading">"No account? Try the offline demo"</h2>

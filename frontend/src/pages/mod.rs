@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod document;
 pub mod explorer;
 pub mod groups;
+pub mod join;
 pub mod landing;
 pub mod login;
 pub mod not_found;
@@ -13,6 +14,7 @@ pub mod partners;
 pub mod signup;
 pub mod split;
 pub mod support;
+pub mod support_environments;
 pub mod tasks;
 pub mod users;
 

@@ -245,7 +245,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="end-partnership".to_string()
                     fields=vec![Field::select("partnership", "Partnership with", active)]
                     make=Arc::new(move |v| Some(Command::EndPartnership { partnership: partnership(v)? }))
-                    submit_label="End partnership" refused=manage_partnerships.clone()/>
+                    submit_label="End partnership" refused=manage_partnerships.clone() destructive=true/>
             </section>
         </div>
     }

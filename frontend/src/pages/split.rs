@@ -658,10 +658,7 @@ fn split_view(signed_in: SignedIn, state: SplitState) -> AnyView {
         async move {
             let result = session.submit(&command, None).await;
             state.applied.set(Some(match result {
-                Ok(accepted) => (
-                    true,
-                    format!("Applied. The world is now at version {}.", accepted.version),
-                ),
+                Ok(_) => (true, "Applied.".to_string()),
                 Err(error) => (
                     false,
                     format!(

@@ -72,7 +72,8 @@ pub fn SupportHome(email: String) -> impl IntoView {
     view! {
         <section class="panel wide" data-testid="support-session">
             <h1>"Platform Support"</h1>
-            <p class="hint">"Signed in as " <code>{email}</code> ". Support sees no environment's documents; it executes the removals that an Administrator authorised."</p>
+            <p class="hint">"Signed in as " <code>{email}</code> ". Support sees no environment's documents; it manages environments' plans, add-ons and credit, and executes the removals that an Administrator authorised."</p>
+            <crate::pages::support_environments::SupportEnvironments/>
             <h2>"Removals to execute"</h2>
             {move || notice.get().map(|(ok, message)| {
                 let class = if ok { "notice success" } else { "notice warning" };

@@ -132,7 +132,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
                 <ActionForm form="disable-user".to_string()
                     fields=vec![Field::select("user", "User", active)]
                     make=Arc::new(move |v| Some(Command::DisableUser { user: user(v)? }))
-                    submit_label="Disable" refused=manage_users.clone()/>
+                    submit_label="Disable" refused=manage_users.clone() destructive=true/>
             </section>
             <section class="panel" aria-labelledby="enable-heading">
                 <h2 id="enable-heading">"Enable a user"</h2>
