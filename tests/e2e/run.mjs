@@ -448,6 +448,11 @@ const tests = [
     assertEqual(await page.getByTestId('invoice-number').innerText(), 'Snippet1', 'the invoice number from the file');
     assertEqual(await page.getByTestId('invoice-payable').innerText(), '1656.25 EUR', 'the payable amount from the file');
     assertEqual(await page.getByTestId('invoice-line').count(), 2, 'both lines');
+    // How to pay, and where the parties are.
+    assertEqual(await page.getByTestId('invoice-iban').innerText(), 'IBAN32423940', 'the account to pay to');
+    assertEqual(await page.getByTestId('invoice-reference').innerText(), 'Snippet1', 'the reference to quote');
+    assert((await page.getByTestId('invoice-due').innerText()).includes('2017-12-01'), 'the due date');
+    assert((await page.getByTestId('invoice-supplier-address').innerText()).includes('London'), 'the supplier address');
     await screenshot(page, 'document-uploaded');
   }],
 
@@ -1082,6 +1087,55 @@ const tests = [
     await page.getByTestId('support-environments').waitFor();
     await axeClean(page, 'support console');
     await screenshot(page, 'support-console');
+  }],
+
+  ['accessibility: axe-core finds no violation on any page, at desktop and phone widths', async ({ page, server }) => {
+    const failures = [];
+    const check = async (what) => {
+      for (const [width, height] of [[1280, 900], [390, 844]]) {
+        await page.setViewportSize({ width, height });
+        try {
+          await axeClean(page, `${what} at ${width}px`);
+        } catch (error) {
+          failures.push(error.message);
+        }
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+    };
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByTestId('title').waitFor();
+    await check('start page');
+    for (const [path, testid] of [['/login', 'login-form'], ['/signup', 'signup-form'], ['/join#nothing', 'join-form'], ['/no/such/page', 'not-found']]) {
+      await page.goto(`${server.baseUrl}${path}`);
+      await page.getByTestId(testid).waitFor();
+      await check(path);
+    }
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('alice@acme.example');
+    await check('dashboard');
+    for (const link of ['Users', 'Partners', 'Groups', 'Tasks', 'Access explorer', 'Audit log', 'Split']) {
+      await page.getByTestId('nav').getByRole('link', { name: link, exact: true }).click();
+      await page.locator('h1').first().waitFor();
+      await page.waitForTimeout(300);
+      await check(link);
+    }
+    await signOut(page);
+    await login.signInAs('owner@bakerybv.example');
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Bakery BV', exact: true }).click();
+    await page.getByTestId('organisation-name').waitFor();
+    await check('organisation page');
+    await page.getByTestId('box-InboxIn').getByTestId('document').first().getByRole('link').click();
+    await page.getByTestId('document-name').waitFor();
+    await page.waitForTimeout(300);
+    await check('document page');
+    await signOut(page);
+    await login.goto();
+    await page.getByTestId('login-email').fill('support@preflight.example');
+    await page.getByTestId('login-password').fill(SUPPORT_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('support-environments').waitFor({ timeout: 15_000 });
+    await check('support console');
+    assert(failures.length === 0, failures.join('\n'));
   }],
 ];
 

@@ -227,6 +227,34 @@ pub struct Party {
     /// The legal registration name, or the trading name when there is none.
     pub name: String,
     pub endpoint: Option<Endpoint>,
+    /// The postal address (BG-5, BG-8), when the document gives one.
+    pub address: Option<Address>,
+}
+
+/// A postal address as written: street lines, city, postal code, country code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub lines: Vec<String>,
+    pub city: Option<String>,
+    pub postal_zone: Option<String>,
+    /// ISO 3166-1 alpha-2, as written.
+    pub country: Option<String>,
+}
+
+/// How to pay (BG-16): the means, the remittance reference and the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The UNCL4461 code (`30` credit transfer, `58` SEPA credit transfer, ...).
+    pub code: String,
+    /// The means' name when the document gives it (`Credit transfer`).
+    pub name: Option<String>,
+    /// The remittance information to quote (BT-83).
+    pub reference: Option<String>,
+    /// The payee's account: an IBAN for a credit transfer (BT-84).
+    pub account: Option<String>,
+    pub account_name: Option<String>,
+    /// The payment service provider, a BIC (BT-86).
+    pub provider: Option<String>,
 }
 
 impl Party {
@@ -315,6 +343,10 @@ pub struct UblDocument {
     pub allowances: Vec<AllowanceCharge>,
     pub charges: Vec<AllowanceCharge>,
     pub lines: Vec<Line>,
+    /// The payment instructions, in the document's order.
+    pub payments: Vec<Payment>,
+    /// The payment terms as written (BT-20).
+    pub payment_terms: Option<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -644,8 +676,56 @@ fn read_root(kind: DocumentKind, doc: &Scope<'_, '_>) -> Result<UblDocument, Ubl
         allowances,
         charges,
         lines,
+        payments: read_payments(doc),
+        payment_terms: doc.text("cac:PaymentTerms/cbc:Note"),
         findings,
     })
+}
+
+fn read_payments(doc: &Scope<'_, '_>) -> Vec<Payment> {
+    doc.scopes("cac:PaymentMeans")
+        .filter_map(|means| {
+            let code_node = means.element("cbc:PaymentMeansCode")?;
+            Some(Payment {
+                code: text_of(code_node),
+                name: code_node
+                    .attribute("name")
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty()),
+                reference: means.text("cbc:PaymentID"),
+                account: means.text("cac:PayeeFinancialAccount/cbc:ID"),
+                account_name: means.text("cac:PayeeFinancialAccount/cbc:Name"),
+                provider: means
+                    .text("cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"),
+            })
+        })
+        .collect()
+}
+
+fn read_address(party: &Scope<'_, '_>) -> Option<Address> {
+    let at = |field: &str| party.text(&format!("cac:PostalAddress/{field}"));
+    let lines: Vec<String> = [
+        "cbc:StreetName",
+        "cbc:AdditionalStreetName",
+        "cac:AddressLine/cbc:Line",
+    ]
+    .iter()
+    .filter_map(|field| at(field))
+    .collect();
+    let address = Address {
+        lines,
+        city: at("cbc:CityName"),
+        postal_zone: at("cbc:PostalZone"),
+        country: at("cac:Country/cbc:IdentificationCode"),
+    };
+    (address
+        != Address {
+            lines: Vec::new(),
+            city: None,
+            postal_zone: None,
+            country: None,
+        })
+    .then_some(address)
 }
 
 fn read_party(doc: &Scope<'_, '_>, path: &str) -> Result<Party, UblError> {
@@ -666,7 +746,12 @@ fn read_party(doc: &Scope<'_, '_>, path: &str) -> Result<Party, UblError> {
             value,
         })
     });
-    Ok(Party { name, endpoint })
+    let address = read_address(&party);
+    Ok(Party {
+        name,
+        endpoint,
+        address,
+    })
 }
 
 /// The tax total in the document currency, with its VAT breakdown; a second
@@ -1216,6 +1301,30 @@ mod tests {
             let document = read_document(&fixture(name)).unwrap();
             assert_eq!(document.findings, [], "{name}");
         }
+    }
+
+    #[test]
+    fn reads_the_addresses_and_the_payment_details() {
+        let doc = read_document(&fixture("base-example.xml")).unwrap();
+        let supplier = doc.supplier.address.as_ref().expect("an address");
+        assert_eq!(supplier.lines, ["Main street 1", "Postbox 123"]);
+        assert_eq!(supplier.city.as_deref(), Some("London"));
+        assert_eq!(supplier.postal_zone.as_deref(), Some("GB 123 EW"));
+        assert_eq!(supplier.country.as_deref(), Some("GB"));
+        assert!(doc.customer.address.is_some());
+        let [payment] = doc.payments.as_slice() else {
+            panic!("one payment means: {:?}", doc.payments)
+        };
+        assert_eq!(payment.code, "30");
+        assert_eq!(payment.name.as_deref(), Some("Credit transfer"));
+        assert_eq!(payment.reference.as_deref(), Some("Snippet1"));
+        assert_eq!(payment.account.as_deref(), Some("IBAN32423940"));
+        assert_eq!(payment.account_name.as_deref(), Some("AccountName"));
+        assert_eq!(payment.provider.as_deref(), Some("BIC324098"));
+        assert_eq!(
+            doc.payment_terms.as_deref(),
+            Some("Payment within 10 days, 2% discount")
+        );
     }
 
     #[test]

@@ -19,13 +19,65 @@ fn party_view(role: &'static str, party: &Party) -> impl IntoView {
         .map(|e| e.to_string())
         .unwrap_or_else(|| "no Peppol address".to_string());
     let testid = format!("invoice-{}", role.to_lowercase());
+    let address = party.address.as_ref().map(|a| {
+        let place = [a.postal_zone.as_deref(), a.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let lines = a
+            .lines
+            .iter()
+            .cloned()
+            .chain((!place.is_empty()).then_some(place))
+            .chain(a.country.clone())
+            .map(|line| view! { <span class="address-line">{line}</span> })
+            .collect_view();
+        view! { <dd class="address" data-testid=format!("{testid}-address")>{lines}</dd> }
+    });
     view! {
         <div class="party">
             <dt>{role}</dt>
             <dd data-testid=testid>{party.name.clone()}</dd>
+            {address}
             <dd class="hint"><code>{endpoint}</code></dd>
         </div>
     }
+}
+
+/// How to pay: the means, the account and the reference to quote, and the terms.
+fn payment_view(document: &UblDocument) -> impl IntoView {
+    let due = document.due_date.map(|d| d.to_string());
+    let means = document
+        .payments
+        .iter()
+        .map(|p| {
+            let means = p.name.clone().unwrap_or_else(|| format!("Payment means {}", p.code));
+            let field = |label: &'static str, value: &Option<String>, testid: &'static str| {
+                value.clone().map(|value| view! {
+                    <div><dt>{label}</dt><dd data-testid=testid><code>{value}</code></dd></div>
+                })
+            };
+            view! {
+                <dl class="fields payment" data-testid="invoice-payment">
+                    <div><dt>"Means"</dt><dd>{means}</dd></div>
+                    {field("Account (IBAN)", &p.account, "invoice-iban")}
+                    {p.account_name.clone().map(|name| view! { <div><dt>"Account holder"</dt><dd>{name}</dd></div> })}
+                    {field("Bank (BIC)", &p.provider, "invoice-bic")}
+                    {field("Reference", &p.reference, "invoice-reference")}
+                </dl>
+            }
+        })
+        .collect_view();
+    let nothing = document.payments.is_empty() && document.payment_terms.is_none() && due.is_none();
+    (!nothing).then(|| view! {
+        <section class="payment-details" aria-labelledby="payment-heading">
+            <h3 id="payment-heading">"Payment"</h3>
+            {due.map(|due| view! { <p data-testid="invoice-due">"Due " <strong>{due}</strong></p> })}
+            {means}
+            {document.payment_terms.clone().map(|terms| view! { <p class="hint" data-testid="invoice-terms">{terms}</p> })}
+        </section>
+    })
 }
 
 /// The whole invoice: parties, dates, lines, totals, and the rules it breaks.
@@ -136,7 +188,7 @@ fn invoice_view(document: &UblDocument) -> AnyView {
             {party_view("Supplier", &document.supplier)}
             {party_view("Customer", &document.customer)}
         </dl>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Invoice lines">
             <table class="lines" data-testid="invoice-lines">
                 <caption class="visually-hidden">"Invoice lines"</caption>
                 <thead>
@@ -145,7 +197,7 @@ fn invoice_view(document: &UblDocument) -> AnyView {
                 <tbody>{lines}</tbody>
             </table>
         </div>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="VAT breakdown">
             <table class="lines" data-testid="invoice-vat-breakdown">
                 <caption class="visually-hidden">"VAT breakdown"</caption>
                 <thead>
@@ -155,6 +207,7 @@ fn invoice_view(document: &UblDocument) -> AnyView {
             </table>
         </div>
         <dl class="totals" data-testid="invoice-totals">{totals_view}</dl>
+        {payment_view(document)}
         {findings}
     }
     .into_any()

@@ -10,7 +10,7 @@ pub fn LoginsTable(logins: Vec<DemoLogin>, password: &'static str) -> impl IntoV
             {n_logins} " demo users; all share the password "
             <code data-testid="demo-password">{password}</code> "."
         </p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Table of demo logins">
             <table class="logins" data-testid="demo-logins">
                 <thead>
                     <tr>

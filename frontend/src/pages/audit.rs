@@ -63,7 +63,7 @@ fn audit_view(signed_in: SignedIn, filter: RwSignal<String>, outcome: RwSignal<S
                     view! { <p class="hint" data-testid="audit-empty">"Nothing recorded matches."</p> }.into_any()
                 } else {
                     view! {
-                        <div class="table-scroll">
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="Table of audit log entries">
                             <table>
                                 <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Outcome"</th></tr></thead>
                                 <tbody>{rows}</tbody>

@@ -164,7 +164,7 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
                     view! { <p class="hint">"You are not a member of any organisation."</p> }.into_any()
                 } else {
                     view! {
-                        <div class="table-scroll">
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="Table of organisations">
                             <table>
                                 <thead>
                                     <tr>

@@ -288,7 +288,7 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
         <div class="panels">
             <section class="panel" aria-labelledby="members-heading" data-testid="members">
                 <h2 id="members-heading">"Members"</h2>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Table of members">
                     <table>
                         <thead>
                             <tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th></tr>

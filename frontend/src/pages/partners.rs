@@ -169,7 +169,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         <div class="panels">
             <section class="panel wide" aria-labelledby="partnerships-heading">
                 <h2 id="partnerships-heading">"Partnerships"</h2>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Table of partnerships">
                     <table>
                         <thead><tr><th scope="col">"Partner"</th><th scope="col">"How"</th><th scope="col">"Since"</th><th scope="col">"Status"</th><th scope="col">"Relationship managers"</th></tr></thead>
                         <tbody>{rows}</tbody>

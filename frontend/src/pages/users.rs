@@ -104,7 +104,7 @@ fn users_view(signed_in: SignedIn) -> AnyView {
         <div class="panels">
             <section class="panel wide" aria-labelledby="users-heading">
                 <h2 id="users-heading">"Users of " {signed_in.environment_name.clone()}</h2>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Table of users">
                     <table>
                         <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th></tr></thead>
                         <tbody>{rows}</tbody>
