@@ -1137,6 +1137,45 @@ const tests = [
     await check('support console');
     assert(failures.length === 0, failures.join('\n'));
   }],
+
+  ['a firm Administrator takes on a client\'s costs, and proposes a partnership by partner code', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('nora@northwind.example');
+    await page.getByTestId('nav').getByRole('link', { name: 'Partners', exact: true }).click();
+    const take = page.getByTestId('action-take-on-costs');
+    const options = await take.getByTestId('take-on-costs-organisation').locator('option').count();
+    assert(options > 10, `the 50 clients' organisations are offered (${options - 1})`);
+    await take.getByTestId('take-on-costs-organisation').selectOption({ index: 1 });
+    await take.getByTestId('preview-allowed').waitFor({ timeout: 15_000 });
+    await take.getByTestId('submit-command').click();
+    await take.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
+    const release = page.getByTestId('action-release-costs');
+    assert(await release.getByTestId('release-costs-organisation').locator('option').count() >= 2, 'the organisation taken on can be released');
+    // The partner code is shown whole, and a wrong one is refused without a server round trip.
+    const code = (await page.getByTestId('partner-code').innerText()).trim();
+    assert(/^[0-9a-f-]{36}$/.test(code), `a partner code: ${code}`);
+    const propose = page.getByTestId('action-propose-partnership');
+    await propose.getByTestId('propose-partnership-environment').fill(code);
+    await propose.getByTestId('preview-denied').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'partners-firm');
+  }],
+
+  ['an accountant with 50 clients searches and pages the client list', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('ahmed@northwind.example');
+    const shown = page.getByTestId('organisations-shown');
+    const total = Number((await shown.innerText()).match(/of (\d+)/)[1]);
+    assert(total >= 50, `every client is counted (${total})`);
+    assertEqual(await page.getByTestId('dashboard-organisation').count(), 20, 'a page of 20');
+    await page.getByTestId('organisations-next').click();
+    await shown.filter({ hasText: '21–40' }).waitFor();
+    const first = (await page.getByTestId('dashboard-organisation').first().getByRole('link').innerText()).trim();
+    await page.getByTestId('organisations-search').fill(first);
+    await shown.filter({ hasText: '1–' }).waitFor();
+    assert(await page.getByTestId('dashboard-organisation').count() >= 1, 'the search finds it');
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: first, exact: true }).click();
+    await page.getByTestId('organisation-name').filter({ hasText: first }).waitFor();
+  }],
 ];
 
 // ---------------------------------------------------------------------------

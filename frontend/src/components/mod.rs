@@ -6,6 +6,7 @@ pub mod demo_bar;
 pub mod import;
 pub mod invoice;
 pub mod logins_table;
+pub mod paged;
 pub mod preview_panel;
 pub mod reasons;
 pub mod secret;

@@ -130,6 +130,28 @@ fn consequence(event: &Event, world: &World) -> Option<String> {
         Event::ShareRevoked { document: doc, .. } => {
             format!("A share of {} is removed.", document(*doc))
         }
+        Event::PartnershipCreated {
+            requester,
+            accepter,
+            ..
+        } => {
+            let home = world
+                .viewer()
+                .and_then(|v| world.user(v))
+                .map(|u| u.environment);
+            let other = if Some(*requester) == home {
+                *accepter
+            } else {
+                *requester
+            };
+            format!(
+                "A partnership with {} begins. It makes possible, never automatic: \
+                 your Administrators may make its Administrators and Advanced users members \
+                 of your organisations and share documents with them; until then they see \
+                 nothing of yours. Either side may end it at any time.",
+                environment(other)
+            )
+        }
         Event::GroupMemberRemoved { group, user: who } => format!(
             "{} leaves the group {}.",
             user(*who),
@@ -233,11 +255,13 @@ pub fn PreviewPanel(
         .into_any()
     };
     // The first event is the command's own; what follows from it is listed.
+    // (A partnership's start is said too: what it makes possible.)
     let also: Vec<String> = preview
         .events
         .iter()
-        .skip(1)
-        .filter_map(|event| consequence(event, &world))
+        .enumerate()
+        .filter(|(i, event)| *i > 0 || matches!(event, Event::PartnershipCreated { .. }))
+        .filter_map(|(_, event)| consequence(event, &world))
         .collect();
     let also = (!also.is_empty()).then(|| {
         let items = also

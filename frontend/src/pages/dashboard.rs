@@ -63,9 +63,13 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
             .map_or_else(|| "another environment".to_string(), |e| e.name.clone())
     };
 
-    let organisations: Vec<_> = world
+    let mut organisations: Vec<_> = world
         .organisations()
         .filter(|org| vis.organisation(org.id))
+        .collect();
+    organisations.sort_by_key(|org| org.name.to_lowercase());
+    let organisations: Vec<crate::components::paged::Row> = organisations
+        .into_iter()
         .map(|org| {
             let status = match org.status {
                 OrgStatus::Active => "Registered on Peppol",
@@ -77,15 +81,22 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
             } else {
                 env_name(org.cost_bearer)
             };
-            let name = org.name.clone();
-            view! {
-                <tr data-testid="dashboard-organisation">
-                    <td><A href=format!("/organisations/{}", org.id)>{name}</A></td>
-                    <td><span class="badge">{status}</span> " " <code>{org.participant_id.clone()}</code></td>
-                    <td class="num">{world.document_count(org.id)}</td>
-                    <td>{bearer}</td>
-                </tr>
-            }
+            let (id, name, participant) = (org.id, org.name.clone(), org.participant_id.clone());
+            let documents = world.document_count(org.id);
+            let text = format!("{name} {participant} {status} {bearer}");
+            let draw: Arc<dyn Fn() -> AnyView + Send + Sync> = Arc::new(move || {
+                let name = name.clone();
+                view! {
+                    <tr data-testid="dashboard-organisation">
+                        <td><A href=format!("/organisations/{id}")>{name}</A></td>
+                        <td><span class="badge">{status}</span> " " <code>{participant.clone()}</code></td>
+                        <td class="num">{documents}</td>
+                        <td>{bearer.clone()}</td>
+                    </tr>
+                }
+                .into_any()
+            });
+            (text, draw)
         })
         .collect();
     let n_organisations = organisations.len();
@@ -164,19 +175,8 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
                     view! { <p class="hint">"You are not a member of any organisation."</p> }.into_any()
                 } else {
                     view! {
-                        <div class="table-scroll" tabindex="0" role="region" aria-label="Table of organisations">
-                            <table>
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Organisation"</th>
-                                        <th scope="col">"Peppol"</th>
-                                        <th scope="col">"Documents"</th>
-                                        <th scope="col">"Cost bearer"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>{organisations}</tbody>
-                            </table>
-                        </div>
+                        <crate::components::paged::PagedTable label="Organisations" testid="organisations"
+                            head=vec!["Organisation", "Peppol", "Documents", "Cost bearer"] rows=organisations/>
                     }
                     .into_any()
                 }}

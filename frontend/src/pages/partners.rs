@@ -52,7 +52,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
             p.requester
         }
     };
-    let rows = partnerships
+    let rows: Vec<crate::components::paged::Row> = partnerships
         .iter()
         .map(|p| {
             let partner = environment_name(&world, partner_of(p));
@@ -66,20 +66,32 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 .map(|u| user_name(&world, *u))
                 .collect::<Vec<_>>()
                 .join(", ");
-            view! {
-                <tr data-testid="partnership">
-                    <td>{partner}</td>
-                    <td>{match p.origin {
-                        PartnershipOrigin::AuthorisationRequest(_) => "Authorisation request",
-                        PartnershipOrigin::Manual(_) => "Manual",
-                    }}</td>
-                    <td>{p.created_at.to_string()}</td>
-                    <td>{status}</td>
-                    <td>{if managers.is_empty() { "none".to_string() } else { managers }}</td>
-                </tr>
-            }
+            let how = match p.origin {
+                PartnershipOrigin::AuthorisationRequest(_) => "Authorisation request",
+                PartnershipOrigin::Manual(_) => "Manual",
+            };
+            let managers = if managers.is_empty() {
+                "none".to_string()
+            } else {
+                managers
+            };
+            let since = p.created_at.to_string();
+            let text = format!("{partner} {how} {status} {managers}");
+            let draw: Arc<dyn Fn() -> AnyView + Send + Sync> = Arc::new(move || {
+                view! {
+                    <tr data-testid="partnership">
+                        <td>{partner.clone()}</td>
+                        <td>{how}</td>
+                        <td>{since.clone()}</td>
+                        <td>{status.clone()}</td>
+                        <td>{managers.clone()}</td>
+                    </tr>
+                }
+                .into_any()
+            });
+            (text, draw)
         })
-        .collect_view();
+        .collect();
     let active: Vec<(String, String)> = partnerships
         .iter()
         .filter(|p| p.ended.is_none())
@@ -137,23 +149,34 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
     let incoming_list = list(&incoming, "incoming-request");
     let outgoing_list = list(&outgoing, "outgoing-request");
 
-    let environments: Vec<(String, String)> = world
-        .environments()
-        .filter(|e| e.id != home)
-        .map(|e| (e.id.to_string(), e.name.clone()))
-        .collect();
     let managers = user_options(&world, &vis, |u| u.relationship_manager);
-    let organisations: Vec<(String, String)> = world
+    // Cost bearing concerns the organisations of partner environments (taking
+    // on) and those whose costs move between the two sides (releasing): every
+    // one the viewer knows, at least by name. Core decides each in the preview.
+    let label = |o: &preflight_core::Organisation| {
+        format!(
+            "{} of {} (costs borne by {})",
+            o.name,
+            environment_name(&world, o.environment),
+            environment_name(&world, o.cost_bearer)
+        )
+    };
+    let mut to_take_on: Vec<(String, String)> = world
         .organisations()
-        .filter(|o| vis.organisation(o.id))
-        .map(|o| {
-            let bearer = environment_name(&world, o.cost_bearer);
-            (
-                o.id.to_string(),
-                format!("{} (costs borne by {bearer})", o.name),
-            )
-        })
+        .filter(|o| o.environment != home && o.cost_bearer != home && vis.organisation_name(o.id))
+        .filter(|o| o.status != preflight_core::OrgStatus::Removed)
+        .map(|o| (o.id.to_string(), label(o)))
         .collect();
+    to_take_on.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    let mut to_release: Vec<(String, String)> = world
+        .organisations()
+        .filter(|o| {
+            o.cost_bearer != o.environment && (o.cost_bearer == home || o.environment == home)
+        })
+        .filter(|o| vis.organisation_name(o.id))
+        .map(|o| (o.id.to_string(), label(o)))
+        .collect();
+    to_release.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
 
     let own = preflight_core::Resource::Environment(signed_in.me.environment);
     let requests = refusal(&signed_in, Action::SendPartnershipRequests, own);
@@ -169,12 +192,8 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         <div class="panels">
             <section class="panel wide" aria-labelledby="partnerships-heading">
                 <h2 id="partnerships-heading">"Partnerships"</h2>
-                <div class="table-scroll" tabindex="0" role="region" aria-label="Table of partnerships">
-                    <table>
-                        <thead><tr><th scope="col">"Partner"</th><th scope="col">"How"</th><th scope="col">"Since"</th><th scope="col">"Status"</th><th scope="col">"Relationship managers"</th></tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
+<crate::components::paged::PagedTable label="Partnerships" testid="partnerships"
+                    head=vec!["Partner", "How", "Since", "Status", "Relationship managers"] rows/>
             </section>
             <section class="panel" aria-labelledby="incoming-heading">
                 <h2 id="incoming-heading">"Requests to you"</h2>
@@ -210,8 +229,10 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
             </section>
             <section class="panel" aria-labelledby="manual-heading">
                 <h2 id="manual-heading">"Propose a manual partnership"</h2>
+                <p class="hint">"Ask the other company for its partner code (on its Partners page) and enter it. Yours is "
+                    <code data-testid="partner-code">{home.0.to_string()}</code>"."</p>
                 <ActionForm form="propose-partnership".to_string()
-                    fields=vec![Field::select("environment", "Environment", environments)]
+                    fields=vec![Field::text("environment", "Their partner code", "8c0f4e52-…")]
                     make=Arc::new(|v| Some(Command::ProposePartnership { environment: EnvironmentId(id_of(v, "environment")?) }))
                     submit_label="Propose" refused=requests.clone()/>
             </section>
@@ -231,11 +252,11 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 <h2 id="costs-heading">"Cost bearing"</h2>
                 <p class="hint">"A partner can bear the transaction costs of a client's organisation; releasing them gives them back to its own environment."</p>
                 <ActionForm form="take-on-costs".to_string()
-                    fields=vec![Field::select("organisation", "Organisation", organisations.clone())]
+                    fields=vec![Field::select("organisation", "Organisation", to_take_on)]
                     make=Arc::new(move |v| Some(Command::TakeOnCosts { organisation: organisation(v)? }))
                     submit_label="Take on costs" refused=manage_partnerships.clone()/>
                 <ActionForm form="release-costs".to_string()
-                    fields=vec![Field::select("organisation", "Organisation", organisations)]
+                    fields=vec![Field::select("organisation", "Organisation", to_release)]
                     make=Arc::new(move |v| Some(Command::ReleaseCosts { organisation: organisation(v)? }))
                     submit_label="Release costs" refused=manage_partnerships.clone()/>
             </section>
