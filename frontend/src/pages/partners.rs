@@ -167,7 +167,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         .filter(|o| o.status != preflight_core::OrgStatus::Removed)
         .map(|o| (o.id.to_string(), label(o)))
         .collect();
-    to_take_on.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    to_take_on.sort_by_key(|o| o.1.to_lowercase());
     let mut to_release: Vec<(String, String)> = world
         .organisations()
         .filter(|o| {
@@ -176,7 +176,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
         .filter(|o| vis.organisation_name(o.id))
         .map(|o| (o.id.to_string(), label(o)))
         .collect();
-    to_release.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    to_release.sort_by_key(|o| o.1.to_lowercase());
 
     let own = preflight_core::Resource::Environment(signed_in.me.environment);
     let requests = refusal(&signed_in, Action::SendPartnershipRequests, own);
