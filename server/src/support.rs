@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::caller::Caller;
-use crate::error::{AppError, ErrorBody, NotSignedIn};
+use crate::error::{AppError, BadParameters, ErrorBody, NotSignedIn};
 use crate::AppState;
 
 /// The routes of this module, nested under `/api`.
@@ -59,6 +59,7 @@ pub struct EnvironmentSummary {
     responses(
         (status = 200, description = "Matching environments.", body = Vec<EnvironmentSummary>),
         NotSignedIn,
+        BadParameters,
         (status = 403, description = "Support only (`not_permitted`).", body = ErrorBody)))]
 async fn environments_get(
     State(state): State<AppState>,
