@@ -1056,6 +1056,12 @@ const tests = [
     await send.getByTestId('submit-command').click();
     await send.getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'new-customer-sent');
+    // The audit log names what each command acted on.
+    await page.getByTestId('nav').getByRole('link', { name: 'Audit log', exact: true }).click();
+    await page.getByTestId('audit-what').filter({ hasText: `Sent nordlicht-0001.xml to ${bakery}` }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('audit-what').filter({ hasText: 'Activated Nordlicht Trading BV on Peppol' }).waitFor();
+    await page.getByTestId('audit-what').filter({ hasText: 'Invited olaf@nordlicht.example' }).waitFor();
+    await screenshot(page, 'new-customer-audit');
 
     // Received by the other organisation, live.
     await owner.getByTestId('box-InboxIn').getByRole('link', { name: 'nordlicht-0001.xml' }).waitFor({ timeout: 15_000 });

@@ -37,23 +37,34 @@ fn audit_view(signed_in: SignedIn, filter: RwSignal<String>, outcome: RwSignal<S
                 let rows: Vec<_> = entries
                     .into_iter()
                     .filter(|e| wanted.is_empty() || e.outcome == wanted)
-                    .filter(|e| needle.is_empty() || e.command.kind().to_lowercase().contains(&needle))
                     .map(|e| {
+                        let what = crate::pages::audit_words::describe(&e.command, &world);
+                        (e, what)
+                    })
+                    .filter(|(e, what)| {
+                        needle.is_empty()
+                            || what.to_lowercase().contains(&needle)
+                            || e.command.kind().to_lowercase().contains(&needle)
+                    })
+                    .map(|(e, what)| {
                         let who = match &e.actor {
                             Actor::User { id } => e.actor_name.clone().unwrap_or_else(|| user_name(&world, *id)),
                             Actor::Support { name } => format!("Support ({name})"),
-                            Actor::Anonymous => "someone signing up".into(),
+                            Actor::Anonymous => match &e.command {
+                                preflight_core::Command::AcceptInvitation { .. } => "the invitee".into(),
+                                _ => "someone signing up".into(),
+                            },
                             Actor::Network => "the Peppol network".into(),
                         };
                         let result = match (&e.code, &e.message) {
-                            (Some(code), Some(message)) => format!("{}: {message} ({code})", e.outcome),
+                            (Some(_), Some(message)) => format!("{}: {}", e.outcome, crate::words::plain(message)),
                             _ => e.outcome.clone(),
                         };
                         view! {
                             <tr data-testid="audit-entry">
                                 <td>{e.at.to_string()}</td>
                                 <td>{who}</td>
-                                <td><code>{e.command.kind()}</code></td>
+                                <td data-testid="audit-what">{what}</td>
                                 <td>{result}</td>
                             </tr>
                         }
@@ -80,7 +91,7 @@ fn audit_view(signed_in: SignedIn, filter: RwSignal<String>, outcome: RwSignal<S
             lead="Every command that concerned your environment, accepted or refused, with who sent it. Only Administrators read it."/>
         <section class="panel wide">
             <form class="form inline" on:submit=|ev| ev.prevent_default()>
-                <label for="audit-filter">"What (command contains)"</label>
+                <label for="audit-filter">"Search (what, or the command's name)"</label>
                 <input id="audit-filter" type="search" data-testid="audit-filter" prop:value=move || filter.get()
                     on:input=move |ev| filter.set(event_target_value(&ev))/>
                 <label for="audit-outcome">"Outcome"</label>

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod audit;
+pub mod audit_words;
 pub mod dashboard;
 pub mod document;
 pub mod explorer;
