@@ -792,18 +792,28 @@ const tests = [
     await page.getByTestId('support-none').waitFor({ timeout: 15_000 });
     await signOut(page);
     const removal = { participant_id: participant, documents };
-    const api = page.request;
-    let answer;
-
-    // The new environment: sign up, add and activate the organisation, then import in the browser.
-    answer = await api.post(`${server.baseUrl}/api/signup`, { data: { environment_name: 'Globex Retail', name: 'Rita Retail', email: 'rita@retail.example', password: 'a long enough password' } });
-    assert(answer.ok(), `sign-up: ${await answer.text()}`);
-    answer = await api.post(`${server.baseUrl}/api/commands`, { data: { command: { type: 'AddOrganisation', name: 'Globex Retail BV', participant_id: removal.participant_id } } });
-    assert(answer.ok(), `add: ${await answer.text()}`);
-    const added = (await answer.json()).events.find((e) => e.type === 'OrganisationAdded').organisation;
-    answer = await api.post(`${server.baseUrl}/api/commands`, { data: { command: { type: 'ActivateOrganisation', organisation: added } } });
-    assert(answer.ok(), `activate: ${await answer.text()}`);
-    await page.goto(`${server.baseUrl}/organisations/${added}`);
+    // The new environment, all in the browser: sign up, add the organisation
+    // again under its identifier, activate it, import the bundle.
+    await page.goto(`${server.baseUrl}/login`);
+    await page.getByTestId('signup-link').getByRole('link').click();
+    await page.getByTestId('signup-environment').fill('Globex Retail');
+    await page.getByTestId('signup-name').fill('Rita Retail');
+    await page.getByTestId('signup-email').fill('rita@retail.example');
+    await page.getByTestId('signup-password').fill('a long enough password');
+    await page.getByTestId('signup-submit').click();
+    await page.getByTestId('no-organisation').waitFor({ timeout: 15_000 });
+    const [scheme, number] = removal.participant_id.split(':');
+    const add = page.getByTestId('action-add-organisation');
+    await add.getByTestId('add-organisation-name').fill('Globex Retail BV');
+    await add.getByTestId('add-organisation-scheme').selectOption(scheme);
+    await add.getByTestId('add-organisation-number').fill(number);
+    await add.getByTestId('preview-allowed').waitFor({ timeout: 15_000 });
+    await add.getByTestId('submit-command').click();
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Globex Retail BV', exact: true }).click();
+    await page.getByTestId('activate-start').click();
+    await page.getByTestId('peppol').getByTestId('preview-allowed').waitFor({ timeout: 15_000 });
+    await page.getByTestId('peppol').getByTestId('submit-command').click();
+    await page.getByTestId('peppol-active').waitFor({ timeout: 15_000 });
     await page.getByTestId('import').waitFor({ timeout: 15_000 });
     await page.getByTestId('import-file').setInputFiles(bundlePath);
     await watchProgress(page, 'import-progress');
