@@ -678,6 +678,9 @@ const tests = [
     // Bob's open task on a Bakery BV invoice (the demo starts one per client).
     const bakeryTask = page.getByTestId('task').filter({ hasText: 'Bakery BV' }).filter({ has: page.getByTestId('delegate-task-form') }).first();
     const documentName = await bakeryTask.getByRole('link').first().innerText();
+    // What the approver decides on: supplier, amount, due date.
+    assert(/^-?\d+(\.\d+)? [A-Z]{3}$/.test(await bakeryTask.getByTestId('task-amount').innerText()), 'the amount with its currency');
+    assert(/^\d{4}-\d{2}-\d{2}$/.test(await bakeryTask.getByTestId('task-due').innerText()), 'the due date');
     const owner = bakeryTask.getByTestId('delegate-task-to').locator('option', { hasText: 'owner@bakerybv' });
     await bakeryTask.getByTestId('delegate-task-to').selectOption(await owner.getAttribute('value'));
     await bakeryTask.getByTestId('action-delegate-task').getByTestId('preview-allowed').waitFor();

@@ -266,6 +266,10 @@ pub struct DocSummary {
     pub kind: String,
     pub number: String,
     pub issue_date: String,
+    /// When it is due, `YYYY-MM-DD` (absent when the document states none,
+    /// or was recorded before it was read for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
     pub currency: String,
     pub supplier: String,
     pub customer: String,

@@ -48,6 +48,7 @@ pub fn doc_summary(document: &UblDocument) -> crate::model::DocSummary {
         },
         number: document.number.clone(),
         issue_date: document.issue_date.to_string(),
+        due_date: document.due_date.map(|d| d.to_string()),
         currency: document.currency.clone(),
         supplier: document.supplier.name.clone(),
         customer: document.customer.name.clone(),

@@ -83,6 +83,11 @@ fn tasks_view(signed_in: SignedIn) -> AnyView {
                 .document(task.document)
                 .and_then(|d| world.organisation(d.organisation))
                 .map_or_else(String::new, |o| o.name.clone());
+            // What an approver decides on: who asks to be paid, how much, by when.
+            let summary = world
+                .document(task.document)
+                .and_then(|d| d.summary.as_deref())
+                .map(|s| (s.supplier.clone(), format!("{} {}", s.payable, s.currency), s.due_date.clone()));
             let mine = task.is_open() && task.assignee == me;
             let id = task.id;
             // The users the viewer sees, and anyone on the task's trail (the
@@ -117,6 +122,12 @@ fn tasks_view(signed_in: SignedIn) -> AnyView {
                 <section class="panel" data-testid="task">
                     <h2><A href=format!("/documents/{}", task.document)>{document}</A></h2>
                     <p class="hint" data-testid="task-organisation">{organisation}</p>
+                    {summary.map(|(supplier, amount, due)| view! {
+                        <p data-testid="task-invoice">
+                            "From " <strong>{supplier}</strong> ", " <strong data-testid="task-amount">{amount}</strong>
+                            {due.map(|due| view! { ", due " <strong data-testid="task-due">{due}</strong> })}
+                        </p>
+                    })}
                     <p>
                         <strong data-testid="task-status">{status_text(&task.status)}</strong>
                         ", assigned to " <span data-testid="task-assignee">{user_name(&world, task.assignee)}</span>
