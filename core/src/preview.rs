@@ -410,6 +410,11 @@ fn affected_pairs(before: &World, after: &World, events: &[Event]) -> Vec<(UserI
             Event::UserDisabled { user }
             | Event::UserEnabled { user }
             | Event::RoleAssigned { user, .. } => {
+                // The environment's own actions follow the role and the
+                // account's state (`access::check_environment`).
+                if let Some(u) = before.user(*user) {
+                    pairs.push((*user, Resource::Environment(u.environment)));
+                }
                 for world in both {
                     pairs.extend(
                         access::reachable_resources(world, *user)

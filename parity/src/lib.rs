@@ -10,7 +10,10 @@
 //! on each side as that side reads it. `cargo xtask parity` runs both and
 //! compares them line by line.
 
+use preflight_core::access::{access, Access};
 use preflight_core::generate::{random_command, random_world};
+use preflight_core::preview::{execute_as_previewed, Outcome, Refusal};
+use preflight_core::project::Visibility;
 use preflight_core::{
     check, execute, preview, project, what_can, who_can, Action, Actor, Command, Context, Resource,
     ResourceKind, UserId, World,
@@ -56,6 +59,23 @@ pub enum Case {
         command: Command,
         ctx: Context,
     },
+    /// What the browser shows and sends: the outcome of a preview on the
+    /// user's projection (read back from JSON), restricted to what the user
+    /// may see, and the facts it leaves to the server. [`judge`] holds the
+    /// wasm build's answer against the server's decision.
+    Browser {
+        user: UserId,
+        command: Command,
+        ctx: Context,
+    },
+}
+
+/// The browser's side of a [`Case::Browser`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Shown {
+    pub outcome: Outcome,
+    /// The facts only the server can confirm, in the viewer's words.
+    pub unconfirmed: Vec<String>,
 }
 
 /// A world and the questions asked of it.
@@ -152,6 +172,14 @@ fn cases_on(world: World, seed: u64) -> String {
                 command: command.clone(),
                 ctx: ctx.clone(),
             });
+            // Only a user who can sign in has a browser.
+            if world.user(user).is_some_and(|u| u.is_active()) {
+                cases.push(Case::Browser {
+                    user,
+                    command: command.clone(),
+                    ctx: ctx.clone(),
+                });
+            }
         }
         cases.push(Case::Preview {
             actor: actor.clone(),
@@ -230,11 +258,152 @@ pub fn answer(input: &str) -> String {
                 command,
                 ctx,
             } => json(&execute(world, actor, command.clone(), ctx)),
+            Case::Browser { user, command, ctx } => match browser(world, *user, command, ctx) {
+                Ok(shown) => json(&shown),
+                Err(error) => error,
+            },
         };
         out.push_str(&line);
         out.push('\n');
     }
     out
+}
+
+/// What the browser shows for `command`: the preview on `user`'s projection,
+/// as the server ships it (JSON) and the web app reads it, and the outcome
+/// the web app sends with the command (`frontend/src/components/preview_panel.rs`).
+fn browser(world: &World, user: UserId, command: &Command, ctx: &Context) -> Result<Shown, String> {
+    let sent = json(&project(world, user));
+    let slice: World =
+        serde_json::from_str(&sent).map_err(|e| format!("unreadable projection: {e}"))?;
+    let shown = preview(&slice, &Actor::user(user), command.clone(), ctx);
+    let outcome = match Visibility::of(&slice, user) {
+        Some(vis) => shown.outcome(|u, r| vis.pair(u, r)),
+        None => shown.outcome(|_, _| false),
+    };
+    Ok(Shown {
+        outcome,
+        unconfirmed: shown.unconfirmed.iter().map(|u| u.render(&slice)).collect(),
+    })
+}
+
+/// How the browser's previews fared against the server.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Previews shown without a fact left to the server (allowed ones among them).
+    pub confirmed: usize,
+    pub confirmed_allowed: usize,
+    /// Previews that said which facts the server will confirm.
+    pub unconfirmed: usize,
+    pub failures: Vec<String>,
+}
+
+/// The access changes `events` make, recomputed from scratch on the whole
+/// world, for the pairs `vis` (the actor's, before the command) may see.
+fn executed_changes(
+    world: &World,
+    events: &[preflight_core::Event],
+    vis: &Visibility,
+) -> Vec<(UserId, Resource, Access, Access)> {
+    let mut after = world.clone();
+    for event in events {
+        after.apply(event);
+    }
+    let resources = |w: &World| -> Vec<Resource> {
+        w.documents()
+            .map(|d| Resource::Document(d.id))
+            .chain(w.organisations().map(|o| Resource::Organisation(o.id)))
+            .chain(w.environments().map(|e| Resource::Environment(e.id)))
+            .collect()
+    };
+    let mut all = resources(world);
+    all.extend(resources(&after));
+    all.sort();
+    all.dedup();
+    let mut users: Vec<UserId> = world.users().chain(after.users()).map(|u| u.id).collect();
+    users.sort();
+    users.dedup();
+    let mut changes = Vec::new();
+    for user in &users {
+        for resource in all.iter().filter(|r| vis.pair(*user, **r)) {
+            let (before, now) = (
+                access(world, *user, *resource),
+                access(&after, *user, *resource),
+            );
+            if before != now {
+                changes.push((*user, *resource, before, now));
+            }
+        }
+    }
+    changes
+}
+
+/// The preview-truth property, with the browser's answers from `browser_answers`
+/// (the wasm build's output for `input`): every outcome the browser showed
+/// without leaving a fact to the server is what the server decides when the
+/// command is sent with that outcome (never `preview_outdated`), and, when
+/// allowed, the access changes it showed are those execution makes. The
+/// server decides with other fresh ids than the browser previewed with, as it
+/// does.
+pub fn judge(input: &str, browser_answers: &str) -> Result<Verdict, String> {
+    let input: Input = serde_json::from_str(input).map_err(|e| format!("unreadable input: {e}"))?;
+    let world = &input.world;
+    let mut lines = browser_answers.lines().skip(1);
+    let mut verdict = Verdict::default();
+    for (i, case) in input.cases.iter().enumerate() {
+        let line = lines
+            .next()
+            .ok_or_else(|| format!("the browser's answers stop before case {i}"))?;
+        let Case::Browser { user, command, ctx } = case else {
+            continue;
+        };
+        let shown: Shown = serde_json::from_str(line)
+            .map_err(|e| format!("case {i}: the browser's answer is unreadable: {e}"))?;
+        if !shown.unconfirmed.is_empty() {
+            verdict.unconfirmed += 1;
+            continue;
+        }
+        verdict.confirmed += 1;
+        let actor = Actor::user(*user);
+        let server_ctx = Context::deterministic(ctx.now, (i as u128) << 64 | 0x5e);
+        let decided = execute_as_previewed(
+            world,
+            &actor,
+            command.clone(),
+            &server_ctx,
+            Some(&shown.outcome),
+        );
+        let fail = |what: String| format!("case {i}, {command:?} by {user:?}: {what}");
+        match decided {
+            Err(Refusal::Outdated { now, .. }) => verdict.failures.push(fail(format!(
+                "the browser showed {:?}, the server decides {now:?}",
+                shown.outcome
+            ))),
+            Err(Refusal::Refused(error)) => {
+                if shown.outcome.allowed
+                    || shown.outcome.error_code.as_deref() != Some(error.code())
+                {
+                    verdict.failures.push(fail(format!(
+                        "the browser showed {:?}, the server refuses: {error}",
+                        shown.outcome
+                    )));
+                }
+            }
+            Ok(events) => {
+                verdict.confirmed_allowed += 1;
+                let vis = Visibility::of(world, *user)
+                    .ok_or_else(|| fail("the server accepted a user it cannot see".into()))?;
+                let done = executed_changes(world, &events, &vis);
+                if !shown.outcome.allowed || done != shown.outcome.changes {
+                    verdict.failures.push(fail(format!(
+                        "the browser showed {:?}, execution changed {done:?}",
+                        shown.outcome
+                    )));
+                }
+            }
+        }
+    }
+    Ok(verdict)
 }
 
 /// [`answer`] for JavaScript (the wasm build, run by Node).

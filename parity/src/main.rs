@@ -1,6 +1,9 @@
 //! `preflight-parity cases [demo] SEED` writes the cases of a seed (on a random
 //! world, or on the demo world); `preflight-parity
-//! answer` answers the cases on standard input natively (see the library).
+//! answer` answers the cases on standard input natively (see the library);
+//! `preflight-parity judge CASES BROWSER_OUT` holds the browser's (wasm)
+//! previews against the server's decisions and prints `confirmed allowed
+//! unconfirmed failures`.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -27,6 +30,30 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        ["judge", cases, browser] => {
+            let read = |path: &str| std::fs::read_to_string(path);
+            let (cases, browser) = match (read(cases), read(browser)) {
+                (Ok(c), Ok(b)) => (c, b),
+                (Err(error), _) | (_, Err(error)) => {
+                    eprintln!("preflight-parity: cannot read the cases or the answers: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match preflight_parity::judge(&cases, &browser) {
+                Ok(verdict) if verdict.failures.is_empty() => format!(
+                    "{} {} {} 0\n",
+                    verdict.confirmed, verdict.confirmed_allowed, verdict.unconfirmed
+                ),
+                Ok(verdict) => {
+                    eprintln!("{}", verdict.failures.join("\n\n"));
+                    return ExitCode::FAILURE;
+                }
+                Err(error) => {
+                    eprintln!("preflight-parity: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         ["answer"] => {
             let mut input = String::new();
             if let Err(error) = std::io::stdin().read_to_string(&mut input) {
@@ -37,7 +64,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: preflight-parity cases [demo] SEED | preflight-parity answer < cases.json"
+                "usage: preflight-parity cases [demo] SEED | preflight-parity answer < cases.json | preflight-parity judge cases.json browser.out"
             );
             return ExitCode::from(2);
         }

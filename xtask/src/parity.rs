@@ -2,7 +2,10 @@
 //! profile and the native core answer the same cases byte for byte
 //! (`parity/`). Seeded random worlds and the demo world, thousands of cases:
 //! checks with their sentences, who can and what can, projections, previews
-//! on the world and on a projection read back from JSON, decisions.
+//! on the world and on a projection read back from JSON, decisions. Then the
+//! preview-truth property on the wasm build's answers: every preview the
+//! browser shows without leaving a fact to the server is what the server
+//! decides and what execution does.
 
 use std::ffi::OsString;
 use std::fs;
@@ -107,6 +110,7 @@ pub fn parity(root: &Path, path: &OsString) -> Result<(), String> {
         )
     }));
     let mut total = 0;
+    let (mut shown, mut asked) = (0, 0);
     for (name, args) in runs {
         let cases = out.join("cases.json");
         let made = Command::new(&native_bin)
@@ -149,7 +153,39 @@ pub fn parity(root: &Path, path: &OsString) -> Result<(), String> {
         }
         println!("ok: {name}: {n} cases, the same bytes natively and in wasm");
         total += n;
+        // The preview-truth property, with the previews the wasm build showed.
+        let judged = Command::new(&native_bin)
+            .arg("judge")
+            .arg(&cases)
+            .arg(&wasm_out)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", native_bin.display()))?;
+        if !judged.status.success() {
+            return Err(format!(
+                "a preview the browser (wasm) showed on the {name} is not what the server does:\n{}",
+                String::from_utf8_lossy(&judged.stderr)
+            ));
+        }
+        let figures: Vec<usize> = String::from_utf8_lossy(&judged.stdout)
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let [confirmed, allowed, unconfirmed, _] = figures[..] else {
+            return Err(format!("the judge of the {name} answered nothing readable"));
+        };
+        println!(
+            "ok: {name}: {confirmed} browser previews (wasm) equal the server's decision and execution ({allowed} allowed), {unconfirmed} said what the server confirms"
+        );
+        shown += confirmed;
+        asked += unconfirmed;
     }
     println!("ok: {total} cases in all");
+    // Marking everything unconfirmed is not a way out.
+    if shown == 0 || asked * 4 > shown {
+        return Err(format!(
+            "{asked} browser previews left facts to the server against {shown} shown whole: too many to mean anything"
+        ));
+    }
+    println!("ok: {shown} browser previews true, {asked} marked unconfirmed");
     Ok(())
 }

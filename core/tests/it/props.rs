@@ -71,6 +71,14 @@ fn full_access(world: &World) -> Vec<(UserId, Resource, Access)> {
 pub fn full_diff(before: &World, after: &World) -> Vec<(UserId, Resource, Access, Access)> {
     let mut resources = all_resources(before);
     resources.extend(all_resources(after));
+    // The environment's own actions too: a preview says when a role or an
+    // account's state gives or takes them.
+    resources.extend(
+        before
+            .environments()
+            .chain(after.environments())
+            .map(|e| Resource::Environment(e.id)),
+    );
     resources.sort();
     resources.dedup();
     let mut user_ids: Vec<UserId> = users(before).iter().map(|u| u.id).collect();
