@@ -96,6 +96,8 @@ pub struct Offline {
     uploads: Vec<Vec<u8>>,
     acting: UserId,
     logins: Vec<DemoLogin>,
+    /// The commands that made the demo world, for the audit logs.
+    history: std::sync::Arc<Vec<generate::Step>>,
 }
 
 impl Offline {
@@ -115,6 +117,7 @@ impl Offline {
             uploads: Vec::new(),
             acting,
             logins: demo.logins,
+            history: std::sync::Arc::new(demo.history),
         }
     }
 
@@ -303,9 +306,9 @@ impl Offline {
         &self.logins
     }
 
-    /// The commands accepted since the seed that concern the acting user's
-    /// environment (made by its users, or by Support or the network for it),
-    /// newest first, as the server's audit log lists them. Administrators only,
+    /// The commands that concern the acting user's environment, newest first,
+    /// as the server's audit log lists them: those accepted since the seed
+    /// (made by its users), then the demo's history. Administrators only,
     /// as on the server.
     pub fn audit(&self) -> Result<Vec<crate::api::AuditEntry>, String> {
         let me = self.world.user(self.acting).ok_or("no acting user")?;
@@ -332,16 +335,24 @@ impl Offline {
                     .is_some_and(|u| u.environment == me.environment),
                 _ => false,
             })
-            .map(|step| crate::api::AuditEntry {
-                at: step.context.now,
-                actor: step.actor.clone(),
-                command: step.command.clone(),
+            .map(|step| (step.context.now, &step.actor, &step.command))
+            // Then the demo's own history, as the server seeds its audit logs.
+            .chain(
+                self.history
+                    .iter()
+                    .rev()
+                    .filter(|step| step.environments.contains(&me.environment))
+                    .map(|step| (step.at, &step.actor, &step.command)),
+            )
+            .map(|(at, actor, command)| crate::api::AuditEntry {
+                at,
+                actor: actor.clone(),
+                command: command.clone(),
                 outcome: "accepted".into(),
                 code: None,
                 message: None,
                 version: None,
-                actor_name: step
-                    .actor
+                actor_name: actor
                     .user_id()
                     .and_then(|id| self.world.user(id))
                     .map(|u| u.name.clone()),

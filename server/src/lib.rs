@@ -53,7 +53,8 @@ use crate::accounts::{AccountError, Accounts, Subject};
 use crate::blobs::Blobs;
 use crate::engine::Engine;
 pub use crate::error::AppError;
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{Recorded, RecordedOutcome, SqliteStore, Store, StoreError};
+use preflight_core::split::forget::{command_content_owner, event_content_owner};
 
 /// The largest request body the API accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -266,41 +267,33 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         generate::synthetic(&generate::SyntheticConfig::default(), &mut |e| {
             synthetic.push(e)
         });
-        Some((
-            "the synthetic benchmark world",
-            synthetic,
-            Default::default(),
-        ))
+        Some(Seed::Synthetic(synthetic))
     } else if config.seed_demo {
-        let demo = generate::demo();
-        Some(("the demo world", demo.events, demo.contents))
+        Some(Seed::Demo(Box::new(generate::demo())))
     } else {
         None
     };
     let blobs = Blobs::new(data_dir.join("blobs"));
-    if let Some((what, seed_events, contents)) = seed {
+    if let Some(seed) = seed {
         // The bytes first: a crash between the two leaves unused files, never a
         // document without its bytes.
-        let writer = blobs.clone();
-        tokio::task::spawn_blocking(move || {
-            contents
-                .values()
-                .try_for_each(|bytes| writer.put(bytes).map(drop))
-        })
-        .await?
-        .map_err(ServeError::Blobs)?;
-        // The world is built as the events are stored: each event is stored
-        // with the organisation whose document content it carries, which the
-        // world after it tells.
-        let (seed_events, (seeded, content_of)) = tokio::task::spawn_blocking(move || {
-            let replayed = preflight_core::split::forget::replay_with_owners(&seed_events);
-            (seed_events, replayed)
-        })
-        .await?;
-        let (seed_events, version) = append_events(&store, seed_events, content_of).await?;
-        tracing::info!(n_events = seed_events.len(), version, "seeded {what}");
+        if let Seed::Demo(demo) = &seed {
+            let writer = blobs.clone();
+            let contents = demo.contents.clone();
+            tokio::task::spawn_blocking(move || {
+                contents
+                    .values()
+                    .try_for_each(|bytes| writer.put(bytes).map(drop))
+            })
+            .await?
+            .map_err(ServeError::Blobs)?;
+        }
+        let what = seed.what();
+        let store = Arc::clone(&store);
+        let (seeded, n) = tokio::task::spawn_blocking(move || seed.store(store.as_ref())).await??;
+        tracing::info!(n_events = n, version = seeded.version(), "seeded {what}");
         world = seeded;
-        n_events = seed_events.len();
+        n_events = n;
         seeded_demo = true;
     } else {
         for event in &events {
@@ -416,18 +409,65 @@ pub async fn load_events(store: &Arc<dyn Store>) -> Result<Vec<Event>, ServeErro
 
 /// Appends events off the async runtime, each with the organisation whose
 /// document content it carries; gives them back with the new version.
-pub async fn append_events(
-    store: &Arc<dyn Store>,
-    events: Vec<Event>,
-    content_of: Vec<Option<preflight_core::OrganisationId>>,
-) -> Result<(Vec<Event>, u64), ServeError> {
-    let store = Arc::clone(store);
-    let recorded_at_ms = now_ms();
-    Ok(tokio::task::spawn_blocking(move || {
-        let version = store.append(&events, &content_of, recorded_at_ms)?;
-        Ok::<_, StoreError>((events, version))
-    })
-    .await??)
+/// What an empty database is seeded with.
+enum Seed {
+    /// The benchmark world: events only.
+    Synthetic(Vec<Event>),
+    /// The demo world, stored as the commands that made it, so that its audit
+    /// logs hold its history.
+    Demo(Box<generate::Demo>),
+}
+
+impl Seed {
+    fn what(&self) -> &'static str {
+        match self {
+            Seed::Synthetic(_) => "the synthetic benchmark world",
+            Seed::Demo(_) => "the demo world",
+        }
+    }
+
+    /// Stores the seed in one transaction; returns the world it makes and its
+    /// number of events. Each event is stored with the organisation whose
+    /// document content it carries, which the world after it tells.
+    fn store(self, store: &dyn Store) -> Result<(World, usize), StoreError> {
+        match self {
+            Seed::Synthetic(events) => {
+                let (world, owners) = preflight_core::split::forget::replay_with_owners(&events);
+                store.append(&events, &owners, now_ms())?;
+                Ok((world, events.len()))
+            }
+            Seed::Demo(demo) => {
+                let mut world = World::default();
+                let mut records = Vec::with_capacity(demo.history.len());
+                for step in &demo.history {
+                    let events = demo
+                        .events
+                        .get(step.events.clone())
+                        .unwrap_or_default()
+                        .to_vec();
+                    let mut content_of = Vec::with_capacity(events.len());
+                    for event in &events {
+                        world.apply(event);
+                        content_of.push(event_content_owner(&world, event));
+                    }
+                    records.push(Recorded {
+                        at: step.at,
+                        actor: step.actor.clone(),
+                        content_of: command_content_owner(&world, &step.command),
+                        command: step.command.clone(),
+                        outcome: RecordedOutcome::Accepted {
+                            events,
+                            content_of,
+                            version: world.version(),
+                        },
+                        environments: step.environments.clone(),
+                    });
+                }
+                store.record(&records)?;
+                Ok((world, demo.events.len()))
+            }
+        }
+    }
 }
 
 fn now_ms() -> i64 {

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
 
 /// Where events are kept. Implementations are blocking; async callers go through
-/// `tokio::task::spawn_blocking` (see `crate::append_events`).
+/// `tokio::task::spawn_blocking`.
 pub trait Store: Send + Sync + 'static {
     /// Appends events in order, atomically, and returns the version of the last one
     /// (the version of the log after the append).

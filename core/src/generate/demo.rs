@@ -118,6 +118,9 @@ pub fn demo_logins() -> Vec<DemoLogin> {
 #[derive(Clone, Debug)]
 pub struct Demo {
     pub events: Vec<Event>,
+    /// The commands that made the events, in order, as an audit log records
+    /// them: the demo's history.
+    pub history: Vec<Step>,
     pub logins: Vec<DemoLogin>,
     /// The world after the events.
     pub world: World,
@@ -126,9 +129,22 @@ pub struct Demo {
     pub contents: BTreeMap<Sha256, Vec<u8>>,
 }
 
+/// One command of the demo script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub command: Command,
+    /// Its events: `Demo::events[events]`.
+    pub events: std::ops::Range<usize>,
+    /// The environments whose audit log shows it ([`crate::audit::environments_of`]).
+    pub environments: Vec<EnvironmentId>,
+}
+
 struct Builder {
     world: World,
     events: Vec<Event>,
+    history: Vec<Step>,
     rng: ChaCha8Rng,
     clock: Timestamp,
     contents: BTreeMap<Sha256, Vec<u8>>,
@@ -147,11 +163,19 @@ impl Builder {
             now: self.clock,
             new_ids,
         };
-        let events = execute(&self.world, actor, command, &ctx)?;
+        let events = execute(&self.world, actor, command.clone(), &ctx)?;
         for event in &events {
             self.world.apply(event);
         }
+        let start = self.events.len();
         self.events.extend(events.iter().cloned());
+        self.history.push(Step {
+            at: ctx.now,
+            actor: actor.clone(),
+            command,
+            events: start..self.events.len(),
+            environments: crate::audit::environments_of(&self.world, actor, &events),
+        });
         Ok(events)
     }
 
@@ -375,6 +399,7 @@ fn build() -> Result<Demo, CommandError> {
     let mut b = Builder {
         world: World::new(),
         events: Vec::new(),
+        history: Vec::new(),
         rng: ChaCha8Rng::seed_from_u64(2026),
         clock: START,
         contents: BTreeMap::new(),
@@ -709,6 +734,7 @@ fn build() -> Result<Demo, CommandError> {
     let _ = (globex, acme, northwind);
     Ok(Demo {
         events: b.events,
+        history: b.history,
         logins: demo_logins(),
         world: b.world,
         contents: b.contents,

@@ -11,7 +11,7 @@ mod queries;
 mod random;
 mod synthetic;
 
-pub use demo::{demo, demo_logins, Demo, DemoLogin, DEMO_PASSWORD, SUPPORT_EMAIL};
+pub use demo::{demo, demo_logins, Demo, DemoLogin, Step, DEMO_PASSWORD, SUPPORT_EMAIL};
 pub use invoice::{invoice_xml, InvoiceParty, InvoiceSpec};
 pub use queries::{mix, near_misses, queries, Query, QueryMix};
 pub use random::{random_command, random_world};

@@ -490,6 +490,38 @@ fn administrators_read_their_environments_audit_log_with_refusals() {
     assert_eq!(status, 403);
 }
 
+#[test]
+fn the_audit_log_shows_the_demo_worlds_history() {
+    let api = Api::start();
+    let alice = api.login("alice@acme.example");
+    let (status, log) = api.call("GET", "/api/audit?limit=500", Some(&alice), None);
+    assert_eq!(status, 200, "{log}");
+    let entries = log.as_array().expect("a list");
+    // Acme's own history: its sign-up, Alice inviting Bob.
+    assert!(
+        entries.iter().any(|e| e["command"]["type"] == "SignUp"
+            && e["command"]["environment_name"] == "Acme Accountants"),
+        "{log}"
+    );
+    assert!(
+        entries.iter().any(|e| e["command"]["type"] == "InviteUser"
+            && e["command"]["email"] == "bob@acme.example"
+            && e["actor_name"] == "Alice Admin"),
+        "{log}"
+    );
+    // Nothing of an environment Acme has nothing to do with: another
+    // environment's sign-up is not Acme's history.
+    assert!(
+        entries.iter().all(|e| e["command"]["type"] != "SignUp"
+            || e["command"]["environment_name"] == "Acme Accountants"),
+        "{log}"
+    );
+    // Newest first, and every entry of the history was accepted.
+    let times: Vec<i64> = entries.iter().filter_map(|e| e["at"].as_i64()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    assert!(entries.iter().all(|e| e["outcome"] == "accepted"), "{log}");
+}
+
 /// How many kill -9 rounds to run: `PREFLIGHT_CRASH_RUNS`, else 5 in the slow
 /// suite (`PREFLIGHT_SLOW`, set by CI) and 2 otherwise.
 fn crash_runs() -> usize {
