@@ -82,6 +82,35 @@ impl Preview {
     }
 }
 
+/// Whether the share `shown` previews on `world` (a viewer's projection)
+/// reaches nobody new: every member of its grantee is someone whose access to
+/// the document the viewer may see, and none of them gains anything (already
+/// at the level, or no members yet). `false` when the viewer cannot tell: a
+/// member whose access is not theirs to see, or no viewer.
+pub fn share_reaches_nobody_new(world: &World, shown: &Preview) -> bool {
+    let Some(Event::ShareGranted { share }) = shown.events.first() else {
+        return false;
+    };
+    let Some(vis) = world
+        .viewer()
+        .and_then(|viewer| crate::project::Visibility::of(world, viewer))
+    else {
+        return false;
+    };
+    let members: Vec<UserId> = match share.grantee {
+        Grantee::User(user) => vec![user],
+        Grantee::Group(group) => world.group_members(group).to_vec(),
+        Grantee::Organisation(organisation) => world.members_of(organisation).to_vec(),
+    };
+    let document = Resource::Document(share.document);
+    shown.allowed
+        && members.iter().all(|member| vis.pair(*member, document))
+        && !shown
+            .access_changes
+            .iter()
+            .any(|change| change.resource == document && members.contains(&change.user))
+}
+
 /// Why a command sent with the outcome its preview showed was not executed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {

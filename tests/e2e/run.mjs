@@ -349,6 +349,17 @@ const tests = [
     await page.getByTestId('share').getByTestId('command-notice').filter({ hasText: 'Done' }).waitFor({ timeout: 15_000 });
     await page.getByTestId('viewer').filter({ hasText: financeName }).waitFor();
     await screenshot(page, 'document-shared');
+    // Bob, a member of the team and of Bakery BV, already views it: sharing
+    // with him reaches nobody new, and the preview says so.
+    await page.getByTestId('share-kind').selectOption('user');
+    const bob = await page.getByTestId('share-grantee').locator('option', { hasText: 'Bob Accountant' }).first().getAttribute('value');
+    await page.getByTestId('share-grantee').selectOption(bob);
+    await page.getByTestId('share-level').selectOption('View');
+    const nobody = page.getByTestId('share').getByTestId('preview-share-nobody-new');
+    await nobody.waitFor();
+    assert(/reaches nobody new/.test(await nobody.innerText()), 'the repeated share is warned');
+    assertEqual(await page.getByTestId('share').getByTestId('preview-change').count(), 0, 'no change listed');
+    await screenshot(page, 'document-share-nobody-new');
     await signOut(page);
 
     await login.signInAs('finance@bakerybv.example');

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use preflight_core::access::ResourceKind;
+use preflight_core::preview::share_reaches_nobody_new;
 use preflight_core::project::Visibility;
 use preflight_core::{
-    preview, AccessChange, Actor, Command, Context, Event, Preview, Resource, World,
+    preview, AccessChange, Actor, Command, Context, Event, Grantee, Preview, Resource, World,
 };
 
 use crate::api;
@@ -215,7 +216,32 @@ pub fn PreviewPanel(
         }
         .into_any()
     };
-    let changes = if preview.access_changes.is_empty() {
+    // A share that gives nobody anything they lack is most likely a mistake
+    // (the wrong group, someone who already sees the document): said plainly,
+    // when core says the viewer can tell.
+    let nobody_new = share_reaches_nobody_new(&world, &preview)
+        .then(|| match preview.events.first() {
+            Some(Event::ShareGranted { share }) => Some(share.clone()),
+            _ => None,
+        })
+        .flatten();
+    let changes = if let Some(share) = nobody_new {
+        let document = Resource::Document(share.document).name(&world);
+        let said = match share.grantee {
+            Grantee::User(user) => format!(
+                "This share reaches nobody new: {} can already open “{document}” at this level.",
+                world.name_of(user).unwrap_or("this person")
+            ),
+            Grantee::Group(_) | Grantee::Organisation(_) => format!(
+                "This share reaches nobody new: everyone it reaches can already open “{document}” \
+                 at this level, or it reaches no one yet. It is kept, and reaches whoever joins later."
+            ),
+        };
+        view! {
+            <p class="notice warning" role="status" data-testid="preview-share-nobody-new">{said}</p>
+        }
+        .into_any()
+    } else if preview.access_changes.is_empty() {
         if preview.allowed {
             view! { <p class="hint" data-testid="preview-no-changes">"No one's access changes."</p> }
                 .into_any()

@@ -451,3 +451,62 @@ fn deleting_a_group_removes_its_shares() {
     assert!(f.f.world.shares_of(doc).is_empty());
     expect(&f.f.world, f.clerk, Action::View, doc_res(doc), false);
 }
+
+#[test]
+fn a_share_that_reaches_nobody_new_is_warned_in_the_preview() {
+    let mut f = firm();
+    let doc = f.f.upload(f.acme_admin, f.bakery, DocBox::Documents);
+    let empty = f.f.group(f.acme_admin, "Nobody yet");
+    let ctx = f.f.next_context();
+    let says = |world: &World, sharer: UserId, grantee: Grantee, level: Level| {
+        let slice = project(world, sharer);
+        let command = Command::ShareDocument {
+            document: doc,
+            grantee,
+            level,
+        };
+        let shown = preview(&slice, &by(sharer), command, &ctx);
+        assert!(shown.allowed, "{:?}", shown.error);
+        preflight_core::preview::share_reaches_nobody_new(&slice, &shown)
+    };
+    let w = &f.f.world;
+    // The accountant already edits Bakery BV's documents: viewing adds nothing.
+    assert!(says(
+        w,
+        f.acme_admin,
+        Grantee::User(f.accountant),
+        Level::View
+    ));
+    // Managing does.
+    assert!(!says(
+        w,
+        f.acme_admin,
+        Grantee::User(f.accountant),
+        Level::Manage
+    ));
+    // The clerk sees nothing of Bakery BV yet.
+    assert!(!says(w, f.acme_admin, Grantee::User(f.clerk), Level::View));
+    // A group without members reaches no one (yet).
+    assert!(says(w, f.acme_admin, Grantee::Group(empty), Level::View));
+    // The organisation's own members already have it.
+    assert!(says(
+        w,
+        f.acme_admin,
+        Grantee::Organisation(f.bakery),
+        Level::View
+    ));
+    // On the whole world there is no viewer to tell.
+    let shown = preview(
+        w,
+        &by(f.acme_admin),
+        Command::ShareDocument {
+            document: doc,
+            grantee: Grantee::User(f.accountant),
+            level: Level::View,
+        },
+        &ctx,
+    );
+    assert!(!preflight_core::preview::share_reaches_nobody_new(
+        w, &shown
+    ));
+}
