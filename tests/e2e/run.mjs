@@ -1206,6 +1206,43 @@ const tests = [
     await page.getByTestId('dashboard-organisation').getByRole('link', { name: first, exact: true }).click();
     await page.getByTestId('organisation-name').filter({ hasText: first }).waitFor();
   }],
+
+  ['an accountant sorts and filters clients by what needs attention, and tasks by amount', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('bob@acme.example');
+    const rows = page.getByTestId('dashboard-organisation');
+    await rows.first().waitFor();
+    // Sorted by the number of documents, most first: the header says so.
+    await page.getByTestId('organisations-sort-2').click();
+    await page.getByTestId('organisations-sort-2').click();
+    assertEqual((await page.locator('th[aria-sort="descending"]').textContent()).trim(), 'Documents ▼', 'the column sorted by');
+    const counts = await rows.locator('td.num').allInnerTexts();
+    assert(counts.length > 1 && counts.every((c, i) => i === 0 || Number(counts[i - 1]) >= Number(c)), `most documents first: ${counts}`);
+    // Each client with an invoice awaiting approval says so; the filter keeps only those.
+    await page.getByTestId('organisations-filter').selectOption('tasks');
+    await rows.first().getByTestId('organisation-attention').waitFor();
+    const shownRows = await rows.count();
+    assert(shownRows > 0, 'clients with invoices awaiting approval');
+    assertEqual(await rows.getByTestId('organisation-attention').filter({ hasText: 'awaiting approval' }).count(), shownRows, 'every row kept says why');
+    await screenshot(page, 'dashboard-attention');
+
+    await page.getByTestId('nav').getByRole('link', { name: 'Tasks', exact: true }).click();
+    const cards = page.getByTestId('task');
+    await cards.first().waitFor();
+    await page.getByTestId('tasks-sort').selectOption('1:desc');
+    const amounts = (await cards.getByTestId('task-amount').allInnerTexts()).map((a) => Number(a.split(' ')[0]));
+    assert(amounts.length > 1 && amounts.every((a, i) => i === 0 || amounts[i - 1] >= a), `largest amount first: ${amounts}`);
+    await page.getByTestId('tasks-filter').selectOption('decided');
+    await page.getByTestId('tasks-none').waitFor();
+    await page.getByTestId('tasks-filter').selectOption('mine');
+    await cards.first().waitFor();
+    const supplier = await cards.first().getByTestId('task-supplier').innerText();
+    await page.getByTestId('tasks-search').fill(supplier);
+    assert(await cards.count() >= 1, 'the search finds the supplier');
+    assertEqual(await cards.filter({ hasNotText: supplier }).count(), 0, 'only tasks from that supplier');
+    await screenshot(page, 'tasks-sorted');
+    await axeClean(page, 'tasks with controls');
+  }],
 ];
 
 // ---------------------------------------------------------------------------

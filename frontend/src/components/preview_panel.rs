@@ -221,7 +221,7 @@ pub fn PreviewPanel(
     // when core says the viewer can tell.
     let nobody_new = share_reaches_nobody_new(&world, &preview)
         .then(|| match preview.events.first() {
-            Some(Event::ShareGranted { share }) => Some(share.clone()),
+            Some(Event::ShareGranted { share }) => Some(*share),
             _ => None,
         })
         .flatten();

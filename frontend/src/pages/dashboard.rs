@@ -4,9 +4,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use preflight_core::peppol::participant::Scheme;
 use preflight_core::project::Visibility;
-use preflight_core::{Action, Command, OrgStatus, RequestStatus, RequestTarget, Resource, World};
+use preflight_core::{
+    Action, Command, OrgStatus, OrganisationId, RequestStatus, RequestTarget, Resource, World,
+};
 
 use crate::components::action_form::{ActionForm, Field};
+use crate::components::paged::{Key, PagedTable, Row};
 use crate::pages::refusal;
 use crate::session::SignedIn;
 
@@ -68,7 +71,17 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
         .filter(|org| vis.organisation(org.id))
         .collect();
     organisations.sort_by_key(|org| org.name.to_lowercase());
-    let organisations: Vec<crate::components::paged::Row> = organisations
+    // Open approval tasks per organisation, on the documents the viewer sees.
+    let mut open_tasks: std::collections::HashMap<OrganisationId, usize> = Default::default();
+    for task in world
+        .tasks()
+        .filter(|t| t.is_open() && vis.document(t.document))
+    {
+        if let Some(doc) = world.document(task.document) {
+            *open_tasks.entry(doc.organisation).or_default() += 1;
+        }
+    }
+    let organisations: Vec<Row> = organisations
         .into_iter()
         .map(|org| {
             let status = match org.status {
@@ -81,22 +94,57 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
             } else {
                 env_name(org.cost_bearer)
             };
+            let tasks = open_tasks.get(&org.id).copied().unwrap_or(0);
+            // What needs someone's attention for this client, most pressing first.
+            let mut attention = Vec::new();
+            let mut tags = Vec::new();
+            if world.environment(org.cost_bearer).is_some_and(|e| e.flagged()) {
+                attention.push("balance negative: sending stops".to_string());
+            }
+            if org.status == OrgStatus::Inactive {
+                attention.push("not on Peppol yet: activate it".to_string());
+                tags.push("inactive");
+            }
+            if tasks > 0 {
+                attention.push(format!(
+                    "{tasks} invoice{} awaiting approval",
+                    if tasks == 1 { "" } else { "s" }
+                ));
+                tags.push("tasks");
+            }
+            if !attention.is_empty() {
+                tags.push("attention");
+            }
             let (id, name, participant) = (org.id, org.name.clone(), org.participant_id.clone());
             let documents = world.document_count(org.id);
-            let text = format!("{name} {participant} {status} {bearer}");
+            let attention_text = attention.join("; ");
+            let text = format!("{name} {participant} {status} {bearer} {attention_text}");
+            let keys = vec![
+                Key::text(&name),
+                Key::text(status),
+                Key::Number(documents as i64),
+                Key::Number(attention.len() as i64),
+                Key::text(&bearer),
+            ];
             let draw: Arc<dyn Fn() -> AnyView + Send + Sync> = Arc::new(move || {
                 let name = name.clone();
+                let attention = if attention_text.is_empty() {
+                    view! { <span class="hint">"Nothing"</span> }.into_any()
+                } else {
+                    view! { <strong data-testid="organisation-attention">{attention_text.clone()}</strong> }.into_any()
+                };
                 view! {
                     <tr data-testid="dashboard-organisation">
                         <td><A href=format!("/organisations/{id}")>{name}</A></td>
                         <td><span class="badge">{status}</span> " " <code>{participant.clone()}</code></td>
                         <td class="num">{documents}</td>
+                        <td>{attention}</td>
                         <td>{bearer.clone()}</td>
                     </tr>
                 }
                 .into_any()
             });
-            (text, draw)
+            Row::new(text, draw).keys(keys).tags(tags)
         })
         .collect();
     let n_organisations = organisations.len();
@@ -175,8 +223,14 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
                     view! { <p class="hint">"You are not a member of any organisation."</p> }.into_any()
                 } else {
                     view! {
-                        <crate::components::paged::PagedTable label="Organisations" testid="organisations"
-                            head=vec!["Organisation", "Peppol", "Documents", "Cost bearer"] rows=organisations/>
+                        <PagedTable label="Organisations" testid="organisations"
+                            head=vec!["Organisation", "Peppol", "Documents", "Needs attention", "Cost bearer"]
+                            rows=organisations
+                            filters=vec![
+                                ("attention", "Needing attention"),
+                                ("tasks", "With invoices awaiting approval"),
+                                ("inactive", "Not on Peppol yet"),
+                            ]/>
                     }
                     .into_any()
                 }}

@@ -10,6 +10,7 @@ use preflight_core::{
 
 use crate::components::action_form::{ActionForm, Field, Values};
 use crate::components::import::{ImportForm, ImportState};
+use crate::components::paged::{Key, PagedTable, Row};
 use crate::components::preview_panel::PreviewedCommand;
 use crate::components::reasons::ReasonList;
 use crate::components::upload::{UploadForm, UploadState};
@@ -152,32 +153,67 @@ fn organisation_view(signed_in: SignedIn, id: OrganisationId, state: PageState) 
     let boxes = DocBox::ALL
         .into_iter()
         .map(|doc_box| {
-            let documents: Vec<_> = world
+            let (label, testid, party) = match doc_box {
+                DocBox::Documents => ("Documents box", "documents-Documents", "Party"),
+                DocBox::InboxIn => ("Inbox IN", "documents-InboxIn", "From"),
+                DocBox::InboxOut => ("Inbox OUT", "documents-InboxOut", "To"),
+            };
+            let rows: Vec<Row> = world
                 .documents_of(id)
                 .filter_map(|doc| world.document(doc))
                 .filter(|doc| doc.doc_box == doc_box && vis.document(doc.id))
                 .map(|doc| {
-                    let summary = doc
-                        .summary
-                        .as_ref()
-                        .map(|s| format!("{} {}, {} {}", s.kind, s.number, s.payable, s.currency));
-                    let name = doc.name.clone();
-                    view! {
-                        <li data-testid="document">
-                            <A href=format!("/documents/{}", doc.id)>{name}</A>
-                            {summary.map(|s| view! { <span class="hint">" — " {s}</span> })}
-                        </li>
-                    }
+                    let summary = doc.summary.as_deref();
+                    let party_name = summary
+                        .map(|s| match doc_box {
+                            DocBox::InboxOut => s.customer.clone(),
+                            _ => s.supplier.clone(),
+                        })
+                        .unwrap_or_default();
+                    let amount = summary.map(|s| format!("{} {}", s.payable, s.currency));
+                    let due = summary.and_then(|s| s.due_date.clone());
+                    let kind = summary.map(|s| format!("{} {}", s.kind, s.number));
+                    let (doc_id, name) = (doc.id, doc.name.clone());
+                    let text = format!(
+                        "{name} {party_name} {} {}",
+                        kind.as_deref().unwrap_or(""),
+                        amount.as_deref().unwrap_or("")
+                    );
+                    let keys = vec![
+                        Key::text(&name),
+                        if party_name.is_empty() { Key::Missing } else { Key::text(&party_name) },
+                        summary.map_or(Key::Missing, |s| Key::amount(&s.payable)),
+                        due.as_deref().map_or(Key::Missing, Key::text),
+                    ];
+                    let draw: Arc<dyn Fn() -> AnyView + Send + Sync> = Arc::new(move || {
+                        let name = name.clone();
+                        view! {
+                            <tr data-testid="document">
+                                <td>
+                                    <A href=format!("/documents/{doc_id}")>{name}</A>
+                                    {kind.clone().map(|k| view! { <br/><span class="hint">{k}</span> })}
+                                </td>
+                                <td>{party_name.clone()}</td>
+                                <td class="num">{amount.clone()}</td>
+                                <td>{due.clone()}</td>
+                            </tr>
+                        }
+                        .into_any()
+                    });
+                    Row::new(text, draw).keys(keys)
                 })
                 .collect();
-            let empty = documents.is_empty();
+            let empty = rows.is_empty();
             view! {
                 <div class="box" data-testid=format!("box-{doc_box:?}")>
                     <h3>{doc_box.to_string()}</h3>
                     {if empty {
                         view! { <p class="hint">"No documents you can see."</p> }.into_any()
                     } else {
-                        view! { <ul class="plain">{documents}</ul> }.into_any()
+                        view! {
+                            <PagedTable label testid head=vec!["Document", party, "Amount", "Due"] rows/>
+                        }
+                        .into_any()
                     }}
                 </div>
             }

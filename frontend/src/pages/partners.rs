@@ -12,6 +12,7 @@ use preflight_core::{
 };
 
 use crate::components::action_form::{ActionForm, Field, Values};
+use crate::components::paged::Key;
 use crate::pages::organisation::parse_id;
 use crate::pages::{
     environment_name, refusal, signed_in_page, user_name, user_options, PageHeader,
@@ -77,6 +78,7 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
             };
             let since = p.created_at.to_string();
             let text = format!("{partner} {how} {status} {managers}");
+            let (partner_key, status_key) = (partner.clone(), status.clone());
             let draw: Arc<dyn Fn() -> AnyView + Send + Sync> = Arc::new(move || {
                 view! {
                     <tr data-testid="partnership">
@@ -89,7 +91,12 @@ fn partners_view(signed_in: SignedIn) -> AnyView {
                 }
                 .into_any()
             });
-            (text, draw)
+            crate::components::paged::Row::new(text, draw).keys(vec![
+                Key::text(&partner_key),
+                Key::text(how),
+                Key::Number(p.created_at.0),
+                Key::text(&status_key),
+            ])
         })
         .collect();
     let active: Vec<(String, String)> = partnerships
