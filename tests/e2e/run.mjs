@@ -1207,6 +1207,33 @@ const tests = [
     await page.getByTestId('organisation-name').filter({ hasText: first }).waitFor();
   }],
 
+  ['a preview shows a non-Administrator only their own access changes (DOMAIN §1)', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('ivo@globex.example');
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Globex Holding BV', exact: true }).click();
+    await page.getByTestId('box-InboxIn').getByTestId('document').first().getByRole('link').click();
+    await page.getByTestId('document-name').waitFor();
+    await page.getByTestId('share-kind').selectOption('user');
+    const jade = await page.getByTestId('share-grantee').locator('option', { hasText: 'Jade Labs' }).first().getAttribute('value');
+    await page.getByTestId('share-grantee').selectOption(jade);
+    await page.getByTestId('share-level').selectOption('View');
+    await page.getByTestId('share').getByTestId('preview-allowed').waitFor();
+    // Jade gains View, but whose access changes is for Administrators to ask.
+    await page.getByTestId('share').getByTestId('preview-others-changes').waitFor();
+    assertEqual(await page.getByTestId('share').getByTestId('preview-change').count(), 0, 'no one else named');
+    assertEqual(await page.getByTestId('share').getByTestId('preview-share-nobody-new').count(), 0, 'not said to reach nobody');
+    await signOut(page);
+
+    // Her Administrator sees the same preview with Jade's gain.
+    await login.signInAs('hanna@globex.example');
+    await page.getByTestId('dashboard-organisation').getByRole('link', { name: 'Globex Holding BV', exact: true }).click();
+    await page.getByTestId('box-InboxIn').getByTestId('document').first().getByRole('link').click();
+    await page.getByTestId('share-kind').selectOption('user');
+    await page.getByTestId('share-grantee').selectOption(jade);
+    await page.getByTestId('share-level').selectOption('View');
+    await page.getByTestId('share').getByTestId('preview-change').filter({ hasText: 'Jade Labs' }).waitFor();
+  }],
+
   ['an accountant sorts and filters clients by what needs attention, and tasks by amount', async ({ page, server }) => {
     const login = new LoginPage(page, server.baseUrl);
     await login.signInAs('bob@acme.example');

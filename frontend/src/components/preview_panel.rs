@@ -9,7 +9,8 @@ use preflight_core::access::ResourceKind;
 use preflight_core::preview::share_reaches_nobody_new;
 use preflight_core::project::Visibility;
 use preflight_core::{
-    preview, AccessChange, Actor, Command, Context, Event, Grantee, Preview, Resource, World,
+    preview, AccessChange, Actor, Command, Context, EnvironmentId, Event, Grantee, Preview,
+    Resource, World,
 };
 
 use crate::api;
@@ -48,6 +49,24 @@ fn created_name(events: &[Event], resource: Resource) -> Option<String> {
         ) if *organisation == id => Some(name.clone()),
         (Event::DocumentAdded { document }, Resource::Document(id)) if document.id == id => {
             Some(document.name.clone())
+        }
+        _ => None,
+    })
+}
+
+/// The environment of a resource the previewed command creates.
+fn created_environment(events: &[Event], resource: Resource) -> Option<EnvironmentId> {
+    events.iter().find_map(|event| match (event, resource) {
+        (
+            Event::OrganisationAdded {
+                organisation,
+                environment,
+                ..
+            },
+            Resource::Organisation(id),
+        ) if *organisation == id => Some(*environment),
+        (Event::DocumentAdded { document }, Resource::Document(id)) if document.id == id => {
+            Some(document.environment)
         }
         _ => None,
     })
@@ -216,6 +235,25 @@ pub fn PreviewPanel(
         }
         .into_any()
     };
+    // Only the access changes the viewer may ask about (DOMAIN §1: others'
+    // access is for Administrators, and only in their own environment), as
+    // the server answers them; a resource the command creates counts as its
+    // environment's.
+    let vis = world.viewer().and_then(|v| Visibility::of(&world, v));
+    let askable = |change: &&AccessChange| match &vis {
+        None => true,
+        Some(vis) => match created_environment(&preview.events, change.resource) {
+            None => vis.pair(change.user, change.resource),
+            Some(environment) => {
+                vis.user(change.user)
+                    && (Some(change.user) == world.viewer()
+                        || (environment == vis.viewer().environment
+                            && vis.pair(change.user, Resource::Environment(environment))))
+            }
+        },
+    };
+    let shown_changes: Vec<&AccessChange> = preview.access_changes.iter().filter(askable).collect();
+    let hidden_changes = shown_changes.len() < preview.access_changes.len();
     // A share that gives nobody anything they lack is most likely a mistake
     // (the wrong group, someone who already sees the document): said plainly,
     // when core says the viewer can tell.
@@ -241,16 +279,22 @@ pub fn PreviewPanel(
             <p class="notice warning" role="status" data-testid="preview-share-nobody-new">{said}</p>
         }
         .into_any()
-    } else if preview.access_changes.is_empty() {
-        if preview.allowed {
+    } else if shown_changes.is_empty() {
+        if preview.allowed && hidden_changes {
+            view! {
+                <p class="hint" data-testid="preview-others-changes">
+                    "Your own access does not change; whose else does is for your Administrators to see."
+                </p>
+            }
+            .into_any()
+        } else if preview.allowed {
             view! { <p class="hint" data-testid="preview-no-changes">"No one's access changes."</p> }
                 .into_any()
         } else {
             ().into_any()
         }
     } else {
-        let items = preview
-            .access_changes
+        let items = shown_changes
             .iter()
             .map(|change| {
                 let user = world
