@@ -4,12 +4,59 @@
 //! for its own events (`sees`, and `redact` where a seen event carries a field
 //! the viewer may not see); this module only routes.
 
-use crate::model::command::Event;
+use crate::model::command::{Command, Event};
+use crate::model::ids::Sha256;
 use crate::project::Visibility;
 use crate::{credit, documents, exchange, groups, organisations, partnerships};
 use crate::{split, tenancy, workflow};
 
 impl Visibility<'_> {
+    /// `command` as an audit log shows it to the viewer (an Administrator of
+    /// an environment it concerns, DOMAIN §8): what it carries of things the
+    /// viewer may not see (a document's name and figures, a note or a reason
+    /// on such a document's task, an organisation's name or software, the
+    /// participant a document went to) is left out, as if never said. The
+    /// ids stay: what they name answers as the rest of the product does.
+    pub fn command(&self, command: &Command) -> Command {
+        let mut shown = command.clone();
+        match &mut shown {
+            Command::UploadDocument {
+                organisation,
+                name,
+                sha256,
+                size,
+                summary,
+                ..
+            } if !self.organisation(*organisation) => {
+                name.clear();
+                *sha256 = Sha256::default();
+                *size = 0;
+                *summary = None;
+            }
+            Command::RenameOrganisation { organisation, name }
+                if !self.organisation_name(*organisation) =>
+            {
+                name.clear();
+            }
+            Command::ConfigureSoftwareConnection {
+                organisation,
+                software,
+            } if !self.organisation(*organisation) => software.clear(),
+            Command::SendDocument { document, to } if !self.document(*document) => to.clear(),
+            Command::StartApprovalTask { document, note, .. } if !self.document(*document) => {
+                *note = None;
+            }
+            Command::ApproveTask { task, comment } if !self.task(*task) => *comment = None,
+            Command::RejectTask { task, reason } if !self.task(*task) => reason.clear(),
+            Command::RenameGroup { group, name } if !self.group_known(*group) => name.clear(),
+            Command::AuthoriseRemoval {
+                organisation, plan, ..
+            } if !self.organisation(*organisation) => *plan = None,
+            _ => {}
+        }
+        shown
+    }
+
     /// Whether the viewer may be told of `event`, on the world after it.
     pub fn event(&self, event: &Event) -> bool {
         use Event::*;

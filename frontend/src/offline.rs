@@ -324,6 +324,7 @@ impl Offline {
                 may.explain(&self.world).join("; ")
             ));
         }
+        let vis = preflight_core::project::Visibility::of(&self.world, me.id);
         Ok(self
             .steps
             .iter()
@@ -347,7 +348,10 @@ impl Offline {
             .map(|(at, actor, command)| crate::api::AuditEntry {
                 at,
                 actor: actor.clone(),
-                command: command.clone(),
+                // What it carries of things the reader may not see stays out.
+                command: vis
+                    .as_ref()
+                    .map_or_else(|| command.clone(), |vis| vis.command(command)),
                 outcome: "accepted".into(),
                 code: None,
                 message: None,

@@ -786,9 +786,14 @@ async fn audit_get(
         store.audit(environment, query.before, limit, outcome.as_deref())
     })
     .await??;
+    // What a command carries of things the reader may not see stays out.
+    let vis = preflight_core::project::Visibility::of(&world, me.id);
     for entry in &mut entries {
         if let Actor::User { id } = entry.actor {
             entry.actor_name = world.user(id).map(|u| u.name.clone());
+        }
+        if let Some(vis) = &vis {
+            entry.command = vis.command(&entry.command);
         }
     }
     Ok(Json(entries))

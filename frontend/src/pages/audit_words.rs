@@ -85,6 +85,9 @@ pub fn describe(command: &Command, world: &World) -> String {
             amount,
         } => format!("Topped up {} by {amount}", env(*environment)),
         Command::AddOrganisation { name, .. } => format!("Added the organisation {name}"),
+        Command::RenameOrganisation { organisation, name } if name.is_empty() => {
+            format!("Renamed {}", org(*organisation))
+        }
         Command::RenameOrganisation { organisation, name } => {
             format!("Renamed {} to {name}", org(*organisation))
         }
@@ -95,6 +98,12 @@ pub fn describe(command: &Command, world: &World) -> String {
             format!("Retrieved a connection key for {}", org(*organisation))
         }
         Command::RevokeConnectionKey { .. } => "Revoked a connection key".into(),
+        Command::ConfigureSoftwareConnection {
+            organisation,
+            software,
+        } if software.is_empty() => {
+            format!("Connected accounting software to {}", org(*organisation))
+        }
         Command::ConfigureSoftwareConnection {
             organisation,
             software,
@@ -147,6 +156,9 @@ pub fn describe(command: &Command, world: &World) -> String {
         }
         Command::UploadDocument {
             organisation, name, ..
+        } if name.is_empty() => format!("Uploaded a document to {}", org(*organisation)),
+        Command::UploadDocument {
+            organisation, name, ..
         } => format!("Uploaded {name} to {}", org(*organisation)),
         Command::DeleteDocument { document } => format!("Deleted {}", doc(*document)),
         Command::ShareDocument {
@@ -158,9 +170,15 @@ pub fn describe(command: &Command, world: &World) -> String {
             document,
             grantee: g,
         } => format!("Stopped sharing {} with {}", doc(*document), grantee(g)),
+        Command::SendDocument { document, to } if to.is_empty() => {
+            format!("Sent {}", doc(*document))
+        }
         Command::SendDocument { document, to } => format!("Sent {} to {to}", doc(*document)),
         Command::ReceiveDocument { to, name, .. } => format!("Received {name} for {to}"),
         Command::CreateGroup { name } => format!("Created the group {name}"),
+        Command::RenameGroup { group: g, name } if name.is_empty() => {
+            format!("Renamed the group {}", group(*g))
+        }
         Command::RenameGroup { group: g, name } => {
             format!("Renamed the group {} to {name}", group(*g))
         }

@@ -1315,3 +1315,41 @@ fn support_sets_plans_addons_credit_and_users_cannot() {
     );
     assert!(!f.f.environment(acme).has_add_on(AddOn::WorkflowEngine));
 }
+
+#[test]
+fn an_audit_log_shows_nothing_of_what_its_reader_may_not_see() {
+    let mut f = firm();
+    let command = Command::UploadDocument {
+        organisation: f.bakery,
+        doc_box: DocBox::Documents,
+        name: "Bakery contract.txt".into(),
+        sha256: Sha256::of(b"the bakery's contract"),
+        size: 21,
+        summary: None,
+    };
+    // The firm's accountant uploads into the client's organisation: the
+    // command is filed under both environments.
+    f.f.ok(f.accountant, command.clone());
+    let w = &f.f.world;
+    let firm_admin = Visibility::of(w, f.firm_admin).unwrap();
+    let client_admin = Visibility::of(w, f.acme_admin).unwrap();
+    // The client's Administrator sees the organisation: the entry whole.
+    assert_eq!(client_admin.command(&command), command);
+    // The firm's Administrator knows Bakery BV by name only: no document name,
+    // no content digest, no size.
+    match firm_admin.command(&command) {
+        Command::UploadDocument {
+            organisation,
+            name,
+            sha256,
+            size,
+            summary,
+            ..
+        } => {
+            assert_eq!(organisation, f.bakery);
+            assert!(name.is_empty() && size == 0 && summary.is_none());
+            assert_eq!(sha256, Sha256::default());
+        }
+        other => panic!("{other:?}"),
+    }
+}
