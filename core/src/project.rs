@@ -246,6 +246,10 @@ impl<'a> Visibility<'a> {
         self.viewer.environment
     }
 
+    pub(crate) fn world(&self) -> &'a World {
+        self.world
+    }
+
     /// Whether the viewer is an Administrator and `organisation` is of their
     /// environment.
     pub(crate) fn administers(&self, organisation: OrganisationId) -> bool {

@@ -5,19 +5,26 @@
 //! the viewer may not see); this module only routes.
 
 use crate::model::command::{Command, Event};
-use crate::model::ids::Sha256;
+use crate::model::ids::{DocumentId, OrganisationId, Sha256, TaskId};
 use crate::project::Visibility;
 use crate::{credit, documents, exchange, groups, organisations, partnerships};
 use crate::{split, tenancy, workflow};
 
 impl Visibility<'_> {
     /// `command` as an audit log shows it to the viewer (an Administrator of
-    /// an environment it concerns, DOMAIN §8): what it carries of things the
-    /// viewer may not see (a document's name and figures, a note or a reason
-    /// on such a document's task, an organisation's name or software, the
-    /// participant a document went to) is left out, as if never said. The
-    /// ids stay: what they name answers as the rest of the product does.
+    /// an environment it concerns, DOMAIN §8): what it carries of things that
+    /// exist and that the viewer may not see (a document's name and figures, a
+    /// note or a reason on such a document's task, an organisation's name or
+    /// software, the participant a document went to) is left out, as if never
+    /// said. What has since gone (a deleted group, say) was the viewer's to see
+    /// when it was recorded, or it would not be in their log: it stays. The
+    /// ids stay too: what they name answers as the rest of the product does.
     pub fn command(&self, command: &Command) -> Command {
+        let world = self.world();
+        let hidden_organisation =
+            |o: OrganisationId| world.organisation(o).is_some() && !self.organisation(o);
+        let hidden_document = |d: DocumentId| world.document(d).is_some() && !self.document(d);
+        let hidden_task = |t: TaskId| world.task(t).is_some() && !self.task(t);
         let mut shown = command.clone();
         match &mut shown {
             Command::UploadDocument {
@@ -27,31 +34,36 @@ impl Visibility<'_> {
                 size,
                 summary,
                 ..
-            } if !self.organisation(*organisation) => {
+            } if hidden_organisation(*organisation) => {
                 name.clear();
                 *sha256 = Sha256::default();
                 *size = 0;
                 *summary = None;
             }
             Command::RenameOrganisation { organisation, name }
-                if !self.organisation_name(*organisation) =>
+                if world.organisation(*organisation).is_some()
+                    && !self.organisation_name(*organisation) =>
             {
                 name.clear();
             }
             Command::ConfigureSoftwareConnection {
                 organisation,
                 software,
-            } if !self.organisation(*organisation) => software.clear(),
-            Command::SendDocument { document, to } if !self.document(*document) => to.clear(),
-            Command::StartApprovalTask { document, note, .. } if !self.document(*document) => {
+            } if hidden_organisation(*organisation) => software.clear(),
+            Command::SendDocument { document, to } if hidden_document(*document) => to.clear(),
+            Command::StartApprovalTask { document, note, .. } if hidden_document(*document) => {
                 *note = None;
             }
-            Command::ApproveTask { task, comment } if !self.task(*task) => *comment = None,
-            Command::RejectTask { task, reason } if !self.task(*task) => reason.clear(),
-            Command::RenameGroup { group, name } if !self.group_known(*group) => name.clear(),
+            Command::ApproveTask { task, comment } if hidden_task(*task) => *comment = None,
+            Command::RejectTask { task, reason } if hidden_task(*task) => reason.clear(),
+            Command::RenameGroup { group, name }
+                if world.group(*group).is_some() && !self.group_known(*group) =>
+            {
+                name.clear();
+            }
             Command::AuthoriseRemoval {
                 organisation, plan, ..
-            } if !self.organisation(*organisation) => *plan = None,
+            } if hidden_organisation(*organisation) => *plan = None,
             _ => {}
         }
         shown

@@ -281,6 +281,9 @@ pub async fn upload(
 /// One entry of an environment's audit log (`GET /api/audit`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct AuditEntry {
+    /// The entry's place in the log (the server's; none in the offline demo).
+    #[serde(default)]
+    pub id: Option<i64>,
     pub at: preflight_core::Timestamp,
     pub actor: preflight_core::Actor,
     pub command: Command,
@@ -298,10 +301,14 @@ pub struct AuditEntry {
 }
 
 /// The caller's environment's audit log, newest first (Administrators only).
-pub async fn audit(outcome: Option<&str>) -> Result<Vec<AuditEntry>, ApiError> {
-    let path = match outcome {
-        Some(outcome) => format!("/api/audit?limit=200&outcome={outcome}"),
-        None => "/api/audit?limit=200".to_string(),
+/// How many audit entries one request asks for.
+pub const AUDIT_PAGE: usize = 200;
+
+/// A page of the audit log, newest first, older than entry `before` if given.
+pub async fn audit(before: Option<i64>) -> Result<Vec<AuditEntry>, ApiError> {
+    let path = match before {
+        Some(before) => format!("/api/audit?limit={AUDIT_PAGE}&before={before}"),
+        None => format!("/api/audit?limit={AUDIT_PAGE}"),
     };
     get_json(&path).await
 }

@@ -346,6 +346,7 @@ impl Offline {
                     .map(|step| (step.at, &step.actor, &step.command)),
             )
             .map(|(at, actor, command)| crate::api::AuditEntry {
+                id: None,
                 at,
                 actor: actor.clone(),
                 // What it carries of things the reader may not see stays out.

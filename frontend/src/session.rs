@@ -305,6 +305,15 @@ impl Session {
         api::audit(None).await
     }
 
+    /// The page of the audit log before entry `before` (the offline demo
+    /// gives its whole log at once: nothing is older).
+    pub async fn audit_older(self, before: i64) -> Result<Vec<api::AuditEntry>, ApiError> {
+        if self.is_offline() {
+            return Ok(Vec::new());
+        }
+        api::audit(Some(before)).await
+    }
+
     /// Both options of splitting the user's environment. The server computes them
     /// on the authoritative world (the plan's fingerprint must be its own); the
     /// offline demo on its whole world.

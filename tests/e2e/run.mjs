@@ -1234,6 +1234,24 @@ const tests = [
     await page.getByTestId('share').getByTestId('preview-change').filter({ hasText: 'Jade Labs' }).waitFor();
   }],
 
+  ['the audit log shows the seeded history, older pages on request, and nothing of a client the reader may not see', async ({ page, server }) => {
+    const login = new LoginPage(page, server.baseUrl);
+    await login.signInAs('alice@acme.example');
+    await page.getByTestId('nav').getByRole('link', { name: 'Audit log', exact: true }).click();
+    const entries = page.getByTestId('audit-entry');
+    await entries.first().waitFor();
+    assertEqual(await entries.count(), 200, 'the newest 200 first');
+    await page.getByTestId('audit-older').click();
+    await page.getByTestId('audit-what').filter({ hasText: 'Signed up Acme Accountants' }).waitFor({ timeout: 15_000 });
+    assert(await entries.count() > 200, 'older entries appended');
+    // Bob's uploads into a client's organisation: the firm's Administrator
+    // knows the client by name only, so the document stays unnamed.
+    const upload = page.getByTestId('audit-what').filter({ hasText: /^Uploaded a document to / });
+    assert(await upload.count() > 0, 'uploads into clients are listed without their names');
+    assertEqual(await page.getByTestId('audit-what').filter({ hasText: /Contract \d+\.txt/ }).count(), 0, 'no client document named');
+    await screenshot(page, 'audit-history');
+  }],
+
   ['an accountant sorts and filters clients by what needs attention, and tasks by amount', async ({ page, server }) => {
     const login = new LoginPage(page, server.baseUrl);
     await login.signInAs('bob@acme.example');

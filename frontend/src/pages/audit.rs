@@ -23,9 +23,45 @@ fn audit_view(signed_in: SignedIn, filter: RwSignal<String>, outcome: RwSignal<S
         let _ = version;
         session.audit()
     });
+    // Older pages, fetched on request; `more`: whether the last page was full.
+    let older: RwSignal<Vec<crate::api::AuditEntry>> = RwSignal::new(Vec::new());
+    let more = RwSignal::new(None::<bool>);
+    let older_error = RwSignal::new(None::<String>);
+    let load_older = Action::new_local(move |before: &i64| {
+        let before = *before;
+        async move {
+            match session.audit_older(before).await {
+                Ok(page) => {
+                    more.set(Some(page.len() >= crate::api::AUDIT_PAGE));
+                    older.update(|o| o.extend(page));
+                }
+                Err(error) => older_error.set(Some(error.message())),
+            }
+        }
+    });
+    let oldest = move || {
+        older.with(|o| o.last().and_then(|e| e.id)).or_else(|| {
+            entries
+                .get()
+                .and_then(Result::ok)
+                .and_then(|e| e.last().and_then(|e| e.id))
+        })
+    };
+    let can_load_more = move || match more.get() {
+        Some(more) => more,
+        None => entries.get().and_then(Result::ok).is_some_and(|e| {
+            e.len() >= crate::api::AUDIT_PAGE && e.last().is_some_and(|e| e.id.is_some())
+        }),
+    };
     let table = move || {
         let world = world.clone();
-        match entries.get() {
+        let entries = entries.get().map(|first| {
+            first.map(|mut all| {
+                all.extend(older.get());
+                all
+            })
+        });
+        match entries {
             None => view! { <p class="loading" data-testid="audit-loading">"Loading the log…"</p> }.into_any(),
             Some(Err(error)) => view! {
                 <p class="notice warning" role="alert" data-testid="audit-error">{error.message()}</p>
@@ -103,6 +139,20 @@ fn audit_view(signed_in: SignedIn, filter: RwSignal<String>, outcome: RwSignal<S
                 </select>
             </form>
             {table}
+            {move || can_load_more().then(|| view! {
+                <button type="button" data-testid="audit-older"
+                    disabled=move || load_older.pending().get()
+                    on:click=move |_| {
+                        if let Some(before) = oldest() {
+                            load_older.dispatch(before);
+                        }
+                    }>
+                    "Show older entries"
+                </button>
+            })}
+            {move || older_error.get().map(|message| view! {
+                <p class="notice warning" role="alert">{message}</p>
+            })}
         </section>
     }
     .into_any()
