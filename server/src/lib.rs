@@ -17,6 +17,7 @@ pub mod listener;
 pub mod lock;
 pub mod openapi;
 pub mod passwords;
+pub mod postgres;
 pub mod removal;
 pub mod snapshot;
 pub mod store;

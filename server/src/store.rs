@@ -125,6 +125,8 @@ pub struct AuditEntry {
 pub enum StoreError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("postgresql: {0}")]
+    Postgres(#[from] postgres::Error),
     #[error("event {version} is not valid JSON for this build: {source}")]
     Decode {
         version: i64,

@@ -16,6 +16,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 mod parity;
+mod postgres;
 mod precompress;
 mod schemathesis;
 
@@ -198,6 +199,13 @@ fn test(workspace: &Workspace) -> Result<(), String> {
     workspace.ensure_node_modules()?;
     workspace.ensure_chromium()?;
     schemathesis::ensure(&workspace.root)?;
+    // A throwaway PostgreSQL cluster for the stores' shared suite; stopped
+    // when `test` returns, whatever the outcome.
+    let cluster = postgres::Cluster::start(&workspace.root.join("target"))?;
+    ok(&format!(
+        "a throwaway PostgreSQL cluster at {}",
+        cluster.url()
+    ));
     println!("xtask: setup took {}", seconds(started.elapsed()));
 
     let slow_suites = env::var_os("CI").is_some();
@@ -221,6 +229,7 @@ fn test(workspace: &Workspace) -> Result<(), String> {
         ]),
     ));
     let mut cargo_test = workspace.cargo(&["test", "--workspace"]);
+    cargo_test.env("PREFLIGHT_TEST_POSTGRES_URL", cluster.url());
     if slow_suites {
         cargo_test.env("PREFLIGHT_SLOW", "1");
     }

@@ -10,5 +10,6 @@ mod leaks;
 mod persistence;
 mod round_trips;
 mod separation;
+mod stores;
 mod subscriptions;
 mod support;

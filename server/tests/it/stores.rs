@@ -1,0 +1,293 @@
+//! One suite, both stores: SQLite (the embedded default) and PostgreSQL (a
+//! fresh database in the throwaway cluster `cargo xtask test` starts, named by
+//! `PREFLIGHT_TEST_POSTGRES_URL`). The same log, the same audit pages, the
+//! same positions; PostgreSQL's also under concurrent writers.
+
+use std::sync::Arc;
+
+use preflight_core::{Actor, Command, EnvironmentId, Event, Timestamp};
+use preflight_server::postgres::PostgresStore;
+use preflight_server::store::{Recorded, RecordedOutcome, SqliteStore, Store};
+
+/// The cluster's URL, or why the PostgreSQL half cannot run. Under CI (or
+/// `cargo xtask test`) the variable is always set.
+fn cluster() -> Option<String> {
+    match std::env::var("PREFLIGHT_TEST_POSTGRES_URL") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI runs without PREFLIGHT_TEST_POSTGRES_URL: run `cargo xtask test`")
+        }
+        Err(_) => {
+            eprintln!("PREFLIGHT_TEST_POSTGRES_URL is not set: the PostgreSQL half is left to `cargo xtask test`");
+            None
+        }
+    }
+}
+
+/// A fresh, empty database in the cluster, and its URL.
+fn fresh_database(cluster: &str) -> String {
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = postgres::Client::connect(cluster, postgres::NoTls).expect("the cluster");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("a database");
+    let (base, _) = cluster.rsplit_once('/').expect("a URL with a database");
+    format!("{base}/{name}")
+}
+
+/// Each store, fresh, with its name.
+fn stores() -> Vec<(&'static str, Arc<dyn Store>, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let sqlite = SqliteStore::open(&dir.path().join("log.sqlite3")).expect("sqlite");
+    let mut out: Vec<(&'static str, Arc<dyn Store>, Option<tempfile::TempDir>)> =
+        vec![("sqlite", Arc::new(sqlite), Some(dir))];
+    if let Some(cluster) = cluster() {
+        let store = PostgresStore::connect(&fresh_database(&cluster)).expect("postgres");
+        out.push(("postgres", Arc::new(store), None));
+    }
+    out
+}
+
+/// The demo world's first events (sign-ups, users, organisations).
+fn some_events(n: usize) -> Vec<Event> {
+    preflight_core::generate::demo()
+        .events
+        .into_iter()
+        .take(n)
+        .collect()
+}
+
+fn environment_of(events: &[Event]) -> EnvironmentId {
+    events
+        .iter()
+        .find_map(|e| match e {
+            Event::EnvironmentCreated { environment, .. } => Some(*environment),
+            _ => None,
+        })
+        .expect("an environment")
+}
+
+#[test]
+fn both_stores_keep_the_log_in_order_and_read_it_back() {
+    let events = some_events(40);
+    for (name, store, _dir) in stores() {
+        let owners = vec![None; 25];
+        assert_eq!(
+            store.append(&events[..25], &owners, 1).unwrap(),
+            25,
+            "{name}"
+        );
+        assert_eq!(
+            store.append(&events[25..], &[None; 15], 2).unwrap(),
+            40,
+            "{name}"
+        );
+        assert_eq!(store.load_all().unwrap(), events, "{name}: read back whole");
+        assert_eq!(
+            store.load_after(30).unwrap(),
+            events[30..].to_vec(),
+            "{name}: the tail"
+        );
+        assert!(
+            store.load_after(40).unwrap().is_empty(),
+            "{name}: nothing after the end"
+        );
+    }
+}
+
+#[test]
+fn both_stores_record_commands_and_page_the_audit_log_alike() {
+    let events = some_events(12);
+    let home = environment_of(&events);
+    let other = EnvironmentId(uuid::Uuid::from_u128(7));
+    let mut answers = Vec::new();
+    for (name, store, _dir) in stores() {
+        store.append(&events[..10], &[None; 10], 1).unwrap();
+        let actor = Actor::Support {
+            name: "Support".into(),
+        };
+        let batch: Vec<Recorded> = (0..30)
+            .map(|i| Recorded {
+                at: Timestamp(1_000 + i),
+                actor: actor.clone(),
+                command: Command::CreateGroup {
+                    name: format!("Group {i}"),
+                },
+                content_of: None,
+                outcome: if i % 3 == 0 {
+                    RecordedOutcome::Refused {
+                        code: "not_permitted".into(),
+                        message: format!("refused {i}"),
+                    }
+                } else {
+                    RecordedOutcome::Accepted {
+                        events: vec![events[10 + (i as usize % 2)].clone()],
+                        content_of: vec![None],
+                        version: 0,
+                    }
+                },
+                environments: if i % 5 == 0 {
+                    vec![home, other]
+                } else {
+                    vec![home]
+                },
+            })
+            .collect();
+        let version = store.record(&batch).unwrap();
+        assert_eq!(version, 10 + 20, "{name}: one event per accepted command");
+        let page = store.audit(home, None, 7, None).unwrap();
+        assert_eq!(page.len(), 7, "{name}");
+        assert!(
+            page.windows(2).all(|w| w[0].id > w[1].id),
+            "{name}: newest first"
+        );
+        let older = store.audit(home, Some(page[6].id), 100, None).unwrap();
+        assert_eq!(older.len(), 23, "{name}: the rest, older");
+        let refused = store.audit(home, None, 100, Some("refused")).unwrap();
+        assert_eq!(refused.len(), 10, "{name}");
+        assert!(refused
+            .iter()
+            .all(|e| e.code.as_deref() == Some("not_permitted")));
+        assert_eq!(
+            store.audit(other, None, 100, None).unwrap().len(),
+            6,
+            "{name}"
+        );
+        // What the two stores answer is the same, but for the ids' numbering.
+        let all: Vec<_> = store
+            .audit(home, None, 100, None)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.at, e.command, e.outcome, e.code, e.message, e.version))
+            .collect();
+        answers.push((name, all));
+    }
+    if let [(_, sqlite), (_, postgres)] = answers.as_slice() {
+        assert_eq!(sqlite, postgres, "the two stores answer alike");
+    }
+}
+
+#[test]
+fn both_stores_find_an_organisations_content_and_rewrite_it_when_forgotten() {
+    let demo = preflight_core::generate::demo();
+    let (world, owners) = preflight_core::split::forget::replay_with_owners(&demo.events);
+    let organisation = world
+        .organisations()
+        .find(|o| o.name == "Bakery BV")
+        .expect("Bakery BV")
+        .id;
+    for (name, store, _dir) in stores() {
+        store.append(&demo.events, &owners, 1).unwrap();
+        let digests = store.content_digests(organisation).unwrap();
+        assert!(
+            !digests.is_empty(),
+            "{name}: its documents' contents are found"
+        );
+        let forgotten = store.forget_organisation(organisation);
+        match name {
+            "sqlite" => assert!(forgotten.is_ok(), "{forgotten:?}"),
+            // Rewriting rows is not erasure on PostgreSQL: it says so.
+            _ => assert!(
+                forgotten
+                    .as_ref()
+                    .is_err_and(|e| e.to_string().contains("not complete")),
+                "{forgotten:?}"
+            ),
+        }
+        assert!(
+            store.content_digests(organisation).unwrap().is_empty(),
+            "{name}: no row names the content any more"
+        );
+        let replayed = store.load_all().unwrap();
+        assert_eq!(replayed.len(), demo.events.len(), "{name}");
+    }
+}
+
+/// Several writers at once on PostgreSQL (the replicas of issue 22): the
+/// positions are gap-free, and a reader following the log never sees a
+/// position before an earlier one is committed.
+#[test]
+fn postgres_positions_are_gap_free_in_commit_order_under_concurrent_writers() {
+    let Some(cluster) = cluster() else { return };
+    let url = fresh_database(&cluster);
+    let events = some_events(8);
+    // Four writers, 25 appends each of 1, 2 or 3 events.
+    const TOTAL: usize = 4 * (25 + 8 + 2 * 8);
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, events) = (url.clone(), events.clone());
+            std::thread::spawn(move || {
+                let store = PostgresStore::connect(&url).expect("a replica's store");
+                let mut versions = Vec::new();
+                for round in 0..25 {
+                    let batch = &events[..1 + round % 3];
+                    versions.push(store.append(batch, &vec![None; batch.len()], 1).unwrap());
+                }
+                versions
+            })
+        })
+        .collect();
+    // A reader follows the log as a replica would.
+    let reader = {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let store = PostgresStore::connect(&url).expect("a reader");
+            let mut seen: Vec<Event> = Vec::new();
+            let started = std::time::Instant::now();
+            while started.elapsed() < std::time::Duration::from_secs(20) {
+                let next = store.load_after(seen.len() as u64).unwrap();
+                seen.extend(next);
+                if seen.len() >= TOTAL {
+                    break;
+                }
+            }
+            seen
+        })
+    };
+    let mut all: Vec<u64> = writers
+        .into_iter()
+        .flat_map(|w| w.join().expect("a writer"))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let store = PostgresStore::connect(&url).unwrap();
+    let log = store.load_all().unwrap();
+    assert_eq!(
+        all.last().copied(),
+        Some(log.len() as u64),
+        "the last append ends the log"
+    );
+    let seen = reader.join().expect("the reader");
+    assert_eq!(
+        seen[..],
+        log[..seen.len()],
+        "what the reader followed is the log's prefix: no position skipped"
+    );
+    assert_eq!(log.len(), TOTAL);
+}
+
+#[test]
+fn an_unusable_postgres_url_is_refused_with_one_clear_line() {
+    let Some(cluster) = cluster() else { return };
+    let (base, _) = cluster.rsplit_once('/').unwrap();
+    let missing = PostgresStore::connect(&format!("{base}/no_such_database"))
+        .err()
+        .expect("refused");
+    let text = missing.to_string();
+    assert!(
+        text.contains("cannot connect") && text.contains("no_such_database"),
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
+    let unreachable = PostgresStore::connect("postgres://preflight@127.0.0.1:1/postgres")
+        .err()
+        .expect("refused");
+    assert!(
+        unreachable.to_string().contains("cannot connect"),
+        "{unreachable}"
+    );
+    let malformed = PostgresStore::connect("postgres://:::")
+        .err()
+        .expect("refused");
+    assert!(malformed.to_string().contains("not one"), "{malformed}");
+}
