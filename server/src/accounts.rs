@@ -15,7 +15,7 @@ use std::time::Duration;
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::Argon2;
 use preflight_core::{KeyId, UserId};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 /// Who a session or a password belongs to.
@@ -49,6 +49,10 @@ impl Subject {
 pub enum AccountError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("postgresql: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("no PostgreSQL connection: {0}")]
+    Pool(String),
     #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error("no random source: {0}")]
@@ -99,9 +103,132 @@ pub enum Ended {
 
 /// See the module documentation.
 pub struct Accounts {
-    connection: Mutex<Connection>,
+    db: Db,
     sessions: Mutex<HashMap<String, (Subject, i64)>>,
     ended: tokio::sync::broadcast::Sender<Ended>,
+}
+
+/// Where the credential tables are: the SQLite file, or PostgreSQL (the same
+/// tables, `migrations/postgres/V2__accounts.sql`). Statements are written
+/// once, with `$1`… placeholders, which both read in order.
+enum Db {
+    Sqlite(Mutex<Connection>),
+    Postgres(crate::postgres::Pool),
+}
+
+/// A value bound to or read from a statement.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Text(String),
+    Int(i64),
+}
+
+impl Value {
+    fn text(self) -> Option<String> {
+        match self {
+            Value::Text(text) => Some(text),
+            Value::Int(_) => None,
+        }
+    }
+
+    fn int(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            Value::Text(_) => None,
+        }
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Value::Text(text) => text.to_sql(),
+            Value::Int(n) => n.to_sql(),
+        }
+    }
+}
+
+fn text(value: impl Into<String>) -> Value {
+    Value::Text(value.into())
+}
+
+fn postgres_values(values: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
+    values
+        .iter()
+        .map(|v| -> Box<dyn postgres::types::ToSql + Sync> {
+            match v {
+                Value::Text(text) => Box::new(text.clone()),
+                Value::Int(n) => Box::new(*n),
+            }
+        })
+        .collect()
+}
+
+impl Db {
+    fn execute(&self, sql: &str, values: &[Value]) -> Result<(), AccountError> {
+        match self {
+            Db::Sqlite(connection) => {
+                let connection = connection.lock().map_err(|_| AccountError::Poisoned)?;
+                connection.execute(sql, rusqlite::params_from_iter(values))?;
+            }
+            Db::Postgres(pool) => {
+                let mut client = pool.get().map_err(|e| AccountError::Pool(e.to_string()))?;
+                let bound = postgres_values(values);
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    bound.iter().map(|v| v.as_ref()).collect();
+                client.execute(sql, &refs)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first row's `columns` values, if there is a row.
+    fn row(
+        &self,
+        sql: &str,
+        values: &[Value],
+        columns: usize,
+    ) -> Result<Option<Vec<Value>>, AccountError> {
+        match self {
+            Db::Sqlite(connection) => {
+                let connection = connection.lock().map_err(|_| AccountError::Poisoned)?;
+                Ok(connection
+                    .query_row(sql, rusqlite::params_from_iter(values), |row| {
+                        (0..columns)
+                            .map(|i| {
+                                Ok(match row.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
+                                    other => Value::Text(other.as_str()?.to_string()),
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<_>>>()
+                    })
+                    .optional()?)
+            }
+            Db::Postgres(pool) => {
+                let mut client = pool.get().map_err(|e| AccountError::Pool(e.to_string()))?;
+                let bound = postgres_values(values);
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    bound.iter().map(|v| v.as_ref()).collect();
+                let Some(row) = client.query_opt(sql, &refs)? else {
+                    return Ok(None);
+                };
+                let mut out = Vec::with_capacity(columns);
+                for i in 0..columns {
+                    let is_int = row
+                        .columns()
+                        .get(i)
+                        .is_some_and(|c| *c.type_() == postgres::types::Type::INT8);
+                    out.push(if is_int {
+                        Value::Int(row.try_get(i)?)
+                    } else {
+                        Value::Text(row.try_get(i)?)
+                    });
+                }
+                Ok(Some(out))
+            }
+        }
+    }
 }
 
 /// A 256-bit random secret, as 64 hex digits.
@@ -139,7 +266,7 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
 pub const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1LmZ0hXvUqIq1Wf2n+0zq5XPpQ2Y2pNQ1F2c3u1sL3Q";
 
 impl Accounts {
-    /// Opens the credential tables in the database at `path`.
+    /// Opens the credential tables in the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Accounts, AccountError> {
         let connection = Connection::open(path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
@@ -147,15 +274,21 @@ impl Accounts {
             connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.execute_batch(SCHEMA)?;
-        Ok(Accounts {
-            connection: Mutex::new(connection),
-            sessions: Mutex::new(HashMap::new()),
-            ended: tokio::sync::broadcast::channel(256).0,
-        })
+        Ok(Accounts::on(Db::Sqlite(Mutex::new(connection))))
     }
 
-    fn db(&self) -> Result<std::sync::MutexGuard<'_, Connection>, AccountError> {
-        self.connection.lock().map_err(|_| AccountError::Poisoned)
+    /// The credential tables in PostgreSQL, through a replica's connections
+    /// ([`crate::postgres::pool`], which migrated them).
+    pub fn on_postgres(pool: crate::postgres::Pool) -> Accounts {
+        Accounts::on(Db::Postgres(pool))
+    }
+
+    fn on(db: Db) -> Accounts {
+        Accounts {
+            db,
+            sessions: Mutex::new(HashMap::new()),
+            ended: tokio::sync::broadcast::channel(256).0,
+        }
     }
 
     /// Sets the password hash of `subject`, who logs in as `email`.
@@ -166,40 +299,39 @@ impl Accounts {
         hash: &str,
     ) -> Result<(), AccountError> {
         let email = email.trim().to_lowercase();
-        self.db()?.execute(
-            "INSERT INTO credentials (email, subject, password_hash) VALUES (?1, ?2, ?3)
-             ON CONFLICT(email) DO UPDATE SET subject = excluded.subject, password_hash = excluded.password_hash",
-            params![email, subject.encode(), hash],
-        )?;
-        Ok(())
+        self.db.execute(
+            "INSERT INTO credentials (email, subject, password_hash) VALUES ($1, $2, $3)
+             ON CONFLICT (email) DO UPDATE SET subject = excluded.subject, password_hash = excluded.password_hash",
+            &[text(email), text(subject.encode()), text(hash)],
+        )
     }
 
     /// Whether anyone logs in as `email`.
     pub fn has_email(&self, email: &str) -> Result<bool, AccountError> {
         let email = email.trim().to_lowercase();
         Ok(self
-            .db()?
-            .query_row(
-                "SELECT 1 FROM credentials WHERE email = ?1",
-                params![email],
-                |_| Ok(()),
-            )
-            .optional()?
+            .db
+            .row(
+                "SELECT email FROM credentials WHERE email = $1",
+                &[text(email)],
+                1,
+            )?
             .is_some())
     }
 
     /// The subject and password hash of whoever signs in as `email`.
     pub fn credentials(&self, email: &str) -> Result<Option<(Subject, String)>, AccountError> {
         let email = email.trim().to_lowercase();
-        let row: Option<(String, String)> = self
-            .db()?
-            .query_row(
-                "SELECT subject, password_hash FROM credentials WHERE email = ?1",
-                params![email],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        Ok(row.and_then(|(subject, hash)| Subject::decode(&subject).map(|s| (s, hash))))
+        let row = self.db.row(
+            "SELECT subject, password_hash FROM credentials WHERE email = $1",
+            &[text(email)],
+            2,
+        )?;
+        Ok(row.and_then(|row| {
+            let mut row = row.into_iter();
+            let subject = Subject::decode(&row.next()?.text()?)?;
+            Some((subject, row.next()?.text()?))
+        }))
     }
 
     /// Remembers a browser that signed in as `email`: the token it keeps in a
@@ -208,11 +340,17 @@ impl Accounts {
         let token = new_secret()?;
         let email = email.trim().to_lowercase();
         let now = now_ms();
-        let db = self.db()?;
-        db.execute("DELETE FROM devices WHERE expires_ms < ?1", params![now])?;
-        db.execute(
-            "INSERT INTO devices (token_hash, email, expires_ms) VALUES (?1, ?2, ?3)",
-            params![digest(&token), email, now + DEVICE_TTL.as_millis() as i64],
+        self.db.execute(
+            "DELETE FROM devices WHERE expires_ms < $1",
+            &[Value::Int(now)],
+        )?;
+        self.db.execute(
+            "INSERT INTO devices (token_hash, email, expires_ms) VALUES ($1, $2, $3)",
+            &[
+                text(digest(&token)),
+                text(email),
+                Value::Int(now + DEVICE_TTL.as_millis() as i64),
+            ],
         )?;
         Ok(token)
     }
@@ -221,13 +359,12 @@ impl Accounts {
     pub fn is_known_device(&self, token: &str, email: &str) -> Result<bool, AccountError> {
         let email = email.trim().to_lowercase();
         Ok(self
-            .db()?
-            .query_row(
-                "SELECT 1 FROM devices WHERE token_hash = ?1 AND email = ?2 AND expires_ms > ?3",
-                params![digest(token), email, now_ms()],
-                |_| Ok(()),
-            )
-            .optional()?
+            .db
+            .row(
+                "SELECT email FROM devices WHERE token_hash = $1 AND email = $2 AND expires_ms > $3",
+                &[text(digest(token)), text(email), Value::Int(now_ms())],
+                1,
+            )?
             .is_some())
     }
 
@@ -240,9 +377,13 @@ impl Accounts {
     pub fn create_session(&self, subject: &Subject) -> Result<String, AccountError> {
         let token = new_secret()?;
         let expires = now_ms() + SESSION_TTL.as_millis() as i64;
-        self.db()?.execute(
-            "INSERT INTO sessions (token_hash, subject, expires_ms) VALUES (?1, ?2, ?3)",
-            params![digest(&token), subject.encode(), expires],
+        self.db.execute(
+            "INSERT INTO sessions (token_hash, subject, expires_ms) VALUES ($1, $2, $3)",
+            &[
+                text(digest(&token)),
+                text(subject.encode()),
+                Value::Int(expires),
+            ],
         )?;
         self.sessions
             .lock()
@@ -271,15 +412,16 @@ impl Accounts {
         {
             return Ok((*expires > now).then(|| subject.clone()));
         }
-        let row: Option<(String, i64)> = self
-            .db()?
-            .query_row(
-                "SELECT subject, expires_ms FROM sessions WHERE token_hash = ?1",
-                params![key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        let Some((subject, expires)) = row else {
+        let row = self.db.row(
+            "SELECT subject, expires_ms FROM sessions WHERE token_hash = $1",
+            &[text(key.clone())],
+            2,
+        )?;
+        let Some((subject, expires)) = row.and_then(|row| {
+            let mut row = row.into_iter();
+            let subject = row.next()?.text()?;
+            Some((subject, row.next()?.int()?))
+        }) else {
             return Ok(None);
         };
         let Some(subject) = Subject::decode(&subject) else {
@@ -299,8 +441,10 @@ impl Accounts {
             .lock()
             .map_err(|_| AccountError::Poisoned)?
             .remove(&key);
-        self.db()?
-            .execute("DELETE FROM sessions WHERE token_hash = ?1", params![key])?;
+        self.db.execute(
+            "DELETE FROM sessions WHERE token_hash = $1",
+            &[text(key.clone())],
+        )?;
         let _ = self.ended.send(Ended::Session(key));
         Ok(())
     }
@@ -311,9 +455,9 @@ impl Accounts {
             .lock()
             .map_err(|_| AccountError::Poisoned)?
             .retain(|_, (s, _)| s != subject);
-        self.db()?.execute(
-            "DELETE FROM sessions WHERE subject = ?1",
-            params![subject.encode()],
+        self.db.execute(
+            "DELETE FROM sessions WHERE subject = $1",
+            &[text(subject.encode())],
         )?;
         let _ = self.ended.send(Ended::Subject(subject.clone()));
         Ok(())
@@ -321,23 +465,22 @@ impl Accounts {
 
     /// Keeps the hash of a connection key's secret.
     pub fn store_key_secret(&self, key: KeyId, secret: &str) -> Result<(), AccountError> {
-        self.db()?.execute(
-            "INSERT INTO key_secrets (secret_hash, key_id) VALUES (?1, ?2)",
-            params![digest(secret), key.0.to_string()],
-        )?;
-        Ok(())
+        self.db.execute(
+            "INSERT INTO key_secrets (secret_hash, key_id) VALUES ($1, $2)",
+            &[text(digest(secret)), text(key.0.to_string())],
+        )
     }
 
     /// The key a bearer secret belongs to.
     pub fn key_for_secret(&self, secret: &str) -> Result<Option<KeyId>, AccountError> {
-        let id: Option<String> = self
-            .db()?
-            .query_row(
-                "SELECT key_id FROM key_secrets WHERE secret_hash = ?1",
-                params![digest(secret)],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let id = self
+            .db
+            .row(
+                "SELECT key_id FROM key_secrets WHERE secret_hash = $1",
+                &[text(digest(secret))],
+                1,
+            )?
+            .and_then(|row| row.into_iter().next()?.text());
         Ok(id.and_then(|id| uuid::Uuid::parse_str(&id).ok()).map(KeyId))
     }
 
@@ -347,11 +490,10 @@ impl Accounts {
         invitation: preflight_core::InvitationId,
         secret: &str,
     ) -> Result<(), AccountError> {
-        self.db()?.execute(
-            "INSERT INTO invitation_secrets (secret_hash, invitation_id) VALUES (?1, ?2)",
-            params![digest(secret), invitation.0.to_string()],
-        )?;
-        Ok(())
+        self.db.execute(
+            "INSERT INTO invitation_secrets (secret_hash, invitation_id) VALUES ($1, $2)",
+            &[text(digest(secret)), text(invitation.0.to_string())],
+        )
     }
 
     /// The invitation a secret opens.
@@ -359,14 +501,14 @@ impl Accounts {
         &self,
         secret: &str,
     ) -> Result<Option<preflight_core::InvitationId>, AccountError> {
-        let id: Option<String> = self
-            .db()?
-            .query_row(
-                "SELECT invitation_id FROM invitation_secrets WHERE secret_hash = ?1",
-                params![digest(secret)],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let id = self
+            .db
+            .row(
+                "SELECT invitation_id FROM invitation_secrets WHERE secret_hash = $1",
+                &[text(digest(secret))],
+                1,
+            )?
+            .and_then(|row| row.into_iter().next()?.text());
         Ok(id
             .and_then(|id| uuid::Uuid::parse_str(&id).ok())
             .map(preflight_core::InvitationId))

@@ -30,8 +30,11 @@ const MIGRATION_LOCK: i64 = 0x7072_6566_6c69_6768; // "preflig"
 /// log.
 const POOL_SIZE: u32 = 4;
 
+/// A replica's connections to the database.
+pub type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
 pub struct PostgresStore {
-    pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
+    pool: Pool,
 }
 
 impl PostgresStore {
@@ -39,39 +42,7 @@ impl PostgresStore {
     /// refuses a PostgreSQL older than 15, and applies the migrations not
     /// yet applied. Every way this can fail is one line in the error.
     pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let config = postgres::Config::from_str(url).map_err(|error| {
-            StoreError::Failed(format!("the PostgreSQL URL is not one: {error}"))
-        })?;
-        let mut client = config.connect(NoTls).map_err(|error| {
-            StoreError::Failed(format!(
-                "cannot connect to PostgreSQL: {}",
-                one_line(&error)
-            ))
-        })?;
-        let version: i32 = client
-            .query_one("SELECT current_setting('server_version_num')::int", &[])?
-            .get(0);
-        if version < OLDEST {
-            return Err(StoreError::Failed(format!(
-                "PostgreSQL {}.{} is too old: 15 or newer is needed",
-                version / 10_000,
-                version % 10_000
-            )));
-        }
-        // Replicas starting together migrate one at a time: the others wait
-        // here, then find nothing left to apply.
-        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
-        let migrated = migrations::runner().run(&mut client);
-        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
-        migrated
-            .map_err(|error| StoreError::Failed(format!("migrating the schema failed: {error}")))?;
-        drop(client);
-        let pool = r2d2::Pool::builder()
-            .max_size(POOL_SIZE)
-            .connection_timeout(Duration::from_secs(10))
-            .build(PostgresConnectionManager::new(config, NoTls))
-            .map_err(|error| StoreError::Failed(format!("cannot open connections: {error}")))?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore { pool: pool(url)? })
     }
 
     fn client(
@@ -81,6 +52,43 @@ impl PostgresStore {
             .get()
             .map_err(|error| StoreError::Failed(format!("no PostgreSQL connection: {error}")))
     }
+}
+
+/// The connections to `url`, once the database is checked (PostgreSQL 15 or
+/// newer) and migrated (one replica at a time). Every way this can fail is
+/// one line in the error.
+pub fn pool(url: &str) -> Result<Pool, StoreError> {
+    let config = postgres::Config::from_str(url)
+        .map_err(|error| StoreError::Failed(format!("the PostgreSQL URL is not one: {error}")))?;
+    let mut client = config.connect(NoTls).map_err(|error| {
+        StoreError::Failed(format!(
+            "cannot connect to PostgreSQL: {}",
+            one_line(&error)
+        ))
+    })?;
+    let version: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    if version < OLDEST {
+        return Err(StoreError::Failed(format!(
+            "PostgreSQL {}.{} is too old: 15 or newer is needed",
+            version / 10_000,
+            version % 10_000
+        )));
+    }
+    // Replicas starting together migrate one at a time: the others wait
+    // here, then find nothing left to apply.
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let migrated = migrations::runner().run(&mut client);
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    migrated
+        .map_err(|error| StoreError::Failed(format!("migrating the schema failed: {error}")))?;
+    drop(client);
+    r2d2::Pool::builder()
+        .max_size(POOL_SIZE)
+        .connection_timeout(Duration::from_secs(10))
+        .build(PostgresConnectionManager::new(config, NoTls))
+        .map_err(|error| StoreError::Failed(format!("cannot open connections: {error}")))
 }
 
 /// An error's chain on one line (the driver's top error is often just "error

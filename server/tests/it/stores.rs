@@ -291,3 +291,88 @@ fn an_unusable_postgres_url_is_refused_with_one_clear_line() {
         .expect("refused");
     assert!(malformed.to_string().contains("not one"), "{malformed}");
 }
+
+/// The credential tables on both stores: what one handle writes, a fresh
+/// handle on the same database (a restart, or another replica) reads.
+#[test]
+fn both_stores_keep_credentials_sessions_devices_and_secrets_alike() {
+    use preflight_core::{InvitationId, KeyId, UserId};
+    use preflight_server::accounts::{Accounts, Subject};
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("accounts.sqlite3");
+    type Opener = Box<dyn Fn() -> Accounts>;
+    let mut backends: Vec<(&str, Opener)> = vec![(
+        "sqlite",
+        Box::new(move || Accounts::open(&path).expect("sqlite accounts")),
+    )];
+    if let Some(cluster) = cluster() {
+        let url = fresh_database(&cluster);
+        backends.push((
+            "postgres",
+            Box::new(move || {
+                Accounts::on_postgres(preflight_server::postgres::pool(&url).expect("a pool"))
+            }),
+        ));
+    }
+    for (name, open) in backends {
+        let (a, b) = (open(), open());
+        let ann = Subject::User(UserId(uuid::Uuid::from_u128(5)));
+        assert!(!a.has_email("Ann@Example.org").unwrap(), "{name}");
+        a.set_password_hash(&ann, "Ann@Example.org", "hash-1")
+            .unwrap();
+        assert!(
+            b.has_email("ann@example.org").unwrap(),
+            "{name}: emails compare lowercased"
+        );
+        a.set_password_hash(&ann, "ann@example.org", "hash-2")
+            .unwrap();
+        assert_eq!(
+            b.credentials(" ANN@example.org ").unwrap(),
+            Some((ann.clone(), "hash-2".to_string())),
+            "{name}: the new hash replaces the old"
+        );
+        assert_eq!(b.credentials("bob@example.org").unwrap(), None, "{name}");
+
+        let first = a.create_session(&ann).unwrap();
+        let second = a.create_session(&ann).unwrap();
+        assert_eq!(open().session(&first).unwrap(), Some(ann.clone()), "{name}");
+        a.end_session(&first).unwrap();
+        assert_eq!(open().session(&first).unwrap(), None, "{name}: signed out");
+        assert_eq!(
+            open().session(&second).unwrap(),
+            Some(ann.clone()),
+            "{name}"
+        );
+        a.end_sessions_of(&ann).unwrap();
+        assert_eq!(
+            open().session(&second).unwrap(),
+            None,
+            "{name}: every session ends"
+        );
+        assert_eq!(open().session("not-a-token").unwrap(), None, "{name}");
+
+        let device = a.remember_device("Ann@Example.org").unwrap();
+        assert!(
+            b.is_known_device(&device, "ann@example.org").unwrap(),
+            "{name}"
+        );
+        assert!(
+            !b.is_known_device(&device, "bob@example.org").unwrap(),
+            "{name}"
+        );
+
+        let key = KeyId(uuid::Uuid::from_u128(9));
+        a.store_key_secret(key, "key-secret").unwrap();
+        assert_eq!(b.key_for_secret("key-secret").unwrap(), Some(key), "{name}");
+        assert_eq!(b.key_for_secret("other").unwrap(), None, "{name}");
+        let invitation = InvitationId(uuid::Uuid::from_u128(11));
+        a.store_invitation_secret(invitation, "join-secret")
+            .unwrap();
+        assert_eq!(
+            b.invitation_for_secret("join-secret").unwrap(),
+            Some(invitation),
+            "{name}"
+        );
+        assert_eq!(b.invitation_for_secret("nope").unwrap(), None, "{name}");
+    }
+}
