@@ -449,6 +449,13 @@ async fn commands_post(
         caller.user(&state.engine.world())?;
     }
     refuse_file_commands(&request.command)?;
+    if state.postgres_writer.is_some() && matches!(request.command, Command::ExecuteRemoval { .. })
+    {
+        return Err(AppError::Invalid {
+            field: "command".into(),
+            message: "a removal cannot be executed on a PostgreSQL deployment yet: PostgreSQL keeps old row versions, so the content could not be erased; nothing was changed".into(),
+        });
+    }
     let committed = state
         .engine
         .submit(caller.actor(), request.command, request.expected)

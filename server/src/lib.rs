@@ -68,8 +68,12 @@ const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Clone, Debug)]
 pub struct Config {
     pub addr: SocketAddr,
-    /// The SQLite database file (or `:memory:`).
+    /// The SQLite database file (or `:memory:`); with `postgres`, only its
+    /// directory is used (the signing key, document bytes).
     pub database: PathBuf,
+    /// The PostgreSQL database that holds the event log, the audit log and
+    /// the credentials instead of the SQLite file.
+    pub postgres: Option<String>,
     /// Append the demo world's events when the database holds none.
     pub seed_demo: bool,
     /// Seed the benchmark world (`SyntheticConfig::default()`, a million
@@ -96,11 +100,19 @@ pub fn database_in(data_dir: &Path) -> PathBuf {
     data_dir.join("preflight.sqlite3")
 }
 
-/// The database file named by `--database-url`: a plain path, `sqlite:PATH` or
-/// `sqlite://PATH`. Any other URL (`postgres://…`, say) is refused with a
-/// sentence that says what this server stores its data in, rather than taken
-/// for a file name.
-pub fn database_from_url(url: &str) -> Result<PathBuf, String> {
+/// What `--database-url` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file: a plain path, `sqlite:PATH` or `sqlite://PATH`.
+    File(PathBuf),
+    /// A PostgreSQL database: `postgres://…` or `postgresql://…`.
+    Postgres(String),
+}
+
+/// Reads `--database-url`. Another kind of URL (`mysql://…`, say) is refused
+/// with a sentence that says what this server stores its data in, rather than
+/// taken for a file name.
+pub fn database_from_url(url: &str) -> Result<DatabaseUrl, String> {
     let trimmed = url.trim();
     if let Some(path) = trimmed
         .strip_prefix("sqlite://")
@@ -109,25 +121,29 @@ pub fn database_from_url(url: &str) -> Result<PathBuf, String> {
         if path.is_empty() {
             return Err("--database-url `sqlite://` names no file: give sqlite://PATH".into());
         }
-        return Ok(PathBuf::from(path));
+        return Ok(DatabaseUrl::File(PathBuf::from(path)));
     }
     if trimmed.is_empty() {
         return Err(
-            "--database-url is empty: give a SQLite file, e.g. sqlite://./data/preflight.sqlite3"
+            "--database-url is empty: give a SQLite file, e.g. sqlite://./data/preflight.sqlite3, or a postgres:// URL"
                 .into(),
         );
     }
     if let Some((scheme, _)) = trimmed.split_once("://") {
-        let engine = match scheme.to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" => "a PostgreSQL URL",
-            "mysql" | "mariadb" => "a MySQL URL",
-            _ => "a URL",
+        return match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Ok(DatabaseUrl::Postgres(trimmed.to_string())),
+            other => {
+                let engine = match other {
+                    "mysql" | "mariadb" => "a MySQL URL",
+                    _ => "a URL",
+                };
+                Err(format!(
+                    "--database-url `{scheme}://…` is {engine}; this server keeps its data in SQLite or PostgreSQL: give a file path, sqlite://PATH or postgres://…"
+                ))
+            }
         };
-        return Err(format!(
-            "--database-url `{scheme}://…` is {engine}; this server keeps its data in SQLite only: give a file path or sqlite://PATH"
-        ));
     }
-    Ok(PathBuf::from(trimmed))
+    Ok(DatabaseUrl::File(PathBuf::from(trimmed)))
 }
 
 /// What every handler can reach.
@@ -150,6 +166,8 @@ pub struct AppState {
     /// The data directory's lock, held while the server runs (`None` for an
     /// in-memory database).
     pub lock: Option<Arc<lock::DataDirLock>>,
+    /// On PostgreSQL, the claim of the one writing server, held while it runs.
+    pub postgres_writer: Option<Arc<postgres::Writer>>,
     /// Hashes and checks passwords, fairly and with bounded memory.
     pub passwords: passwords::Passwords,
     /// Sign-in delays per account and per client address.
@@ -240,13 +258,34 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
             tokio::task::spawn_blocking(move || lock::DataDirLock::acquire(&dir)).await??,
         ))
     };
+    // On PostgreSQL: the writer's claim first, then the connections (which
+    // migrate the schema), shared by the store and the credentials.
+    let postgres = match config.postgres.clone() {
+        Some(url) => Some(
+            tokio::task::spawn_blocking(move || {
+                let writer = postgres::Writer::claim(&url)?;
+                Ok::<_, StoreError>((Arc::new(writer), postgres::pool(&url)?))
+            })
+            .await??,
+        ),
+        None => None,
+    };
     let database = config.database.clone();
-    let store: Arc<dyn Store> =
-        Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&database)).await??);
+    let store: Arc<dyn Store> = match &postgres {
+        Some((_, pool)) => Arc::new(postgres::PostgresStore::on(pool.clone())),
+        None => Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&database)).await??),
+    };
 
-    // The latest snapshot, if one is readable, then the events after it.
+    // The latest snapshot, if one is readable, then the events after it. On
+    // PostgreSQL the world is replayed from the log alone: a snapshot in a
+    // directory could belong to another database.
     let mut world = World::default();
-    if let Some((version, path)) = snapshot::latest(&data_dir) {
+    let latest = if postgres.is_some() {
+        None
+    } else {
+        snapshot::latest(&data_dir)
+    };
+    if let Some((version, path)) = latest {
         match tokio::task::spawn_blocking(move || snapshot::load(&path)).await? {
             Ok(loaded) => world = loaded,
             Err(error) => tracing::warn!(version, %error, "skipping an unreadable snapshot"),
@@ -304,7 +343,10 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     }
 
     let database = config.database.clone();
-    let accounts = Arc::new(tokio::task::spawn_blocking(move || Accounts::open(&database)).await??);
+    let accounts = Arc::new(match &postgres {
+        Some((_, pool)) => Accounts::on_postgres(pool.clone()),
+        None => tokio::task::spawn_blocking(move || Accounts::open(&database)).await??,
+    });
     let generated_support_password =
         set_up_accounts(&accounts, &world, seeded_demo, config).await?;
 
@@ -334,7 +376,8 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         let store = Arc::clone(&store);
         tokio::task::spawn_blocking(move || store.settle()).await?;
     }
-    let snapshots = (config.snapshot_every > 0).then(|| (data_dir.clone(), config.snapshot_every));
+    let snapshots = (config.snapshot_every > 0 && postgres.is_none())
+        .then(|| (data_dir.clone(), config.snapshot_every));
     let engine = Engine::start(world, Arc::clone(&store), snapshots);
     let state = AppState {
         store,
@@ -347,6 +390,7 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
         data_dir,
         max_bundle_bytes: config.max_bundle_bytes,
         lock,
+        postgres_writer: postgres.map(|(writer, _)| writer),
         passwords: passwords::Passwords::per_core(),
         throttle: Arc::new(throttle::Throttle::default()),
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),

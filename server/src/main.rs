@@ -15,12 +15,15 @@ struct Args {
     #[arg(long, env = "PREFLIGHT_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
 
-    /// Directory for the SQLite database (`preflight.sqlite3`).
+    /// Directory for the SQLite database (`preflight.sqlite3`), the signing
+    /// key and document bytes.
     #[arg(long, env = "PREFLIGHT_DATA", default_value = "./data")]
     data: PathBuf,
 
-    /// An explicit SQLite database (a path, `sqlite:PATH` or `sqlite://PATH`);
-    /// overrides --data.
+    /// The database: a SQLite file (a path, `sqlite:PATH` or `sqlite://PATH`,
+    /// instead of the one in --data), or PostgreSQL 15 or newer
+    /// (`postgres://user:password@host:port/database`), which then holds the
+    /// event log, the audit log and the credentials.
     #[arg(long, env = "PREFLIGHT_DATABASE_URL")]
     database_url: Option<String>,
 
@@ -80,15 +83,25 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let database = match &args.database_url {
+    let (database, postgres) = match &args.database_url {
         Some(url) => match preflight_server::database_from_url(url) {
-            Ok(path) => path,
+            Ok(preflight_server::DatabaseUrl::File(path)) => (path, None),
+            // The data directory still keeps the signing key and document bytes.
+            Ok(preflight_server::DatabaseUrl::Postgres(url)) => {
+                // Unusable (unreachable, refused, older than 15): said in one
+                // line before anything is created.
+                if let Err(error) = preflight_server::postgres::pool(&url) {
+                    eprintln!("preflight-server: --database-url: {error}");
+                    return ExitCode::from(2);
+                }
+                (preflight_server::database_in(&args.data), Some(url))
+            }
             Err(message) => {
                 eprintln!("preflight-server: {message}");
                 return ExitCode::from(2);
             }
         },
-        None => preflight_server::database_in(&args.data),
+        None => (preflight_server::database_in(&args.data), None),
     };
     let trusted_proxies =
         match preflight_server::throttle::TrustedProxies::parse(&args.trusted_proxies) {
@@ -101,6 +114,7 @@ fn main() -> ExitCode {
     let config = preflight_server::Config {
         addr: args.addr,
         database,
+        postgres,
         seed_demo: !args.empty,
         seed_synthetic: args.seed_synthetic,
         snapshot_every: args.snapshot_every,

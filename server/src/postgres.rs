@@ -42,7 +42,12 @@ impl PostgresStore {
     /// refuses a PostgreSQL older than 15, and applies the migrations not
     /// yet applied. Every way this can fail is one line in the error.
     pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        Ok(PostgresStore { pool: pool(url)? })
+        Ok(PostgresStore::on(pool(url)?))
+    }
+
+    /// The store on connections already opened (and migrated) by [`pool`].
+    pub fn on(pool: Pool) -> PostgresStore {
+        PostgresStore { pool }
     }
 
     fn client(
@@ -89,6 +94,52 @@ pub fn pool(url: &str) -> Result<Pool, StoreError> {
         .connection_timeout(Duration::from_secs(10))
         .build(PostgresConnectionManager::new(config, NoTls))
         .map_err(|error| StoreError::Failed(format!("cannot open connections: {error}")))
+}
+
+/// How many times, 100 ms apart, a starting server tries to claim the writer's
+/// lock.
+const CLAIM_TRIES: u32 = 50;
+
+/// The advisory lock the one writing server holds.
+const WRITER_LOCK: i64 = 0x7072_6566_6c69_6777; // "preflgw"
+
+/// The claim of the one server that writes to a database, held on a
+/// connection of its own for as long as the server runs. Until replicas
+/// decide writes together (issue 22), a second server on the same database
+/// is refused at start rather than allowed to interleave its writes.
+pub struct Writer {
+    _client: std::sync::Mutex<postgres::Client>,
+}
+
+impl Writer {
+    pub fn claim(url: &str) -> Result<Writer, StoreError> {
+        let mut client = postgres::Client::connect(url, NoTls).map_err(|error| {
+            StoreError::Failed(format!(
+                "cannot connect to PostgreSQL: {}",
+                one_line(&error)
+            ))
+        })?;
+        // A writer killed a moment ago holds the claim until PostgreSQL sees
+        // its connection close: a restart waits a little for that.
+        let mut claimed = false;
+        for _ in 0..CLAIM_TRIES {
+            claimed = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&WRITER_LOCK])?
+                .get(0);
+            if claimed {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if !claimed {
+            return Err(StoreError::Failed(
+                "another server already writes to this PostgreSQL database: one server per database until replicas come".into(),
+            ));
+        }
+        Ok(Writer {
+            _client: std::sync::Mutex::new(client),
+        })
+    }
 }
 
 /// An error's chain on one line (the driver's top error is often just "error

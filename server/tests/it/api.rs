@@ -537,10 +537,25 @@ fn crash_runs() -> usize {
 
 #[test]
 fn a_crash_never_loses_an_acknowledged_command() {
+    crash_rounds(&[]);
+}
+
+/// The same kill -9 rounds with the log, the audit log and the sessions in
+/// PostgreSQL (a fresh database of the test cluster).
+#[test]
+fn a_crash_never_loses_an_acknowledged_command_on_postgres() {
+    let Some(cluster) = crate::stores::cluster() else {
+        return;
+    };
+    let url = crate::stores::fresh_database(&cluster);
+    crash_rounds(&["--database-url", &url]);
+}
+
+fn crash_rounds(extra_args: &[&str]) {
     let data = tempfile::tempdir().expect("a temp dir");
     let web = data.path().join("no-web-app");
     for round in 0..crash_runs() {
-        let mut server = RunningServer::start(data.path(), &web, &[]);
+        let mut server = RunningServer::start(data.path(), &web, extra_args);
         let addr = server.addr.clone();
         let login = json!({ "email": "bob@acme.example", "password": DEMO_PASSWORD }).to_string();
         let (_, cookie, _) = request(&addr, "POST", "/api/session", None, Some(&login));
@@ -589,7 +604,7 @@ fn a_crash_never_loses_an_acknowledged_command() {
             "no command was acknowledged before the kill"
         );
 
-        let server = RunningServer::start(data.path(), &web, &[]);
+        let server = RunningServer::start(data.path(), &web, extra_args);
         let (_, cookie, _) = request(&server.addr, "POST", "/api/session", None, Some(&login));
         let token = cookie
             .split(';')

@@ -11,7 +11,7 @@ use preflight_server::store::{Recorded, RecordedOutcome, SqliteStore, Store};
 
 /// The cluster's URL, or why the PostgreSQL half cannot run. Under CI (or
 /// `cargo xtask test`) the variable is always set.
-fn cluster() -> Option<String> {
+pub fn cluster() -> Option<String> {
     match std::env::var("PREFLIGHT_TEST_POSTGRES_URL") {
         Ok(url) => Some(url),
         Err(_) if std::env::var_os("CI").is_some() => {
@@ -25,7 +25,7 @@ fn cluster() -> Option<String> {
 }
 
 /// A fresh, empty database in the cluster, and its URL.
-fn fresh_database(cluster: &str) -> String {
+pub fn fresh_database(cluster: &str) -> String {
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = postgres::Client::connect(cluster, postgres::NoTls).expect("the cluster");
     admin
@@ -375,4 +375,63 @@ fn both_stores_keep_credentials_sessions_devices_and_secrets_alike() {
         );
         assert_eq!(b.invitation_for_secret("nope").unwrap(), None, "{name}");
     }
+}
+
+/// A server on PostgreSQL: a second one on the same database is refused in
+/// one line (until replicas decide writes together), and a removal, which
+/// PostgreSQL could not erase yet, is refused before anything changes.
+#[test]
+fn one_server_writes_to_a_postgres_database_and_no_removal_is_executed_there() {
+    use crate::client;
+    use crate::support::RunningServer;
+    use serde_json::json;
+    let Some(cluster) = cluster() else { return };
+    let url = fresh_database(&cluster);
+    let data = tempfile::tempdir().expect("a temp dir");
+    let web = data.path().join("no-web-app");
+    let server = RunningServer::start(data.path(), &web, &["--database-url", &url]);
+
+    let other = tempfile::tempdir().expect("a temp dir");
+    let second = std::process::Command::new(env!("CARGO_BIN_EXE_preflight-server"))
+        .args(["--addr", "127.0.0.1:0", "--database-url", &url])
+        .arg("--data")
+        .arg(other.path())
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("the second server runs");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "a second writer started: {said}");
+    assert!(said.contains("another server already writes"), "{said}");
+
+    let login = json!({ "email": "support@preflight.example", "password": preflight_core::generate::DEMO_PASSWORD });
+    let reply = client::json(&server.addr, None, "POST", "/api/session", None, &login)
+        .expect("Support signs in");
+    assert_eq!(reply.status, 200, "{}", reply.json());
+    let session = reply.cookie("preflight_session").expect("a session");
+    let organisation = crate::support::org_named(&crate::support::demo_world(), "Bakery BV");
+    let reply = client::json(
+        &server.addr,
+        None,
+        "POST",
+        "/api/commands",
+        Some(&session),
+        &json!({ "command": { "type": "ExecuteRemoval", "organisation": organisation } }),
+    )
+    .expect("an answer");
+    assert!((400..500).contains(&reply.status), "{}", reply.json());
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("PostgreSQL") && m.contains("nothing was changed")),
+        "{}",
+        reply.json()
+    );
+    // The server still serves, and its log is in PostgreSQL.
+    assert_eq!(server.get("/api/health").status, 200);
+    let store = PostgresStore::connect(&url).expect("the database");
+    assert_eq!(
+        store.load_all().unwrap().len(),
+        crate::support::n_demo_events(),
+        "the demo world seeded into PostgreSQL"
+    );
 }

@@ -15,6 +15,7 @@ pub fn library_config(data_dir: &Path) -> preflight_server::Config {
     preflight_server::Config {
         addr: "127.0.0.1:0".parse().expect("an address"),
         database: preflight_server::database_in(data_dir),
+        postgres: None,
         seed_demo: true,
         seed_synthetic: false,
         snapshot_every: 0,
