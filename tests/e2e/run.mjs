@@ -1102,6 +1102,9 @@ const tests = [
     await page.getByTestId('support-search').fill('acme');
     const acme = page.getByTestId('support-environment').filter({ hasText: 'Acme' }).first();
     await acme.waitFor();
+    // The list is fetched again for the search: wait for its answer.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="support-environment"]').length === 1, null, { timeout: 15_000 })
+      .catch(() => {});
     assertEqual(await page.getByTestId('support-environment').count(), 1, 'the search narrows the list');
     const before = Number(await acme.getByTestId('support-credit').innerText());
     await acme.getByTestId('support-amount').fill('40');
