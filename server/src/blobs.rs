@@ -22,10 +22,25 @@ use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
 
 /// See the module documentation.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Blobs {
     dir: PathBuf,
+    /// On PostgreSQL, the bytes are rows of `blobs` instead of files.
+    postgres: Option<crate::postgres::Pool>,
     gate: Arc<RwLock<()>>,
+}
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.postgres {
+            Some(_) => f.write_str("Blobs(PostgreSQL)"),
+            None => write!(f, "Blobs({})", self.dir.display()),
+        }
+    }
+}
+
+fn database_error(error: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(format!("document bytes in PostgreSQL: {error}"))
 }
 
 impl Blobs {
@@ -33,7 +48,29 @@ impl Blobs {
     pub fn new(dir: PathBuf) -> Blobs {
         Blobs {
             dir,
+            postgres: None,
             gate: Arc::new(RwLock::new(())),
+        }
+    }
+
+    /// Blobs as rows of PostgreSQL's `blobs` table (written in the same
+    /// durable way: a digest present always names complete bytes).
+    pub fn in_postgres(pool: crate::postgres::Pool) -> Blobs {
+        Blobs {
+            dir: PathBuf::new(),
+            postgres: Some(pool),
+            gate: Arc::new(RwLock::new(())),
+        }
+    }
+
+    fn client(
+        &self,
+    ) -> std::io::Result<
+        Option<r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>>,
+    > {
+        match &self.postgres {
+            Some(pool) => pool.get().map(Some).map_err(database_error),
+            None => Ok(None),
         }
     }
 
@@ -52,6 +89,9 @@ impl Blobs {
     /// Deletes the temporary files a crash left behind (run once at start-up, in
     /// the background: a blob directory can hold a million files).
     pub fn remove_leftovers(&self) -> std::io::Result<usize> {
+        if self.postgres.is_some() {
+            return Ok(0);
+        }
         let mut removed = 0;
         let Ok(shards) = fs::read_dir(&self.dir) else {
             return Ok(0);
@@ -100,6 +140,15 @@ impl Blobs {
     /// Stores `bytes`; returns their digest.
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<Sha256> {
         let digest = Sha256::of(bytes);
+        if let Some(mut client) = self.client()? {
+            client
+                .execute(
+                    "INSERT INTO blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&digest.to_hex(), &bytes],
+                )
+                .map_err(database_error)?;
+            return Ok(digest);
+        }
         let Some((temporary, path, parent)) = self.destination(&digest)? else {
             return Ok(digest);
         };
@@ -124,6 +173,23 @@ impl Blobs {
         &self,
         documents: impl IntoIterator<Item = &'a [u8]>,
     ) -> std::io::Result<Vec<Sha256>> {
+        if let Some(mut client) = self.client()? {
+            // One transaction: all of them durable at its commit, or none.
+            let mut transaction = client.transaction().map_err(database_error)?;
+            let mut digests = Vec::new();
+            for bytes in documents {
+                let digest = Sha256::of(bytes);
+                transaction
+                    .execute(
+                        "INSERT INTO blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[&digest.to_hex(), &bytes],
+                    )
+                    .map_err(database_error)?;
+                digests.push(digest);
+            }
+            transaction.commit().map_err(database_error)?;
+            return Ok(digests);
+        }
         let mut written = Vec::new();
         let mut digests = Vec::new();
         for bytes in documents {
@@ -149,11 +215,29 @@ impl Blobs {
 
     /// Whether the bytes with `digest` are stored.
     pub fn has(&self, digest: &Sha256) -> bool {
-        self.path(digest).is_file()
+        match self.client() {
+            Ok(Some(mut client)) => client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = $1)",
+                    &[&digest.to_hex()],
+                )
+                .is_ok_and(|row| row.get::<_, bool>(0)),
+            Ok(None) => self.path(digest).is_file(),
+            Err(_) => false,
+        }
     }
 
     /// The bytes with `digest`, if stored.
     pub fn get(&self, digest: &Sha256) -> std::io::Result<Option<Vec<u8>>> {
+        if let Some(mut client) = self.client()? {
+            return Ok(client
+                .query_opt(
+                    "SELECT bytes FROM blobs WHERE sha256 = $1",
+                    &[&digest.to_hex()],
+                )
+                .map_err(database_error)?
+                .map(|row| row.get(0)));
+        }
         match fs::read(self.path(digest)) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -164,6 +248,12 @@ impl Blobs {
     /// Deletes the bytes with `digest`, if stored (DOMAIN §7: a removed
     /// organisation's documents). The caller makes sure no document still has them.
     pub fn delete(&self, digest: &Sha256) -> std::io::Result<bool> {
+        if let Some(mut client) = self.client()? {
+            let n = client
+                .execute("DELETE FROM blobs WHERE sha256 = $1", &[&digest.to_hex()])
+                .map_err(database_error)?;
+            return Ok(n > 0);
+        }
         let path = self.path(digest);
         match fs::remove_file(&path) {
             Ok(()) => {

@@ -33,6 +33,37 @@ pub struct Signer {
 impl Signer {
     /// The key in `dir`, made (from the operating system's randomness) and kept
     /// readable only by its owner on first use.
+    /// The platform's key kept in PostgreSQL (`platform_keys`), made on first
+    /// use: servers starting together agree on the first one written.
+    pub fn load_or_create_in(pool: &crate::postgres::Pool) -> io::Result<Signer> {
+        let failed = |e: &dyn std::fmt::Display| {
+            io::Error::other(format!("the signing key in PostgreSQL: {e}"))
+        };
+        let mut client = pool.get().map_err(|e| failed(&e))?;
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| io::Error::other(e.to_string()))?;
+        client
+            .execute(
+                "INSERT INTO platform_keys (name, secret) VALUES ('bundle-signing', $1) ON CONFLICT DO NOTHING",
+                &[&seed.as_slice()],
+            )
+            .map_err(|e| failed(&e))?;
+        let stored: Vec<u8> = client
+            .query_one(
+                "SELECT secret FROM platform_keys WHERE name = 'bundle-signing'",
+                &[],
+            )
+            .map_err(|e| failed(&e))?
+            .get(0);
+        let seed: [u8; 32] = stored
+            .as_slice()
+            .try_into()
+            .map_err(|_| failed(&"the stored key is not 32 bytes"))?;
+        Ok(Signer {
+            key: SigningKey::from_bytes(&seed),
+        })
+    }
+
     pub fn load_or_create(dir: &Path) -> io::Result<Signer> {
         let path = dir.join(KEY_FILE);
         match fs::read(&path) {

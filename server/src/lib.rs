@@ -313,7 +313,10 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     } else {
         None
     };
-    let blobs = Blobs::new(data_dir.join("blobs"));
+    let blobs = match &postgres {
+        Some((_, pool)) => Blobs::in_postgres(pool.clone()),
+        None => Blobs::new(data_dir.join("blobs")),
+    };
     if let Some(seed) = seed {
         // The bytes first: a crash between the two leaves unused files, never a
         // document without its bytes.
@@ -364,10 +367,14 @@ pub async fn open_state(config: &Config) -> Result<(AppState, Startup), ServeErr
     };
     let signer = {
         let dir = data_dir.clone();
+        let pool = postgres.as_ref().map(|(_, pool)| pool.clone());
         Arc::new(
-            tokio::task::spawn_blocking(move || bundle::Signer::load_or_create(&dir))
-                .await?
-                .map_err(ServeError::Blobs)?,
+            tokio::task::spawn_blocking(move || match pool {
+                Some(pool) => bundle::Signer::load_or_create_in(&pool),
+                None => bundle::Signer::load_or_create(&dir),
+            })
+            .await?
+            .map_err(ServeError::Blobs)?,
         )
     };
     // Seeding or a long replay leaves a long write-ahead log: it is emptied now,

@@ -428,10 +428,86 @@ fn one_server_writes_to_a_postgres_database_and_no_removal_is_executed_there() {
     );
     // The server still serves, and its log is in PostgreSQL.
     assert_eq!(server.get("/api/health").status, 200);
+    // The demo's documents were stored there too: an owner downloads one.
+    let login = json!({ "email": "owner@bakerybv.example", "password": preflight_core::generate::DEMO_PASSWORD });
+    let owner = client::json(&server.addr, None, "POST", "/api/session", None, &login)
+        .and_then(|reply| reply.cookie("preflight_session"))
+        .expect("the owner signs in");
+    let world = crate::support::demo_world();
+    let document = world
+        .documents()
+        .find(|d| d.organisation == organisation && d.summary.is_some())
+        .expect("an invoice of Bakery BV");
+    let reply = client::json(
+        &server.addr,
+        None,
+        "GET",
+        &format!("/api/documents/{}/content", document.id),
+        Some(&owner),
+        &json!({}),
+    )
+    .expect("an answer");
+    assert_eq!(reply.status, 200);
+    assert_eq!(preflight_core::Sha256::of(&reply.body), document.sha256);
     let store = PostgresStore::connect(&url).expect("the database");
     assert_eq!(
         store.load_all().unwrap().len(),
         crate::support::n_demo_events(),
         "the demo world seeded into PostgreSQL"
     );
+}
+
+/// Document bytes on both stores, and the platform's signing key in
+/// PostgreSQL: what one server writes, another on the same database reads.
+#[test]
+fn both_stores_keep_document_bytes_and_postgres_keeps_the_signing_key() {
+    use preflight_server::blobs::Blobs;
+    use preflight_server::bundle::Signer;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut backends = vec![("files", Blobs::new(dir.path().join("blobs")), None)];
+    if let Some(cluster) = cluster() {
+        let url = fresh_database(&cluster);
+        let pool = preflight_server::postgres::pool(&url).expect("a pool");
+        backends.push((
+            "postgres",
+            Blobs::in_postgres(pool.clone()),
+            Some((url, pool)),
+        ));
+    }
+    for (name, blobs, postgres) in backends {
+        let (a, b) = (b"first document".as_slice(), b"second document".as_slice());
+        let digest = blobs.put(a).unwrap();
+        assert_eq!(digest, preflight_core::Sha256::of(a), "{name}");
+        assert_eq!(blobs.put(a).unwrap(), digest, "{name}: the same bytes once");
+        assert!(blobs.has(&digest), "{name}");
+        assert_eq!(blobs.get(&digest).unwrap().as_deref(), Some(a), "{name}");
+        let many = blobs.put_many([a, b]).unwrap();
+        assert_eq!(many.len(), 2, "{name}");
+        assert_eq!(blobs.get(&many[1]).unwrap().as_deref(), Some(b), "{name}");
+        assert!(blobs.delete(&digest).unwrap(), "{name}");
+        assert!(!blobs.delete(&digest).unwrap(), "{name}: deleted once");
+        assert!(
+            !blobs.has(&digest) && blobs.get(&digest).unwrap().is_none(),
+            "{name}"
+        );
+        if let Some((url, pool)) = postgres {
+            // Another server on the same database reads the same bytes and
+            // signs with the same key.
+            let other = preflight_server::postgres::pool(&url).expect("another pool");
+            assert_eq!(
+                Blobs::in_postgres(other.clone())
+                    .get(&many[1])
+                    .unwrap()
+                    .as_deref(),
+                Some(b)
+            );
+            let first = Signer::load_or_create_in(&pool).unwrap();
+            let second = Signer::load_or_create_in(&other).unwrap();
+            let signed = first.sign(b"a bundle");
+            assert!(
+                second.verify(b"a bundle", &signed),
+                "one key for the platform"
+            );
+        }
+    }
 }
