@@ -119,11 +119,13 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
             let documents = world.document_count(org.id);
             let attention_text = attention.join("; ");
             let text = format!("{name} {participant} {status} {bearer} {attention_text}");
+            // What needs attention comes right after the name: on a phone,
+            // it is what shows without scrolling sideways.
             let keys = vec![
                 Key::text(&name),
-                Key::text(status),
-                Key::Number(documents as i64),
                 Key::Number(attention.len() as i64),
+                Key::Number(documents as i64),
+                Key::text(status),
                 Key::text(&bearer),
             ];
             let draw: Arc<dyn Fn() -> AnyView + Send + Sync> = Arc::new(move || {
@@ -136,9 +138,9 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
                 view! {
                     <tr data-testid="dashboard-organisation">
                         <td><A href=format!("/organisations/{id}")>{name}</A></td>
-                        <td><span class="badge">{status}</span> " " <code>{participant.clone()}</code></td>
-                        <td class="num">{documents}</td>
                         <td>{attention}</td>
+                        <td class="num">{documents}</td>
+                        <td><span class="badge">{status}</span> " " <code>{participant.clone()}</code></td>
                         <td>{bearer.clone()}</td>
                     </tr>
                 }
@@ -224,7 +226,7 @@ pub fn Dashboard(signed_in: SignedIn) -> impl IntoView {
                 } else {
                     view! {
                         <PagedTable label="Organisations" testid="organisations"
-                            head=vec!["Organisation", "Peppol", "Documents", "Needs attention", "Cost bearer"]
+                            head=vec!["Organisation", "Needs attention", "Documents", "Peppol", "Cost bearer"]
                             rows=organisations
                             filters=vec![
                                 ("attention", "Needing attention"),
