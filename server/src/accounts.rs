@@ -152,16 +152,39 @@ fn text(value: impl Into<String>) -> Value {
     Value::Text(value.into())
 }
 
-fn postgres_values(values: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
-    values
-        .iter()
-        .map(|v| -> Box<dyn postgres::types::ToSql + Sync> {
-            match v {
-                Value::Text(text) => Box::new(text.clone()),
-                Value::Int(n) => Box::new(*n),
-            }
-        })
-        .collect()
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Text(text) => text.to_sql(ty, out),
+            Value::Int(n) => n.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &postgres::types::Type) -> bool {
+        <String as postgres::types::ToSql>::accepts(ty)
+            || <i64 as postgres::types::ToSql>::accepts(ty)
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// A pooled connection and `values` bound for it.
+fn on_postgres<'v>(
+    pool: &crate::postgres::Pool,
+    values: &'v [Value],
+) -> Result<
+    (
+        crate::postgres::Connection,
+        Vec<&'v (dyn postgres::types::ToSql + Sync)>,
+    ),
+    AccountError,
+> {
+    let client = pool.get().map_err(|e| AccountError::Pool(e.to_string()))?;
+    Ok((client, values.iter().map(|v| v as _).collect()))
 }
 
 impl Db {
@@ -172,11 +195,8 @@ impl Db {
                 connection.execute(sql, rusqlite::params_from_iter(values))?;
             }
             Db::Postgres(pool) => {
-                let mut client = pool.get().map_err(|e| AccountError::Pool(e.to_string()))?;
-                let bound = postgres_values(values);
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-                    bound.iter().map(|v| v.as_ref()).collect();
-                client.execute(sql, &refs)?;
+                let (mut client, bound) = on_postgres(pool, values)?;
+                client.execute(sql, &bound)?;
             }
         }
         Ok(())
@@ -206,11 +226,8 @@ impl Db {
                     .optional()?)
             }
             Db::Postgres(pool) => {
-                let mut client = pool.get().map_err(|e| AccountError::Pool(e.to_string()))?;
-                let bound = postgres_values(values);
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-                    bound.iter().map(|v| v.as_ref()).collect();
-                let Some(row) = client.query_opt(sql, &refs)? else {
+                let (mut client, bound) = on_postgres(pool, values)?;
+                let Some(row) = client.query_opt(sql, &bound)? else {
                     return Ok(None);
                 };
                 let mut out = Vec::with_capacity(columns);

@@ -63,11 +63,7 @@ impl Blobs {
         }
     }
 
-    fn client(
-        &self,
-    ) -> std::io::Result<
-        Option<r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>>,
-    > {
+    fn client(&self) -> std::io::Result<Option<crate::postgres::Connection>> {
         match &self.postgres {
             Some(pool) => pool.get().map(Some).map_err(database_error),
             None => Ok(None),

@@ -12,11 +12,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::{NoTls, Transaction};
-use preflight_core::split::forget::{forget_command, forget_event, FORGOTTEN};
-use preflight_core::{Command, EnvironmentId, Event, OrganisationId, Sha256, Timestamp};
+use preflight_core::{EnvironmentId, Event, OrganisationId, Sha256, Timestamp};
 use r2d2_postgres::PostgresConnectionManager;
 
-use crate::store::{AuditEntry, Forgotten, Recorded, RecordedOutcome, Store, StoreError};
+use crate::store::{
+    decode, digests_named, forgotten_command, forgotten_event, organisation_text, AuditEntry,
+    Forgotten, Recorded, RecordedOutcome, Store, StoreError,
+};
 
 refinery::embed_migrations!("migrations/postgres");
 
@@ -32,6 +34,9 @@ const POOL_SIZE: u32 = 4;
 
 /// A replica's connections to the database.
 pub type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// One of them, taken from the pool.
+pub type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 
 pub struct PostgresStore {
     pool: Pool,
@@ -50,9 +55,7 @@ impl PostgresStore {
         PostgresStore { pool }
     }
 
-    fn client(
-        &self,
-    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
+    fn client(&self) -> Result<Connection, StoreError> {
         self.pool
             .get()
             .map_err(|error| StoreError::Failed(format!("no PostgreSQL connection: {error}")))
@@ -164,17 +167,6 @@ fn take_log(transaction: &mut Transaction<'_>) -> Result<i64, StoreError> {
         .get(0))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(id: i64, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|source| StoreError::Decode {
-        version: id,
-        source,
-    })
-}
-
-fn organisation_text(organisation: Option<&OrganisationId>) -> Option<String> {
-    organisation.map(|o| o.0.to_string())
-}
-
 const INSERT_EVENT: &str =
     "INSERT INTO events (version, recorded_at_ms, payload, content_of) VALUES ($1, $2, $3, $4)";
 
@@ -211,11 +203,7 @@ impl Store for PostgresStore {
             &[&after],
         )?;
         rows.iter()
-            .map(|row| {
-                let (version, payload): (i64, &str) = (row.get(0), row.get(1));
-                serde_json::from_str(payload)
-                    .map_err(|source| StoreError::Decode { version, source })
-            })
+            .map(|row| decode(row.get(0), row.get(1)))
             .collect()
     }
 
@@ -334,11 +322,8 @@ impl Store for PostgresStore {
             "SELECT version, payload FROM events WHERE content_of = $1",
             &[&owner],
         )? {
-            let (version, payload): (i64, &str) = (row.get(0), row.get(1));
-            let event: Event = serde_json::from_str(payload)
-                .map_err(|source| StoreError::Decode { version, source })?;
-            let payload =
-                serde_json::to_string(&forget_event(&event)).map_err(StoreError::Encode)?;
+            let version: i64 = row.get(0);
+            let payload = forgotten_event(version, row.get(1))?;
             transaction.execute(
                 "UPDATE events SET payload = $2 WHERE version = $1",
                 &[&version, &payload],
@@ -349,16 +334,8 @@ impl Store for PostgresStore {
             "SELECT id, command, message FROM commands WHERE content_of = $1",
             &[&owner],
         )? {
-            let (id, command, message): (i64, &str, Option<String>) =
-                (row.get(0), row.get(1), row.get(2));
-            let command: Command =
-                serde_json::from_str(command).map_err(|source| StoreError::Decode {
-                    version: id,
-                    source,
-                })?;
-            let command =
-                serde_json::to_string(&forget_command(&command)).map_err(StoreError::Encode)?;
-            let message = message.map(|_| FORGOTTEN.to_string());
+            let id: i64 = row.get(0);
+            let (command, message) = forgotten_command(id, row.get(1), row.get(2))?;
             transaction.execute(
                 "UPDATE commands SET command = $2, message = $3 WHERE id = $1",
                 &[&id, &command, &message],
@@ -374,22 +351,10 @@ impl Store for PostgresStore {
 
     fn content_digests(&self, organisation: OrganisationId) -> Result<Vec<Sha256>, StoreError> {
         let mut client = self.client()?;
-        let mut out = Vec::new();
-        for row in client.query(
+        let rows = client.query(
             "SELECT version, payload FROM events WHERE content_of = $1",
             &[&organisation.0.to_string()],
-        )? {
-            let (version, payload): (i64, &str) = (row.get(0), row.get(1));
-            let event: Event = serde_json::from_str(payload)
-                .map_err(|source| StoreError::Decode { version, source })?;
-            if let Event::DocumentAdded { document } = event {
-                if document.sha256 != Sha256::default() {
-                    out.push(document.sha256);
-                }
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        Ok(out)
+        )?;
+        digests_named(rows.iter().map(|row| (row.get(0), row.get(1))))
     }
 }

@@ -366,8 +366,55 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn organisation_text(organisation: Option<&OrganisationId>) -> Option<String> {
+/// How both stores write the organisation a row's content belongs to.
+pub(crate) fn organisation_text(organisation: Option<&OrganisationId>) -> Option<String> {
     organisation.map(|o| o.0.to_string())
+}
+
+/// A stored JSON row (an event, an actor, a command) read back; `id` names
+/// the row in the error.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(id: i64, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|source| StoreError::Decode {
+        version: id,
+        source,
+    })
+}
+
+/// An event row's payload as the log keeps it once its organisation is
+/// forgotten (`preflight_core::split::forget`).
+pub(crate) fn forgotten_event(version: i64, payload: &str) -> Result<String, StoreError> {
+    let event: Event = decode(version, payload)?;
+    serde_json::to_string(&forget_event(&event)).map_err(StoreError::Encode)
+}
+
+/// An audit row's command and message once its organisation is forgotten (a
+/// refusal's message may quote the document).
+pub(crate) fn forgotten_command(
+    id: i64,
+    command: &str,
+    message: Option<&str>,
+) -> Result<(String, Option<String>), StoreError> {
+    let command: Command = decode(id, command)?;
+    let command = serde_json::to_string(&forget_command(&command)).map_err(StoreError::Encode)?;
+    Ok((command, message.map(|_| FORGOTTEN.to_string())))
+}
+
+/// The contents (SHA-256) the event rows `(version, payload)` name, sorted,
+/// once each.
+pub(crate) fn digests_named<'a>(
+    rows: impl IntoIterator<Item = (i64, &'a str)>,
+) -> Result<Vec<Sha256>, StoreError> {
+    let mut out = Vec::new();
+    for (version, payload) in rows {
+        if let Event::DocumentAdded { document } = decode(version, payload)? {
+            if document.sha256 != Sha256::default() {
+                out.push(document.sha256);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }
 
 /// The version of the last stored event (0 when there is none).
@@ -417,9 +464,7 @@ impl Store for SqliteStore {
         let mut events = Vec::new();
         for row in rows {
             let (version, payload) = row?;
-            let event = serde_json::from_str(&payload)
-                .map_err(|source| StoreError::Decode { version, source })?;
-            events.push(event);
+            events.push(decode(version, &payload)?);
         }
         Ok(events)
     }
@@ -527,19 +572,10 @@ impl Store for SqliteStore {
                 Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::new();
-        for (version, payload) in rows {
-            let event: Event = serde_json::from_str(&payload)
-                .map_err(|source| StoreError::Decode { version, source })?;
-            if let Event::DocumentAdded { document } = event {
-                if document.sha256 != Sha256::default() {
-                    out.push(document.sha256);
-                }
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        Ok(out)
+        digests_named(
+            rows.iter()
+                .map(|(version, payload)| (*version, payload.as_str())),
+        )
     }
 
     fn forget_organisation(&self, organisation: OrganisationId) -> Result<Forgotten, StoreError> {
@@ -558,11 +594,7 @@ impl Store for SqliteStore {
             let mut update =
                 transaction.prepare("UPDATE events SET payload = ?2 WHERE version = ?1")?;
             for (version, payload) in rows {
-                let event: Event = serde_json::from_str(&payload)
-                    .map_err(|source| StoreError::Decode { version, source })?;
-                let payload =
-                    serde_json::to_string(&forget_event(&event)).map_err(StoreError::Encode)?;
-                update.execute(params![version, payload])?;
+                update.execute(params![version, forgotten_event(version, &payload)?])?;
                 forgotten.events += 1;
             }
             let mut commands = transaction
@@ -579,15 +611,7 @@ impl Store for SqliteStore {
             let mut update = transaction
                 .prepare("UPDATE commands SET command = ?2, message = ?3 WHERE id = ?1")?;
             for (id, command, message) in rows {
-                let command: Command =
-                    serde_json::from_str(&command).map_err(|source| StoreError::Decode {
-                        version: id,
-                        source,
-                    })?;
-                let command =
-                    serde_json::to_string(&forget_command(&command)).map_err(StoreError::Encode)?;
-                // A refusal's message may quote the document.
-                let message = message.map(|_| FORGOTTEN.to_string());
+                let (command, message) = forgotten_command(id, &command, message.as_deref())?;
                 update.execute(params![id, command, message])?;
                 forgotten.commands += 1;
             }
@@ -640,14 +664,8 @@ impl Store for SqliteStore {
         let mut entries = Vec::new();
         for row in rows {
             let (id, at, actor, command, outcome, code, message, version) = row?;
-            let actor = serde_json::from_str(&actor).map_err(|source| StoreError::Decode {
-                version: id,
-                source,
-            })?;
-            let command = serde_json::from_str(&command).map_err(|source| StoreError::Decode {
-                version: id,
-                source,
-            })?;
+            let actor = decode(id, &actor)?;
+            let command = decode(id, &command)?;
             entries.push(AuditEntry {
                 id,
                 at: Timestamp(at),
